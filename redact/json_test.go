@@ -1,0 +1,192 @@
+package redact
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestJSON(t *testing.T) {
+	h := HashToken(tok)
+	tests := []struct {
+		name       string
+		in         string
+		want       map[string]any // path -> expected value after redaction
+		tokens     []string       // paths where a token must be reported
+		gone       []string       // strings that must not appear in the output
+		wantErr    bool
+		wantCounts Counts
+	}{
+		{
+			name:   "minified",
+			in:     `{"token":"` + tok + `","proxy":"","uncaughtExceptionHappenedOnService":true}`,
+			want:   map[string]any{"token": h, "proxy": "", "uncaughtExceptionHappenedOnService": true},
+			tokens: []string{"token"},
+			gone:   []string{tok},
+		},
+		{
+			name:   "pretty with BOM",
+			in:     "\xEF\xBB\xBF{\n  \"accessToken\": \"" + tok + "\",\n  \"port\": 7017\n}\n",
+			want:   map[string]any{"accessToken": h, "port": json.Number("7017")},
+			tokens: []string{"accessToken"},
+			gone:   []string{tok},
+		},
+		{
+			name: "nested secrets",
+			in:   `{"agent":{"agentToken":"` + tok + `","db":{"user":"sa","password":"hunter2","dbPassword":"","enabled":true}}}`,
+			want: map[string]any{"agent.agentToken": h, "agent.db.user": "sa", "agent.db.password": Marker,
+				"agent.db.dbPassword": "", "agent.db.enabled": true},
+			tokens: []string{"agent.agentToken"},
+			gone:   []string{tok, "hunter2"},
+		},
+		{
+			name:   "unicode",
+			in:     `{"name":"Zürich ☃","access_token":"` + tok + `","clé":"valeur"}`,
+			want:   map[string]any{"name": "Zürich ☃", "access_token": h, "clé": "valeur"},
+			tokens: []string{"access_token"},
+		},
+		{
+			name: "token missing",
+			in:   `{"env":"production","apiKey":"k1"}`,
+			want: map[string]any{"env": "production", "apiKey": Marker},
+			gone: []string{"k1"},
+		},
+		{
+			name:   "token repeated in several keys",
+			in:     `{"token":"` + tok + `","backup":{"TOKEN":"` + tok + `"},"note":"was ` + tok + `"}`,
+			want:   map[string]any{"token": h, "backup.TOKEN": h, "note": "was " + h},
+			tokens: []string{"token", "backup.TOKEN"},
+			gone:   []string{tok},
+		},
+		{
+			name: "secrets in arrays",
+			in:   `{"passwords":["a1","b2"],"connections":[{"name":"c","pwd":"p1"},{"name":"d","secret":{"k":"v"}}],"tags":["x"]}`,
+			want: map[string]any{"passwords[0]": Marker, "passwords[1]": Marker, "connections[0].name": "c",
+				"connections[0].pwd": Marker, "connections[1].secret": Marker, "tags[0]": "x"},
+			gone: []string{"a1", "b2", "p1", `"v"`},
+		},
+		{
+			name: "secret text inside ordinary values",
+			in:   `{"proxy":"http://u:pw9@proxy.invalid:3128","conn":"Server=x;Pwd=zz9;"}`,
+			want: map[string]any{"proxy": "http://u:" + Marker + "@proxy.invalid:3128", "conn": "Server=x;Pwd=" + Marker + ";"},
+			gone: []string{"pw9", "zz9"},
+		},
+		{
+			name:   "numeric token",
+			in:     `{"token":12345678,"count":12345678}`,
+			want:   map[string]any{"token": HashToken("12345678"), "count": HashToken("12345678")},
+			tokens: []string{"token"},
+		},
+		{
+			name:   "token with whitespace and quotes kept exact",
+			in:     `{"token":" \"` + tok + `\" "}`,
+			want:   map[string]any{"token": HashToken(` "` + tok + `" `)},
+			tokens: []string{"token"},
+			gone:   []string{tok},
+		},
+		{name: "truncated", in: `{"token":"abc`, wantErr: true},
+		{name: "trailing garbage", in: `{"a":1} {"b":2}`, wantErr: true},
+		{name: "empty", in: ``, wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := New()
+			out, res, err := r.JSON([]byte(tc.in))
+			if tc.wantErr {
+				if err == nil {
+					t.Fatalf("want an error, got %s", out)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc any
+			dec := json.NewDecoder(strings.NewReader(string(out)))
+			dec.UseNumber()
+			if err := dec.Decode(&doc); err != nil {
+				t.Fatalf("output is not JSON: %v\n%s", err, out)
+			}
+			for path, want := range tc.want {
+				if got := lookup(doc, path); got != want {
+					t.Errorf("%s = %#v, want %#v", path, got, want)
+				}
+			}
+			var paths []string
+			for _, tk := range res.Tokens {
+				paths = append(paths, tk.Path)
+			}
+			if strings.Join(paths, ",") != strings.Join(tc.tokens, ",") {
+				t.Errorf("tokens at %v, want %v", paths, tc.tokens)
+			}
+			for _, g := range tc.gone {
+				if strings.Contains(string(out), g) {
+					t.Errorf("%q survives in\n%s", g, out)
+				}
+			}
+		})
+	}
+}
+
+// lookup follows a path as JSON reports it: "a.b[1].c".
+func lookup(doc any, path string) any {
+	cur := doc
+	for _, part := range strings.Split(path, ".") {
+		key, idx := part, -1
+		if i := strings.IndexByte(part, '['); i >= 0 {
+			key = part[:i]
+			idx = int(part[i+1] - '0')
+		}
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[key]
+		if idx >= 0 {
+			a, ok := cur.([]any)
+			if !ok || idx >= len(a) {
+				return nil
+			}
+			cur = a[idx]
+		}
+	}
+	return cur
+}
+
+func TestJSONKeepsOrder(t *testing.T) {
+	out, _, err := New().JSON([]byte(`{"z":1,"a":{"y":[1,2],"b":{}},"m":[]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "{\n  \"z\": 1,\n  \"a\": {\n    \"y\": [\n      1,\n      2\n    ],\n    \"b\": {}\n  },\n  \"m\": []\n}\n"
+	if string(out) != want {
+		t.Fatalf("got\n%s\nwant\n%s", out, want)
+	}
+}
+
+// TestSettingsFixtures redacts every Settings file under testdata and checks the planted token
+// never survives.
+func TestSettingsFixtures(t *testing.T) {
+	files, _ := filepath.Glob("testdata/settings/*")
+	if len(files) == 0 {
+		t.Fatal("no fixtures in testdata/settings")
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := New()
+		out, res, err := r.JSON(data)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, tk := range res.Tokens {
+			if strings.Contains(string(out), tk.Value) {
+				t.Errorf("%s: token from %s survives", f, tk.Path)
+			}
+		}
+	}
+}

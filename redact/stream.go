@@ -1,0 +1,241 @@
+package redact
+
+import (
+	"io"
+)
+
+// The stream is processed in windows: input collects until window+lookahead bytes are pending,
+// then everything before the last lookahead bytes is redacted and written. A secret that starts
+// before that point is therefore always seen with at least lookahead bytes after it, and the last
+// lookbehind bytes already written stay in the buffer so that a key before a separator is still
+// seen when its value starts in the next window. A secret longer than the lookahead (a PEM block,
+// a very long value) is replaced up to the window's end and the writer keeps dropping its bytes
+// until the secret's end: nothing of it is written, and memory stays bounded whatever the input.
+const (
+	window     = 64 << 10
+	lookahead  = 8 << 10
+	lookbehind = 512
+)
+
+// Writer redacts what is written to it and writes the result to the underlying writer.
+// Close flushes what is pending; it does not close the underlying writer.
+type Writer struct {
+	dst    io.Writer
+	rules  []rule
+	lits   []literal
+	buf    []byte // pending bytes; buf[:done] were already written or dropped
+	done   int
+	low    []byte // ASCII-lowercased copy of buf for case-insensitive anchors
+	out    []byte
+	skip   *skipper // set while dropping the rest of a secret that crossed a window
+	counts Counts
+	err    error
+	closed bool
+}
+
+// NewWriter returns a Writer that applies every rule, with the literals registered so far, to
+// what is written to it, and writes the result to w.
+func (r *Redactor) NewWriter(w io.Writer) *Writer {
+	lits := r.snapshot()
+	return &Writer{
+		dst:    w,
+		rules:  newRules(lits),
+		lits:   lits,
+		buf:    make([]byte, 0, window+lookahead+lookbehind),
+		counts: Counts{},
+	}
+}
+
+// Counts returns the replacements made so far, per rule.
+func (w *Writer) Counts() Counts { return w.counts }
+
+// Write redacts p. Bytes may be held back until a later Write or Close.
+func (w *Writer) Write(p []byte) (int, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	if w.closed {
+		return 0, io.ErrClosedPipe
+	}
+	n := len(p)
+	for len(p) > 0 {
+		room := cap(w.buf) - len(w.buf)
+		if room > len(p) {
+			room = len(p)
+		}
+		w.buf = append(w.buf, p[:room]...)
+		p = p[room:]
+		if len(w.buf) == cap(w.buf) {
+			if err := w.process(false); err != nil {
+				return n - len(p), err
+			}
+		}
+	}
+	return n, nil
+}
+
+// Close redacts and writes everything still pending.
+func (w *Writer) Close() error {
+	if w.closed {
+		return w.err
+	}
+	w.closed = true
+	if w.err != nil {
+		return w.err
+	}
+	return w.process(true)
+}
+
+// match is one secret found in the buffer: buf[start:end] becomes repl.
+type match struct {
+	start, end int
+	repl       string
+	rule       string
+	// cont, when set, means the secret may go on past the end of the buffer: its remaining
+	// bytes are dropped by this skipper.
+	cont *skipper
+}
+
+// scan is what a rule sees: the buffer, its lowercase copy, and whether more input will come.
+type scan struct {
+	buf, low []byte
+	final    bool
+	lits     []literal
+}
+
+// rule finds secrets of one kind. next returns the first match starting at or after min whose
+// anchor is at or after from (anchors may precede the match, as a key precedes its value), and
+// the position to continue the anchor search from.
+type rule interface {
+	next(s *scan, from, min int) (m match, resume int, ok bool)
+}
+
+// pending is a rule's cached next match.
+type pending struct {
+	m      match
+	ok     bool
+	resume int
+}
+
+func (w *Writer) process(final bool) error {
+	n := len(w.buf)
+	w.low = lowerASCII(w.low[:0], w.buf)
+	s := &scan{buf: w.buf, low: w.low, final: final, lits: w.lits}
+	pos := w.done
+	if w.skip != nil {
+		end, found := w.skip.find(s, pos)
+		if !found {
+			keep := w.skip.keep
+			if final || n-pos <= keep {
+				keep = 0
+			}
+			if final {
+				w.skip = nil
+			}
+			w.compact(n-keep, n-keep)
+			return nil
+		}
+		w.skip = nil
+		pos = end
+	}
+	limit := n - lookahead
+	if final {
+		limit = n
+	}
+	w.out = w.out[:0]
+	cache := make([]pending, len(w.rules))
+	for i, r := range w.rules {
+		m, resume, ok := r.next(s, 0, pos)
+		cache[i] = pending{m, ok, resume}
+	}
+	last := pos // buf[last:] is not yet written or dropped
+	for {
+		best := -1
+		for i := range cache {
+			if !cache[i].ok {
+				continue
+			}
+			// The earliest match wins; at the same start the longest, so that no part of a
+			// secret is left; then the rule listed first.
+			if best < 0 || cache[i].m.start < cache[best].m.start ||
+				cache[i].m.start == cache[best].m.start && cache[i].m.end > cache[best].m.end {
+				best = i
+			}
+		}
+		if best < 0 || cache[best].m.start >= limit {
+			break
+		}
+		m := cache[best].m
+		w.out = append(w.out, w.buf[last:m.start]...)
+		w.out = append(w.out, m.repl...)
+		w.counts[m.rule]++
+		last = m.end
+		if m.cont != nil && !final {
+			w.skip = m.cont
+			last = n
+			break
+		}
+		for i, r := range w.rules {
+			if cache[i].ok && cache[i].m.start < last {
+				m, resume, ok := r.next(s, cache[i].resume, last)
+				cache[i] = pending{m, ok, resume}
+			}
+		}
+	}
+	if last < limit {
+		w.out = append(w.out, w.buf[last:limit]...)
+		last = limit
+	}
+	if len(w.out) > 0 {
+		if _, err := w.dst.Write(w.out); err != nil {
+			w.err = err
+			return err
+		}
+	}
+	if final {
+		w.buf = w.buf[:0]
+		w.done = 0
+		return nil
+	}
+	w.compact(last-lookbehind, last)
+	return nil
+}
+
+// compact drops buf[:from] and records that buf up to written (in old offsets) is done.
+func (w *Writer) compact(from, written int) {
+	if from < 0 {
+		from = 0
+	}
+	w.buf = w.buf[:copy(w.buf, w.buf[from:])]
+	w.done = written - from
+}
+
+// lowerASCII appends src to dst with ASCII letters lowercased; other bytes are unchanged, so
+// offsets in dst and src agree.
+func lowerASCII(dst, src []byte) []byte {
+	dst = append(dst, src...)
+	for i, c := range dst {
+		if 'A' <= c && c <= 'Z' {
+			dst[i] = c + 'a' - 'A'
+		}
+	}
+	return dst
+}
+
+// skipper drops the rest of a secret that ran past the end of a window.
+type skipper struct {
+	// end returns the index in s.buf[from:] where the secret ends (the first byte to keep),
+	// or -1.
+	end func(s *scan, from int) int
+	// keep is how many trailing bytes to hold back when the end is not found, so that an end
+	// marker split across windows is still seen.
+	keep int
+}
+
+func (k *skipper) find(s *scan, from int) (int, bool) {
+	i := k.end(s, from)
+	if i < 0 {
+		return 0, false
+	}
+	return from + i, true
+}
