@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 )
 
@@ -287,4 +288,24 @@ func skipContainer(dec *json.Decoder) error {
 		}
 	}
 	return nil
+}
+
+// tokenPair finds "token": "value" pairs (any token key, any case) in text that is not valid
+// JSON; the closing quote may be missing when the file was cut short.
+var tokenPair = regexp.MustCompile(`(?i)"(token|accesstoken|agenttoken|access_token)"\s*:\s*"((?:[^"\\\r\n]|\\.)*)`)
+
+// TokensInText finds token values in a Settings file that does not parse (cut short by an
+// interrupted save, say), so that they can be registered with AddToken before the file is
+// scrubbed as text.
+func TokensInText(data []byte) []Token {
+	var out []Token
+	for _, m := range tokenPair.FindAllSubmatch(data, -1) {
+		v := string(m[2])
+		var s string
+		if json.Unmarshal([]byte(`"`+v+`"`), &s) == nil {
+			v = s
+		}
+		out = append(out, Token{Path: string(m[1]), Value: v})
+	}
+	return out
 }

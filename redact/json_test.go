@@ -190,3 +190,27 @@ func TestSettingsFixtures(t *testing.T) {
 		}
 	}
 }
+
+func TestTokensInText(t *testing.T) {
+	for name, tc := range map[string]struct {
+		in   string
+		want []string
+	}{
+		"cut short":     {`{"env":"eu","token":"abc123def456`, []string{"abc123def456"}},
+		"escaped":       {`{"accessToken" : "a\"b\\c", "x":`, []string{`a"b\c`}},
+		"two keys":      {`{"TOKEN":"one1","agentToken":"two2"`, []string{"one1", "two2"}},
+		"none":          {`{"password":"x"`, nil},
+		"not a string":  {`{"token": 12`, nil},
+		"crlf at break": {"{\"token\":\"abcd\r\n", []string{"abcd"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var got []string
+			for _, tk := range TokensInText([]byte(tc.in)) {
+				got = append(got, tk.Value)
+			}
+			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,145 @@
+package collect
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/opadiag/opadiag/diagnose"
+)
+
+// logsCollector adds the agent's recent logs: server-YYYY-MM-DD.log, logs/*.log and any other
+// *.log (or rotated *.log.N) in the agent home, newest first, each cut to its newest
+// --max-file-size bytes, until --max-total-size is used up. A log is recent when the date in its
+// name, or else its modification time, falls within --since.
+type logsCollector struct {
+	homes   []home
+	open    FileOpener
+	since   time.Duration
+	now     time.Time
+	maxFile int64
+	scan    *diagnose.LogScan
+}
+
+func (c *logsCollector) Name() string { return "logs" }
+
+// Timeout gives large logs time: reading is bounded by the size caps, not by this deadline.
+func (c *logsCollector) Timeout() time.Duration { return 5 * time.Minute }
+
+var (
+	logName  = regexp.MustCompile(`(?i)\.log(\.\d+)?$`)
+	nameDate = regexp.MustCompile(`(\d{4})-(\d{2})-(\d{2})`)
+)
+
+// logFile is a log chosen for the bundle.
+type logFile struct {
+	found
+	h      home
+	dated  bool      // the name carries a date
+	latest time.Time // the latest moment the log can hold entries of
+}
+
+func (c *logsCollector) Collect(ctx context.Context, b *Bundle) error {
+	cutoff := c.now.Add(-c.since)
+	var logs []logFile
+	for _, h := range c.homes {
+		isLog := func(_, name string) bool {
+			// uncaughtException.log belongs to the crash collector.
+			return logName.MatchString(name) && !strings.HasPrefix(strings.ToLower(name), "uncaughtexception")
+		}
+		for _, f := range walkHome(b, h.path, isLog) {
+			lf := logFile{found: f, h: h, latest: f.mtime}
+			if d, ok := dateInName(path.Base(f.rel), c.now.Location()); ok {
+				// Entries of a dated log belong to that day: it is recent if the day ends
+				// after the cutoff, whatever its modification time says.
+				lf.dated, lf.latest = true, d.AddDate(0, 0, 1)
+			}
+			if !lf.latest.After(cutoff) {
+				why := "modified " + f.mtime.Format("2006-01-02")
+				if lf.dated {
+					why = "dated " + lf.latest.AddDate(0, 0, -1).Format("2006-01-02")
+				}
+				b.Omit(f.path, fmt.Sprintf("%s, before the --since window (%s)", why, c.since))
+				continue
+			}
+			logs = append(logs, lf)
+		}
+	}
+	// Newest first, so the size cap drops the oldest.
+	sort.SliceStable(logs, func(i, j int) bool {
+		if !logs[i].mtime.Equal(logs[j].mtime) {
+			return logs[i].mtime.After(logs[j].mtime)
+		}
+		return logs[i].rel < logs[j].rel
+	})
+	for _, lf := range logs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// The total cap, like the per-file one, keeps a log's newest bytes.
+		limit := b.Reserve(min(lf.size, c.maxFile))
+		if limit == 0 && lf.size > 0 {
+			b.Omit(lf.path, "the bundle's total size cap (--max-total-size) is used up")
+			continue
+		}
+		name := path.Join(lf.h.folder, "logs", lf.rel)
+		obs := c.scan.File(name)
+		err := addTail(ctx, b, c.open, name, lf.path, limit, obs)
+		obs.Close()
+		if err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			b.Problem("read log %q: %v", lf.path, err)
+		}
+	}
+	return nil
+}
+
+// dateInName returns the day a file name carries (server-2025-07-29.log), in loc.
+func dateInName(name string, loc *time.Location) (time.Time, bool) {
+	m := nameDate.FindStringSubmatch(name)
+	if m == nil {
+		return time.Time{}, false
+	}
+	d, err := time.ParseInLocation("2006-01-02", strings.Join(m[1:], "-"), loc)
+	return d, err == nil
+}
+
+// crashCollector adds the agent's uncaughtException file(s), whatever their extension, with
+// their modification time: the file the guide asks to attach to a ticket.
+type crashCollector struct {
+	homes   []home
+	open    FileOpener
+	maxFile int64
+	scan    *diagnose.LogScan
+}
+
+func (c *crashCollector) Name() string { return "crash" }
+
+func (c *crashCollector) Collect(ctx context.Context, b *Bundle) error {
+	for _, h := range c.homes {
+		files := walkHome(b, h.path, func(rel, name string) bool {
+			return strings.HasPrefix(strings.ToLower(name), "uncaughtexception") && strings.Count(rel, "/") <= 1
+		})
+		for _, f := range files {
+			limit := b.Reserve(min(f.size, c.maxFile))
+			if limit == 0 && f.size > 0 {
+				b.Omit(f.path, "the bundle's total size cap (--max-total-size) is used up")
+				continue
+			}
+			name := path.Join(h.folder, f.rel)
+			obs := c.scan.File(name)
+			err := addTail(ctx, b, c.open, name, f.path, limit, obs)
+			obs.Close()
+			if err != nil {
+				b.Problem("read crash file %q: %v", f.path, err)
+			}
+		}
+	}
+	return ctx.Err()
+}

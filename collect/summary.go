@@ -1,0 +1,176 @@
+package collect
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/opadiag/opadiag/manifest"
+)
+
+// Summary renders summary.txt: the findings first, then what was collected and what failed, for
+// a support engineer who opens the bundle without tools.
+func Summary(m *manifest.Manifest) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "opadiag support bundle\n")
+	fmt.Fprintf(&b, "created %s on %s (%s/%s) by %s%s, opadiag %s, in %.1fs\n",
+		m.Created.Format("2006-01-02 15:04:05 UTC"), m.Host.Hostname, m.Host.OS, m.Host.Arch, m.Invocation.User,
+		map[bool]string{true: " (elevated)", false: ""}[m.Invocation.Elevated], m.Tool.Version, float64(m.DurationMS)/1000)
+	if m.Redaction.TokenHash != "" {
+		fmt.Fprintf(&b, "agent token hash: %s (compare: opadiag hash-token TOKEN)\n", m.Redaction.TokenHash)
+	}
+
+	b.WriteString("\nFINDINGS\n")
+	if len(m.Findings) == 0 {
+		b.WriteString("  none\n")
+	}
+	for _, f := range m.Findings {
+		fmt.Fprintf(&b, "  [%s] %s\n", strings.ToUpper(f.Severity), f.Title)
+		writeWrapped(&b, "         ", f.Detail)
+		if f.Remedy != "" {
+			writeWrapped(&b, "         ", "What to do: "+f.Remedy)
+		}
+		for _, e := range f.Evidence {
+			if e.Line > 0 {
+				fmt.Fprintf(&b, "         see %s line %d\n", e.Path, e.Line)
+			} else {
+				fmt.Fprintf(&b, "         see %s\n", e.Path)
+			}
+		}
+	}
+
+	b.WriteString("\nAGENT HOMES\n")
+	if len(m.Agents) == 0 {
+		fmt.Fprintf(&b, "  none found; searched %s\n", strings.Join(m.Discovery.Searched, ", "))
+	}
+	for _, a := range m.Agents {
+		fmt.Fprintf(&b, "  %s -> %s/\n", a.Home, a.Folder)
+	}
+
+	b.WriteString("\nCOLLECTORS\n")
+	var t strings.Builder
+	tw := tabwriter.NewWriter(&t, 2, 8, 2, ' ', 0)
+	for _, c := range m.Collectors {
+		fmt.Fprintf(tw, "  %s\t%s\t%dms\t%s\n", c.Name, c.Status, c.DurationMS, firstLineOf(c.Error))
+	}
+	tw.Flush()
+	writeTrimmed(&b, t.String())
+	for _, c := range m.Collectors {
+		for _, p := range c.Problems {
+			fmt.Fprintf(&b, "  %s: %s\n", c.Name, firstLineOf(p))
+		}
+	}
+	for _, a := range m.Absent {
+		fmt.Fprintf(&b, "  %s: absent: %s\n", a.Name, a.Reason)
+	}
+
+	files := append([]manifest.File(nil), m.Files...)
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	var total int64
+	for _, f := range files {
+		total += f.Size
+	}
+	fmt.Fprintf(&b, "\nFILES (%d, %s before compression)\n", len(files), humanSize(total))
+	t.Reset()
+	tw = tabwriter.NewWriter(&t, 2, 8, 2, ' ', 0)
+	for _, f := range files {
+		var notes []string
+		if n := sumCounts(f.Redactions); n > 0 {
+			notes = append(notes, fmt.Sprintf("%d redacted", n))
+		}
+		if f.Truncated {
+			notes = append(notes, "newest "+humanSize(f.Size)+" of "+humanSize(f.OriginalSize))
+		}
+		if f.Note != "" {
+			notes = append(notes, f.Note)
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", f.Path, humanSize(f.Size), strings.Join(notes, "; "))
+	}
+	tw.Flush()
+	writeTrimmed(&b, t.String())
+
+	if len(m.Omitted) > 0 {
+		fmt.Fprintf(&b, "\nLEFT OUT (%d)\n", len(m.Omitted))
+		for _, o := range m.Omitted {
+			fmt.Fprintf(&b, "  %s: %s\n", o.Source, o.Reason)
+		}
+	}
+	if len(m.Invocation.Unused) > 0 {
+		b.WriteString("\nFLAGS WITH NOTHING TO ACT ON\n")
+		for _, u := range m.Invocation.Unused {
+			fmt.Fprintf(&b, "  %s: %s\n", u.Flag, u.Reason)
+		}
+	}
+	if n := sumCounts(m.Redaction.Rules); n > 0 {
+		var parts []string
+		for _, k := range sortedKeys(m.Redaction.Rules) {
+			parts = append(parts, fmt.Sprintf("%s %d", k, m.Redaction.Rules[k]))
+		}
+		fmt.Fprintf(&b, "\nREDACTED\n  %d values: %s\n", n, strings.Join(parts, ", "))
+	}
+	return []byte(b.String())
+}
+
+// writeTrimmed writes table lines without the padding tabwriter leaves after an empty column.
+func writeTrimmed(b *strings.Builder, table string) {
+	for _, l := range strings.SplitAfter(table, "\n") {
+		if l != "" {
+			b.WriteString(strings.TrimRight(l, " \n") + "\n")
+		}
+	}
+}
+
+func writeWrapped(b *strings.Builder, indent, text string) {
+	const width = 100
+	line := indent
+	for _, w := range strings.Fields(text) {
+		if len(line) > len(indent) && len(line)+1+len(w) > width {
+			b.WriteString(line + "\n")
+			line = indent
+		}
+		if len(line) > len(indent) {
+			line += " "
+		}
+		line += w
+	}
+	if len(line) > len(indent) {
+		b.WriteString(line + "\n")
+	}
+}
+
+func firstLineOf(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+func sumCounts(c map[string]int) int {
+	n := 0
+	for _, v := range c {
+		n += v
+	}
+	return n
+}
+
+func sortedKeys(m map[string]int) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// humanSize formats a byte count the way the CLI accepts sizes: 512B, 12.3KiB, 64.0MiB.
+func humanSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%dB", n)
+	}
+	div, exp := int64(unit), 0
+	for v := n / unit; v >= unit; v /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f%ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

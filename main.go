@@ -1,0 +1,398 @@
+// Command opadiag makes the support bundle for the Celigo on-premise agent: one zip with the
+// agent's Settings (token redacted to a hash), recent logs, the crash file, a manifest and
+// findings, ready to attach to a support ticket. Run it without arguments to collect with the
+// defaults; see the README for every command and flag.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/opadiag/opadiag/collect"
+	"github.com/opadiag/opadiag/console"
+	"github.com/opadiag/opadiag/manifest"
+	"github.com/opadiag/opadiag/platform"
+	"github.com/opadiag/opadiag/redact"
+)
+
+// Set with -ldflags "-X main.version=… -X main.commit=…" by release builds; otherwise read from
+// the build information.
+var (
+	version = ""
+	commit  = ""
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// usageError is a mistake in the command line: exit code 2.
+type usageError struct {
+	err  error
+	hint string
+}
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usagef(hint, format string, args ...any) error {
+	return &usageError{err: fmt.Errorf(format, args...), hint: hint}
+}
+
+// hintError carries what the user should do next.
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (e *hintError) Error() string { return e.err.Error() }
+func (e *hintError) Unwrap() error { return e.err }
+
+// errInvalidBundle is inspect's verdict on a bundle that fails verification: exit code 1, the
+// problems were already printed.
+var errInvalidBundle = errors.New("the bundle is invalid or was changed after it was written")
+
+// exitCode prints err as opadiag's error message and returns the exit code: 0 success, 1 no bundle
+// (or an invalid one for inspect), 2 usage error.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(stderr, "opadiag: error: %v\n", err)
+	var ue *usageError
+	var he *hintError
+	switch {
+	case errors.As(err, &ue):
+		if ue.hint != "" {
+			fmt.Fprintf(stderr, "opadiag: hint: %s\n", ue.hint)
+		}
+		return 2
+	case errors.As(err, &he):
+		fmt.Fprintf(stderr, "opadiag: hint: %s\n", he.hint)
+	}
+	return 1
+}
+
+// Defaults, as DESIGN.md fixes them.
+const (
+	defaultSince        = 168 * time.Hour
+	defaultMaxFileSize  = 64 << 20
+	defaultMaxTotalSize = 512 << 20
+	defaultProbeTimeout = 5 * time.Second
+)
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	plat := platform.Current()
+	onUsage := func(_ context.Context, cmd *cli.Command, err error, _ bool) error {
+		return usagef("run 'opadiag "+strings.TrimSpace(strings.TrimPrefix(cmd.FullName(), "opadiag"))+" --help' to see the flags", "%v", err)
+	}
+	maxFile, maxTotal := newSize(defaultMaxFileSize), newSize(defaultMaxTotalSize)
+	collectCmd := &cli.Command{
+		Name:      "collect",
+		Usage:     "write a support bundle (the default when no command is given)",
+		UsageText: "opadiag collect [flags]",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "output", Usage: "folder to write the bundle to (default: the current folder, else your home folder)"},
+			&cli.StringSliceFlag{Name: "agent-dir", Usage: "agent home to collect (repeatable); skips discovery"},
+			&cli.DurationFlag{Name: "since", Value: defaultSince, Usage: "collect logs from this far back (Go duration: 90s, 48h)"},
+			&cli.GenericFlag{Name: "max-file-size", Value: maxFile, Usage: "keep at most this many of each log's newest bytes (512KiB, 64MiB, 2GiB)"},
+			&cli.GenericFlag{Name: "max-total-size", Value: maxTotal, Usage: "stop adding logs past this many bytes in all, before compression"},
+			&cli.BoolFlag{Name: "no-network", Usage: "do not probe the network"},
+			&cli.StringSliceFlag{Name: "endpoint", Usage: "URL to probe instead of the default targets (repeatable)"},
+			&cli.DurationFlag{Name: "probe-timeout", Value: defaultProbeTimeout, Usage: "deadline of each network probe"},
+			&cli.BoolFlag{Name: "json", Usage: "print one JSON object on stdout: bundle path, counts, findings"},
+			&cli.BoolFlag{Name: "quiet", Usage: "print only errors and the bundle path"},
+			&cli.StringFlag{Name: "trigger", Value: "manual", Usage: "manual, or crash for unattended capture (never prompts)"},
+		},
+		OnUsageError: onUsage,
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			return collectAction(ctx, cmd, args, maxFile.n, maxTotal.n, plat, stdin, stdout, stderr)
+		},
+	}
+	root := &cli.Command{
+		Name:                      "opadiag",
+		Usage:                     "support bundle for the Celigo on-premise agent",
+		UsageText:                 "opadiag [command] [flags]   (no command: collect)",
+		DefaultCommand:            "collect",
+		HideVersion:               true,
+		DisableSliceFlagSeparator: true,
+		Reader:                    stdin,
+		Writer:                    stdout,
+		ErrWriter:                 stderr,
+		ExitErrHandler:            func(context.Context, *cli.Command, error) {},
+		OnUsageError:              onUsage,
+		Commands: []*cli.Command{
+			collectCmd,
+			{
+				Name:         "inspect",
+				Usage:        "verify a bundle against its manifest and print its findings",
+				UsageText:    "opadiag inspect BUNDLE.zip [--json]",
+				Flags:        []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print the manifest's findings and the verdict as JSON"}},
+				OnUsageError: onUsage,
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					return inspectAction(cmd, stdout, stderr)
+				},
+			},
+			{
+				Name:         "hash-token",
+				Usage:        "print a token's hash as bundles show it, to compare with integrator.io",
+				UsageText:    "opadiag hash-token [TOKEN]   (or the token on stdin)",
+				OnUsageError: onUsage,
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					return hashTokenAction(cmd, plat, stdin, stdout, stderr)
+				},
+			},
+			{
+				Name:         "version",
+				Usage:        "print opadiag's version",
+				OnUsageError: onUsage,
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					if cmd.Args().Present() {
+						return usagef("", "version takes no arguments")
+					}
+					v, c := buildInfo()
+					fmt.Fprintf(stdout, "opadiag %s (commit %s, %s, %s/%s)\n", v, c, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+					return nil
+				},
+			},
+		},
+	}
+	return root.Run(ctx, args)
+}
+
+func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFile, maxTotal int64, plat platform.Platform, stdin io.Reader, stdout, stderr io.Writer) error {
+	// Started from Explorer with no arguments: keep the window open at the end, whatever
+	// happened, and show the bundle.
+	doubleClick := len(osArgs) <= 1 && plat.DoubleClicked()
+	if cmd.Args().Present() {
+		return usagef("commands are collect, inspect, hash-token and version; 'opadiag --help' lists them",
+			"unexpected argument %q", cmd.Args().First())
+	}
+	trigger := cmd.String("trigger")
+	if trigger != "manual" && trigger != "crash" {
+		return usagef("use --trigger manual or --trigger crash", "--trigger %q is not manual or crash", trigger)
+	}
+	if cmd.Duration("since") <= 0 {
+		return usagef("give a positive duration such as 168h", "--since must be positive")
+	}
+	if cmd.Duration("probe-timeout") <= 0 {
+		return usagef("give a positive duration such as 5s", "--probe-timeout must be positive")
+	}
+	if maxFile <= 0 || maxTotal <= 0 {
+		return usagef("give a size such as 64MiB", "--max-file-size and --max-total-size must be more than 0")
+	}
+	dirs := cmd.StringSlice("agent-dir")
+	for _, d := range dirs {
+		st, err := os.Stat(d)
+		if err != nil || !st.IsDir() {
+			return usagef("give the folder that holds the agent's Settings file", "--agent-dir %q is not a folder", d)
+		}
+	}
+	var given []string
+	for _, name := range []string{"output", "agent-dir", "since", "max-file-size", "max-total-size", "no-network", "endpoint", "probe-timeout", "json", "quiet", "trigger"} {
+		if cmd.IsSet(name) {
+			given = append(given, "--"+name)
+		}
+	}
+	asJSON := cmd.Bool("json")
+	outStream := stdout
+	if asJSON {
+		outStream = io.Discard // stdout carries the JSON object only
+	}
+	con := console.New(outStream, stderr, colorOK(stderr, plat), cmd.Bool("quiet"))
+	if doubleClick && trigger == "manual" {
+		defer waitForEnter(stdin, stdout)
+	}
+	v, c := buildInfo()
+	opts := collect.Options{
+		OutputDir: cmd.String("output"), AgentDirs: dirs, Since: cmd.Duration("since"),
+		MaxFileSize: maxFile, MaxTotalSize: maxTotal, NoNetwork: cmd.Bool("no-network"),
+		Endpoints: cmd.StringSlice("endpoint"), ProbeTimeout: cmd.Duration("probe-timeout"),
+		Trigger: trigger, Args: osArgs[1:], Given: given,
+		Tool:     manifest.Tool{Name: "opadiag", Version: v, Commit: c, Go: runtime.Version()},
+		Platform: plat, Clock: collect.SystemClock{}, Progress: con,
+	}
+	con.Collecting("a support bundle for the Celigo on-premise agent")
+	res, err := collect.Run(ctx, opts)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return &hintError{err: err, hint: "nothing was written; run opadiag again to make a bundle"}
+		}
+		return &hintError{err: err, hint: "choose another folder with --output (it must be writable and have free space)"}
+	}
+	for _, w := range res.Warnings {
+		con.Warn("%s", w)
+	}
+	if asJSON {
+		if err := console.New(stdout, stderr, false, true).JSON(res.Path, res.Manifest); err != nil {
+			return fmt.Errorf("write the JSON summary: %w", err)
+		}
+	} else {
+		con.Report(res.Path, res.Manifest)
+	}
+	if !res.Manifest.Invocation.Elevated && len(res.Manifest.Discovery.Problems) > 0 {
+		con.Hint("run opadiag as administrator (Windows) or with sudo (Linux) to read every agent home")
+	}
+	if doubleClick && trigger == "manual" {
+		if err := plat.Reveal(res.Path); err != nil {
+			con.Warn("could not open the bundle's folder: %v", err)
+		}
+	}
+	return nil
+}
+
+// colorOK reports whether w is a terminal that shows colours.
+func colorOK(w io.Writer, plat platform.Platform) bool {
+	f, ok := w.(*os.File)
+	return ok && plat.ColorTerminal(f)
+}
+
+// waitForEnter keeps a double-clicked console window open until the user presses Enter.
+func waitForEnter(stdin io.Reader, stdout io.Writer) {
+	fmt.Fprint(stdout, "\nPress Enter to close this window.")
+	_, _ = bufio.NewReader(stdin).ReadString('\n')
+}
+
+func hashTokenAction(cmd *cli.Command, plat platform.Platform, stdin io.Reader, stdout, stderr io.Writer) error {
+	var token string
+	switch cmd.Args().Len() {
+	case 0:
+		if f, ok := stdin.(*os.File); ok && plat.Terminal(f) {
+			fmt.Fprintln(stderr, "opadiag: hint: paste the token exactly as integrator.io shows it, then press Enter")
+		}
+		data, err := io.ReadAll(io.LimitReader(stdin, 1<<20))
+		if err != nil {
+			return fmt.Errorf("read the token from stdin: %w", err)
+		}
+		// One final line break is how the token was entered, not part of it.
+		token = strings.TrimSuffix(strings.TrimSuffix(string(data), "\n"), "\r")
+	case 1:
+		token = cmd.Args().First()
+	default:
+		return usagef("quote the token, or pipe it on stdin", "hash-token takes one token, got %d arguments", cmd.Args().Len())
+	}
+	if token == "" {
+		return usagef("pass the token as an argument or on stdin", "no token given")
+	}
+	fmt.Fprintln(stdout, redact.HashToken(token))
+	if t := strings.TrimSpace(token); t != token {
+		fmt.Fprintf(stderr, "opadiag: warning: the token has leading or trailing whitespace; without it the hash is %s\n", redact.HashToken(t))
+	}
+	return nil
+}
+
+func inspectAction(cmd *cli.Command, stdout, stderr io.Writer) error {
+	if cmd.Args().Len() != 1 {
+		return usagef("give the path of one bundle zip", "inspect takes one bundle, got %d arguments", cmd.Args().Len())
+	}
+	path := cmd.Args().First()
+	rep, err := collect.Verify(path)
+	if err != nil {
+		return &hintError{err: err, hint: "check the path; the file must be a bundle written by opadiag"}
+	}
+	if cmd.Bool("json") {
+		if err := console.InspectJSON(stdout, path, rep); err != nil {
+			return err
+		}
+	} else {
+		console.Inspect(stdout, path, rep)
+	}
+	if len(rep.Problems) > 0 {
+		for _, p := range rep.Problems {
+			fmt.Fprintf(stderr, "opadiag: %s\n", p)
+		}
+		return errInvalidBundle
+	}
+	return nil
+}
+
+// buildInfo returns opadiag's version and commit: from -ldflags when set, else from the module
+// and VCS information Go records in the binary.
+func buildInfo() (string, string) {
+	v, c := version, commit
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if v == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && c == "" {
+				c = s.Value
+			}
+		}
+	}
+	if v == "" {
+		v = "devel"
+	}
+	if c == "" {
+		c = "unknown"
+	}
+	return v, c
+}
+
+// size is a byte count flag: plain bytes or KiB/MiB/GiB.
+type size struct{ n int64 }
+
+func newSize(n int64) *size { return &size{n} }
+
+func (s *size) Get() any { return s.n }
+
+func (s *size) String() string {
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if s.n >= u.mult && s.n%u.mult == 0 {
+			return strconv.FormatInt(s.n/u.mult, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(s.n, 10)
+}
+
+func (s *size) Set(v string) error {
+	n, err := parseSize(v)
+	if err != nil {
+		return err
+	}
+	s.n = n
+	return nil
+}
+
+// parseSize reads "1048576", "512KiB", "64MiB", "2GiB" (units in any case, an optional B).
+func parseSize(v string) (int64, error) {
+	t := strings.TrimSpace(v)
+	mult := int64(1)
+	lower := strings.ToLower(t)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"b", 1}} {
+		if strings.HasSuffix(lower, u.suffix) {
+			t, mult = strings.TrimSpace(t[:len(t)-len(u.suffix)]), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%q is not a size: use bytes or KiB, MiB, GiB (512KiB, 64MiB, 2GiB)", v)
+	}
+	if n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q is too large", v)
+	}
+	return n * mult, nil
+}

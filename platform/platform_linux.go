@@ -1,0 +1,60 @@
+package platform
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+func homeCandidates(getenv func(string) string) []Candidate { return linuxCandidates(getenv) }
+
+func openShared(path string) (*os.File, error) {
+	flags := unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOFOLLOW | unix.O_NONBLOCK
+	fd, err := unix.Open(path, flags|unix.O_NOATIME, 0)
+	if errors.Is(err, unix.EPERM) {
+		// O_NOATIME needs ownership of the file or CAP_FOWNER.
+		fd, err = unix.Open(path, flags, 0)
+	}
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return nil, &os.PathError{Op: "stat", Path: path, Err: err}
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		unix.Close(fd)
+		return nil, &os.PathError{Op: "open", Path: path, Err: ErrNotRegular}
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
+
+func currentUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return fmt.Sprintf("uid %s", strconv.Itoa(os.Geteuid()))
+}
+
+func isElevated() bool { return os.Geteuid() == 0 }
+
+func doubleClicked() bool { return false }
+
+func reveal(string) error { return nil }
+
+func isTerminal(f *os.File) bool {
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}
+
+func colorTerminal(f *os.File) bool {
+	return isTerminal(f) && os.Getenv("TERM") != "dumb" && os.Getenv("NO_COLOR") == ""
+}
