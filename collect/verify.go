@@ -112,4 +112,3 @@ func hashEntry(f *zip.File) (int64, string, error) {
 	}
 	return n, hex.EncodeToString(h.Sum(nil)), nil
 }
-
