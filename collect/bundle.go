@@ -11,10 +11,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,7 +40,7 @@ var errClosed = errors.New("the collector's time is over: nothing more is added 
 // Bundle is a collector's handle on the support bundle being written. Every file added through
 // it is redacted on the way in. It is safe for concurrent use.
 type Bundle struct {
-	w         *writer
+	w         *Writer
 	collector string
 	closed    atomic.Bool
 	mu        sync.Mutex
@@ -146,9 +148,12 @@ func (b *Bundle) Update(fn func(m *manifest.Manifest)) {
 	fn(b.w.man)
 }
 
-// writer owns the zip file while it is being written.
-type writer struct {
+// Writer writes one bundle: a temporary zip in the output folder that becomes
+// opadiag-….zip only when Finish succeeds. Collectors add files through the Bundle it hands
+// each of them.
+type Writer struct {
 	mu      sync.Mutex // guards everything below, and serialises zip entries
+	dir     string
 	f       *os.File
 	zw      *zip.Writer
 	tmp     string
@@ -160,21 +165,55 @@ type writer struct {
 	counts  redact.Counts
 	budget  int64
 	created time.Time
-	failed  error // a write to the bundle failed: it cannot be completed
+	failed  error // a write to the bundle failed, or it is finished: nothing more is added
+	placed  bool  // Finish moved the zip into place
 	flates  sync.Pool
 }
 
-// newWriter creates the temporary bundle file in dir.
-func newWriter(dir string, red *redact.Redactor, man *manifest.Manifest, budget int64, created time.Time) (*writer, error) {
+// WriterOptions configure a Writer.
+type WriterOptions struct {
+	Redactor *redact.Redactor   // nil: a new one
+	Manifest *manifest.Manifest // what collectors record into; nil: a new, empty one
+	// TotalSize is what Bundle.Reserve hands out (--max-total-size); 0: no limit.
+	TotalSize int64
+	Created   time.Time // time of the bundle's own entries; zero: now
+
+	wrap func(io.Writer) io.Writer // tests inject write faults (a full disk) here
+}
+
+// NewWriter creates the temporary bundle file in dir.
+func NewWriter(dir string, opts WriterOptions) (*Writer, error) {
 	f, err := os.CreateTemp(dir, ".opadiag-*.zip.tmp")
 	if err != nil {
 		return nil, fmt.Errorf("create the bundle in %s: %w", dir, err)
 	}
-	w := &writer{
-		f: f, tmp: f.Name(), red: red, man: man, budget: budget, created: created,
-		names: map[string]bool{}, counts: redact.Counts{},
+	w := &Writer{
+		dir: dir, f: f, tmp: f.Name(), red: opts.Redactor, man: opts.Manifest, budget: opts.TotalSize,
+		created: opts.Created, names: map[string]bool{}, counts: redact.Counts{},
 	}
-	w.zw = zip.NewWriter(f)
+	if w.red == nil {
+		w.red = redact.New()
+	}
+	if w.man == nil {
+		w.man = &manifest.Manifest{
+			Schema:     manifest.SchemaID,
+			Tool:       manifest.Tool{Name: "opadiag", Version: "devel"},
+			Created:    time.Now().UTC(),
+			Invocation: manifest.Invocation{Trigger: "manual"},
+			Discovery:  manifest.Discovery{Method: "agent-dir"},
+		}
+	}
+	if w.budget <= 0 {
+		w.budget = math.MaxInt64
+	}
+	if w.created.IsZero() {
+		w.created = time.Now()
+	}
+	var out io.Writer = f
+	if opts.wrap != nil {
+		out = opts.wrap(f)
+	}
+	w.zw = zip.NewWriter(out)
 	w.zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
 		if fw, ok := w.flates.Get().(*flate.Writer); ok {
 			fw.Reset(out)
@@ -187,6 +226,12 @@ func newWriter(dir string, red *redact.Redactor, man *manifest.Manifest, budget 
 		return &pooledFlate{fw, &w.flates}, nil
 	})
 	return w, nil
+}
+
+// Bundle returns the handle a collector adds its files through; files are attributed to
+// collector in the manifest.
+func (w *Writer) Bundle(collector string) *Bundle {
+	return &Bundle{w: w, collector: collector}
 }
 
 // pooledFlate returns its deflater to the pool when the entry is closed: one deflater's window
@@ -235,7 +280,7 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (w *writer) add(ctx context.Context, collector, name string, src io.Reader, info FileInfo, redacted bool) error {
+func (w *Writer) add(ctx context.Context, collector, name string, src io.Reader, info FileInfo, redacted bool) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.failed != nil {
@@ -391,7 +436,7 @@ func entryName(name string) string {
 }
 
 // unique returns name, or name with "-2", "-3"… before its extension when it is taken.
-func (w *writer) unique(name string) string {
+func (w *Writer) unique(name string) string {
 	candidate := name
 	for i := 2; w.names[strings.ToLower(candidate)] || isReserved(candidate); i++ {
 		ext := path.Ext(name)
@@ -412,9 +457,11 @@ const (
 	summaryName  = "summary.txt"
 )
 
-// finish writes summary.txt and manifest.json, closes the zip, syncs it and moves it into dir
-// under a name derived from stem that no other file has. It returns the bundle's path.
-func (w *writer) finish(dir, stem string, m *manifest.Manifest, summary func(*manifest.Manifest) []byte) (string, error) {
+// Finish writes summary.txt and manifest.json (the Writer's manifest, completed with the files,
+// omissions and redaction counts), closes the zip, syncs it and moves it into the output folder
+// as stem.zip, or stem-2.zip… when that name is taken: an existing file is never replaced. It
+// returns the bundle's path. After Finish, nothing more can be added.
+func (w *Writer) Finish(stem string) (string, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.failed != nil {
@@ -422,12 +469,15 @@ func (w *writer) finish(dir, stem string, m *manifest.Manifest, summary func(*ma
 	}
 	// Nothing is added after this point, even by a collector that was abandoned.
 	w.failed = errors.New("the bundle is already finished")
-	// summary.txt and manifest.json are built from what was already redacted; running them
-	// through the text rules again would turn counts such as "password_pair": 3 into markers.
+	m := w.man
+	// Files in path order, whatever order the collectors finished in.
+	sort.SliceStable(w.files, func(i, j int) bool { return w.files[i].Path < w.files[j].Path })
 	m.Files = w.files
 	m.Omitted = w.omitted
 	m.Redaction.Rules = w.counts
-	if err := w.addUnredactedGenerated(summaryName, summary(m), true); err != nil {
+	// summary.txt and manifest.json are built from what was already redacted; running them
+	// through the text rules again would turn counts such as "password_pair": 3 into markers.
+	if err := w.addUnredactedGenerated(summaryName, Summary(m), true); err != nil {
 		return "", err
 	}
 	m.Files = w.files // now with summary.txt
@@ -448,16 +498,17 @@ func (w *writer) finish(dir, stem string, m *manifest.Manifest, summary func(*ma
 		return "", writeError{err}
 	}
 	w.f = nil
-	final, err := place(w.tmp, dir, stem)
+	final, err := place(w.tmp, w.dir, stem)
 	if err != nil {
 		return "", err
 	}
-	syncDir(dir)
+	w.placed = true
+	syncDir(w.dir)
 	return final, nil
 }
 
 // snapshot returns what was added and left out so far.
-func (w *writer) snapshot() ([]manifest.File, []manifest.Omitted, error) {
+func (w *Writer) snapshot() ([]manifest.File, []manifest.Omitted, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return append([]manifest.File(nil), w.files...), append([]manifest.Omitted(nil), w.omitted...), w.failed
@@ -466,7 +517,7 @@ func (w *writer) snapshot() ([]manifest.File, []manifest.Omitted, error) {
 // addUnredactedGenerated writes content opadiag generated itself from redacted data (summary
 // and manifest) without the text rules. It is the only unredacted path into the bundle and must
 // never be given anything read from the machine. The caller holds w.mu.
-func (w *writer) addUnredactedGenerated(name string, content []byte, record bool) error {
+func (w *Writer) addUnredactedGenerated(name string, content []byte, record bool) error {
 	w.names[name] = true
 	hdr := &zip.FileHeader{Name: name, Method: zip.Deflate, Modified: w.created.UTC()}
 	hdr.SetMode(0o644)
@@ -487,11 +538,20 @@ func (w *writer) addUnredactedGenerated(name string, content []byte, record bool
 	return nil
 }
 
-// abort removes the temporary file: no partial bundle is ever left behind.
-func (w *writer) abort() {
+// Abort removes the temporary file: no partial bundle is ever left behind. It is a no-op after a
+// successful Finish.
+func (w *Writer) Abort() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.placed {
+		return
+	}
 	if w.f != nil {
 		w.f.Close()
 		w.f = nil
+	}
+	if w.failed == nil {
+		w.failed = errors.New("the bundle was aborted")
 	}
 	os.Remove(w.tmp)
 }

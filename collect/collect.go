@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -101,6 +102,8 @@ type Options struct {
 	Runner   CommandRunner // runs external commands; nil: ExecRunner
 	Clock    Clock
 	Progress Progress // may be nil
+
+	wrapOutput func(io.Writer) io.Writer // tests inject write faults into the bundle file
 }
 
 // Result is a finished run.
@@ -144,16 +147,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	red := redact.New()
 	m := newManifest(opts, start, red, dir)
-	w, err := newWriter(dir, red, m, opts.MaxTotalSize, start)
+	w, err := NewWriter(dir, WriterOptions{Redactor: red, Manifest: m, TotalSize: opts.MaxTotalSize, Created: start, wrap: opts.wrapOutput})
 	if err != nil {
 		return nil, err
 	}
-	done := false
-	defer func() {
-		if !done {
-			w.abort()
-		}
-	}()
+	defer w.Abort() // removes the temporary file unless Finish moved it into place
 
 	homes := findHomes(opts, m)
 	scan := diagnose.NewLogScan()
@@ -180,11 +178,10 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	m.Findings = diagnose.Run(diagnose.Input{Manifest: m, Files: files, Omitted: omitted, Logs: scan, Now: start})
 	m.DurationMS = opts.Clock.Now().Sub(start).Milliseconds()
 	stem := fmt.Sprintf("opadiag-%s-%s", fileSafe(m.Host.Hostname), start.UTC().Format("20060102T150405Z"))
-	path, err := w.finish(dir, stem, m, Summary)
+	path, err := w.Finish(stem)
 	if err != nil {
 		return nil, err
 	}
-	done = true
 	res.Path, res.Manifest = path, m
 	return res, nil
 }
@@ -277,7 +274,7 @@ func findHomes(opts Options, m *manifest.Manifest) []home {
 // runAll runs the settings collector first, alone, because it registers the agent token that
 // every later file is scrubbed of, then the others side by side. The results keep the
 // collectors' order.
-func runAll(ctx context.Context, w *writer, cs []Collector, clock Clock, p Progress) []manifest.Collector {
+func runAll(ctx context.Context, w *Writer, cs []Collector, clock Clock, p Progress) []manifest.Collector {
 	out := make([]manifest.Collector, len(cs))
 	if len(cs) == 0 {
 		return out
@@ -293,8 +290,8 @@ func runAll(ctx context.Context, w *writer, cs []Collector, clock Clock, p Progr
 
 // runOne runs a collector under its deadline, turning a panic, an error or a timeout into its
 // status.
-func runOne(ctx context.Context, w *writer, c Collector, clock Clock, p Progress) manifest.Collector {
-	b := &Bundle{w: w, collector: c.Name()}
+func runOne(ctx context.Context, w *Writer, c Collector, clock Clock, p Progress) manifest.Collector {
+	b := w.Bundle(c.Name())
 	timeout := DefaultTimeout
 	if t, ok := c.(timeouter); ok {
 		timeout = t.Timeout()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -88,6 +89,14 @@ func evidence(e *Event) []manifest.Evidence {
 	return append(ev, refs(e.Last)...)
 }
 
+// count says "1 line", "3 lines".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
 func when(t time.Time) string {
 	if t.IsZero() {
 		return "at an unknown time"
@@ -157,7 +166,7 @@ func checkSettings(in *Input) []manifest.Finding {
 					"Compare it with Settings in the bundle; if Settings is damaged or incomplete, stop the agent, "+
 						"restore Settings (or re-enter the token in the agent) and start it again.", ev...))
 			}
-			if !s.Parsed && s.Error != "" {
+			if !s.Parsed && s.Error != "" && !tmp {
 				out = append(out, finding("settings.unreadable", manifest.SeverityFail, "The agent's Settings file is damaged",
 					s.Source+": "+s.Error+".",
 					"The agent cannot read its configuration. Stop the agent, restore the file from a Settings-tmp or a backup, "+
@@ -221,7 +230,7 @@ func checkToken(in *Input) []manifest.Finding {
 	}
 	if e := in.Logs.Event(EvInvalidToken); e != nil {
 		out = append(out, finding("token.rejected", manifest.SeverityFail, "integrator.io rejected the agent's token",
-			fmt.Sprintf("%d log lines say the token is invalid; the last %s.", e.Count, when(e.Last.Time)),
+			fmt.Sprintf("%s the token is invalid; the last %s.", count(e.Count, "log line")+" say", when(e.Last.Time)),
 			"The token in Settings differs from the one in integrator.io, or the agent was deleted or its token regenerated there. "+
 				"Compare the token hash in this bundle with opadiag hash-token TOKEN, and paste the current token into the agent.", evidence(e)...))
 	}
@@ -347,7 +356,7 @@ func checkHeartbeat(in *Input) []manifest.Finding {
 	ok, bad := in.Logs.Event(EvHeartbeatOK), in.Logs.Event(EvHeartbeatFailed)
 	switch {
 	case bad != nil && (ok == nil || bad.Last.Time.After(ok.Last.Time)):
-		detail := fmt.Sprintf("%d failed heartbeats; the last %s.", bad.Count, when(bad.Last.Time))
+		detail := fmt.Sprintf("%s; the last %s.", count(bad.Count, "failed heartbeat"), when(bad.Last.Time))
 		if ok != nil {
 			detail += " The last successful one was " + when(ok.Last.Time) + "."
 		} else {
@@ -359,11 +368,11 @@ func checkHeartbeat(in *Input) []manifest.Finding {
 				"it hung, or the clock is far off. "+remedyNetwork, evidence(bad)...)}
 	case bad != nil:
 		return []manifest.Finding{finding("heartbeat.recovered", manifest.SeverityWarn, "Heartbeats failed for a while, then recovered",
-			fmt.Sprintf("%d failed heartbeats, the last %s; the last successful one %s.", bad.Count, when(bad.Last.Time), when(ok.Last.Time)),
+			fmt.Sprintf("%s, the last %s; the last successful one %s.", count(bad.Count, "failed heartbeat"), when(bad.Last.Time), when(ok.Last.Time)),
 			"Short failures are usually passing network glitches. If they recur, "+remedyNetwork, evidence(bad)...)}
 	case ok != nil:
 		return []manifest.Finding{finding("heartbeat.ok", manifest.SeverityPass, "Heartbeats succeed",
-			fmt.Sprintf("%d successful heartbeats; the last %s.", ok.Count, when(ok.Last.Time)), "", refs(ok.Last)...)}
+			fmt.Sprintf("%s; the last %s.", count(ok.Count, "successful heartbeat"), when(ok.Last.Time)), "", refs(ok.Last)...)}
 	}
 	return nil
 }
@@ -378,7 +387,7 @@ func checkHeartbeatGaps(in *Input) []manifest.Finding {
 	}
 	g := gaps[0]
 	return []manifest.Finding{finding("heartbeat.gaps", manifest.SeverityWarn,
-		fmt.Sprintf("%d gaps of more than %s between heartbeats", len(gaps), heartbeatGap),
+		fmt.Sprintf("%s of more than %d minutes between heartbeats", count(len(gaps), "gap"), int(heartbeatGap.Minutes())),
 		fmt.Sprintf("The longest: no heartbeat from %s to %s (%s). Heartbeats are sent about every 60 seconds.", when(g.From), when(g.To), g.To.Sub(g.From).Round(time.Second)),
 		"Long gaps mean the agent stopped, hung or lost connectivity then. Compare with the service's restarts and the "+
 			"system logs of that time; on small cloud instances (t2.micro, t3.micro, t3.small) network or CPU credit limits can cause it.")}
@@ -388,18 +397,18 @@ func checkNetworkEvents(in *Input) []manifest.Finding {
 	var out []manifest.Finding
 	if e := in.Logs.Event(EvDNS); e != nil {
 		out = append(out, finding("network.dns", manifest.SeverityFail, "The agent could not resolve integrator.io's name (ENOTFOUND)",
-			fmt.Sprintf("%d log lines; the last %s: %s", e.Count, when(e.Last.Time), e.Last.Text),
+			fmt.Sprintf("%s; the last %s: %s", count(e.Count, "log line"), when(e.Last.Time), e.Last.Text),
 			"The server's DNS does not resolve api.integrator.io. Check the DNS servers of the machine (nslookup api.integrator.io) "+
 				"and, if outbound traffic goes through a proxy, the proxy settings.", evidence(e)...))
 	}
 	if e := in.Logs.Event(EvTimeout); e != nil {
 		out = append(out, finding("network.timeout", manifest.SeverityWarn, "Connections from the agent timed out (ETIMEDOUT)",
-			fmt.Sprintf("%d log lines; the last %s.", e.Count, when(e.Last.Time)),
+			fmt.Sprintf("%s; the last %s.", count(e.Count, "log line"), when(e.Last.Time)),
 			"A firewall or proxy probably drops the agent's outbound connections. "+remedyNetwork, evidence(e)...))
 	}
 	if e := in.Logs.Event(EvRefused); e != nil {
 		out = append(out, finding("network.refused", manifest.SeverityWarn, "Connections from the agent were refused (ECONNREFUSED)",
-			fmt.Sprintf("%d log lines; the last %s: %s", e.Count, when(e.Last.Time), e.Last.Text),
+			fmt.Sprintf("%s; the last %s: %s", count(e.Count, "log line"), when(e.Last.Time), e.Last.Text),
 			"The target refused the connection: for integrator.io, a proxy or firewall is in the way; for a database, "+
 				"check that it runs and listens on the host and port the connection uses.", evidence(e)...))
 	}
@@ -409,19 +418,19 @@ func checkNetworkEvents(in *Input) []manifest.Finding {
 			sev, extra = manifest.SeverityFail, " Heartbeats failed too, which points to the server's network connectivity."
 		}
 		out = append(out, finding("network.no_internet", sev, "The agent reported no internet connection",
-			fmt.Sprintf("%d noInternet log lines; the last %s.%s", e.Count, when(e.Last.Time), extra),
+			fmt.Sprintf("%s; the last %s.%s", count(e.Count, "noInternet log line"), when(e.Last.Time), extra),
 			"Brief losses of connectivity fix themselves. Repeated ones come from the server's network, or on small cloud "+
 				"instances (t2.micro, t3.micro, t3.small) from bandwidth, packets-per-second or CPU credit limits. "+remedyNetwork, evidence(e)...))
 	}
 	if e := in.Logs.Event(EvTLS); e != nil {
 		out = append(out, finding("network.tls", manifest.SeverityWarn, "TLS certificate errors: a proxy may intercept HTTPS",
-			fmt.Sprintf("%d log lines; the last %s: %s", e.Count, when(e.Last.Time), e.Last.Text),
+			fmt.Sprintf("%s; the last %s: %s", count(e.Count, "log line"), when(e.Last.Time), e.Last.Text),
 			"A corporate proxy that inspects HTTPS replaces integrator.io's certificate with its own. Ask the network team to "+
 				"exempt integrator.io from inspection.", evidence(e)...))
 	}
 	if e := in.Logs.Event(EvProxyAuth); e != nil {
 		out = append(out, finding("network.proxy_auth", manifest.SeverityWarn, "The proxy asks for authentication (407)",
-			fmt.Sprintf("%d log lines; the last %s.", e.Count, when(e.Last.Time)),
+			fmt.Sprintf("%s; the last %s.", count(e.Count, "log line"), when(e.Last.Time)),
 			"Give the agent proxy credentials, or have the proxy allow the server to reach integrator.io without them.", evidence(e)...))
 	}
 	return out
@@ -453,7 +462,7 @@ func checkBind(in *Input) []manifest.Finding {
 		return nil
 	}
 	return []manifest.Finding{finding("port.bind", manifest.SeverityFail, "The agent could not bind its local port",
-		fmt.Sprintf("%d log lines; the last %s: %s", e.Count, when(e.Last.Time), e.Last.Text),
+		fmt.Sprintf("%s; the last %s: %s", count(e.Count, "log line"), when(e.Last.Time), e.Last.Text),
 		"Another process (often a second agent instance) holds the port, e.g. 0.0.0.0:7017. Make sure only one agent runs; "+
 			"if the error stays, contact Celigo Support with this bundle.", evidence(e)...)}
 }
@@ -464,7 +473,7 @@ func checkEPERM(in *Input) []manifest.Finding {
 		return nil
 	}
 	return []manifest.Finding{finding("service.uninstall_eperm", manifest.SeverityWarn, "Uninstalling the service failed with EPERM (unlink)",
-		fmt.Sprintf("%d lines; the last %s.", e.Count, when(e.Last.Time)),
+		fmt.Sprintf("%s; the last %s.", count(e.Count, "log line"), when(e.Last.Time)),
 		"The agent crashed while uninstalling its service. Click Uninstall service again in the agent's window.", evidence(e)...)}
 }
 
@@ -473,7 +482,7 @@ func checkExceptions(in *Input) []manifest.Finding {
 	if e == nil {
 		return nil
 	}
-	return []manifest.Finding{finding("logs.exceptions", manifest.SeverityWarn, fmt.Sprintf("%d exception lines in the logs", e.Count),
+	return []manifest.Finding{finding("logs.exceptions", manifest.SeverityWarn, count(e.Count, "exception line")+" in the logs",
 		"Lines with uncaught exceptions, unhandled promise rejections, TypeError, ReferenceError or SocketTimeoutException; the last "+
 			when(e.Last.Time)+": "+e.Last.Text,
 		"Read the stack traces around these lines. If they are not self-explanatory, send this bundle to Celigo Support.", evidence(e)...)}
@@ -483,12 +492,12 @@ func checkResources(in *Input) []manifest.Finding {
 	var out []manifest.Finding
 	if e := in.Logs.Event(EvOOM); e != nil {
 		out = append(out, finding("resources.memory", manifest.SeverityWarn, "The agent ran out of memory",
-			fmt.Sprintf("%d lines; the last %s: %s", e.Count, when(e.Last.Time), e.Last.Text),
+			fmt.Sprintf("%s; the last %s: %s", count(e.Count, "log line"), when(e.Last.Time), e.Last.Text),
 			"Give the server more memory, or stop other programs on it: Celigo recommends a small server dedicated to the agent.", evidence(e)...))
 	}
 	if e := in.Logs.Event(EvFileLimit); e != nil {
 		out = append(out, finding("resources.files", manifest.SeverityWarn, "The agent hit the open-files limit (EMFILE)",
-			fmt.Sprintf("%d lines; the last %s.", e.Count, when(e.Last.Time)),
+			fmt.Sprintf("%s; the last %s.", count(e.Count, "log line"), when(e.Last.Time)),
 			"Raise the agent's file-descriptor limit (Linux: LimitNOFILE= in the service unit) and restart it.", evidence(e)...))
 	}
 	return out

@@ -1,0 +1,92 @@
+package collect
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/opadiag/opadiag/manifest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// TestGolden compares the manifest and summary of a run over each fixture layout with
+// testdata/golden. Paths of temporary folders are replaced by $HOME and $OUT. Run
+// `go test ./collect -run Golden -update` after an intended change and review the diff.
+func TestGolden(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("golden files hold Linux paths")
+	}
+	for _, l := range []layout{linuxLayout, windowsLayout} {
+		t.Run(l.name, func(t *testing.T) {
+			home := filepath.Join(t.TempDir(), "Agent")
+			makeHome(t, home, l)
+			out := t.TempDir()
+			res, err := Run(context.Background(), testOptions(out, home))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, entries := readBundle(t, res.Path)
+			norm := strings.NewReplacer(home, "$HOME", out, "$OUT")
+			// summary.txt holds the temporary paths, so its size and hash vary: it is compared
+			// on its own, after the paths are replaced.
+			m, err := manifest.Decode(bytes.NewReader(entries["manifest.json"]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f := fileOf(m, "summary.txt"); f != nil {
+				f.Size, f.OriginalSize, f.SHA256 = 0, 0, strings.Repeat("0", 64)
+			}
+			var mb bytes.Buffer
+			if err := manifest.Encode(&mb, m); err != nil {
+				t.Fatal(err)
+			}
+			entries["manifest.json"] = mb.Bytes()
+			for _, name := range []string{"manifest.json", "summary.txt"} {
+				got := norm.Replace(string(entries[name]))
+				golden := filepath.Join("testdata", "golden", l.name+"."+name)
+				if *update {
+					if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("%v (run with -update to create it)", err)
+				}
+				if got != string(want) {
+					t.Errorf("%s differs from %s; run with -update and review the diff\n%s", name, golden, firstDiff(string(want), got))
+				}
+			}
+		})
+	}
+}
+
+// firstDiff shows the first differing line.
+func firstDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return "line " + strconv.Itoa(i+1) + ":\n want: " + wl + "\n  got: " + gl
+		}
+	}
+	return ""
+}
+
