@@ -89,4 +89,3 @@ func firstDiff(want, got string) string {
 	}
 	return ""
 }
-

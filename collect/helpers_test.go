@@ -23,11 +23,11 @@ type fakePlatform struct {
 	cands []platform.Candidate
 }
 
-func (fakePlatform) Hostname() string                           { return "testhost" }
-func (fakePlatform) User() string                               { return "tester" }
-func (fakePlatform) Elevated() bool                             { return false }
+func (fakePlatform) Hostname() string                            { return "testhost" }
+func (fakePlatform) User() string                                { return "tester" }
+func (fakePlatform) Elevated() bool                              { return false }
 func (p fakePlatform) AgentHomeCandidates() []platform.Candidate { return p.cands }
-func (fakePlatform) Open(path string) (*os.File, error)         { return platform.Current().Open(path) }
+func (fakePlatform) Open(path string) (*os.File, error)          { return platform.Current().Open(path) }
 
 // fixedClock always says the same time.
 type fixedClock struct{ t time.Time }
