@@ -264,12 +264,47 @@ func (s sinkWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// softWriter never fails: an observer's error must not cost the bundle a file.
-type softWriter struct{ w io.Writer }
+// asyncWriter hands what is written to w on its own goroutine, so that an observer (the log
+// scan) runs beside redaction and compression instead of after them. Write never fails: an
+// observer's error must not cost the bundle a file. At most asyncDepth chunks wait.
+type asyncWriter struct {
+	ch   chan []byte
+	free chan []byte
+	done chan struct{}
+}
 
-func (s softWriter) Write(p []byte) (int, error) {
-	_, _ = s.w.Write(p)
+const asyncDepth = 4
+
+func newAsyncWriter(w io.Writer) *asyncWriter {
+	a := &asyncWriter{ch: make(chan []byte, asyncDepth), free: make(chan []byte, asyncDepth+1), done: make(chan struct{})}
+	go func() {
+		defer close(a.done)
+		for b := range a.ch {
+			_, _ = w.Write(b)
+			select {
+			case a.free <- b[:0]:
+			default: // enough spare buffers already
+			}
+		}
+	}()
+	return a
+}
+
+func (a *asyncWriter) Write(p []byte) (int, error) {
+	var b []byte
+	select {
+	case b = <-a.free:
+	default:
+	}
+	a.ch <- append(b, p...)
 	return len(p), nil
+}
+
+// Close waits until the observer has seen everything.
+func (a *asyncWriter) Close() error {
+	close(a.ch)
+	<-a.done
+	return nil
 }
 
 // countWriter counts bytes.
@@ -302,7 +337,9 @@ func (w *Writer) add(ctx context.Context, collector, name string, src io.Reader,
 	size := &countWriter{}
 	sinks := []io.Writer{sinkWriter{zf}, sum, size}
 	if info.Observe != nil {
-		sinks = append(sinks, softWriter{info.Observe})
+		obs := newAsyncWriter(info.Observe)
+		defer obs.Close()
+		sinks = append(sinks, obs)
 	}
 	var dst io.Writer = io.MultiWriter(sinks...)
 	var rw *redact.Writer

@@ -350,8 +350,9 @@ func TestRunLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Abort()
-	release := make(chan struct{})
+	release := make(chan struct{}) // unblocks the hung read
 	defer close(release)
+	wake := make(chan struct{}) // wakes the collector that ignores its deadline
 	var afterDeadline atomic.Value
 	cs := []Collector{
 		collectorFunc{name: "first", fn: func(ctx context.Context, b *Bundle) error {
@@ -367,8 +368,9 @@ func TestRunLoop(t *testing.T) {
 			return b.Add(ctx, "hung.txt", blockingReader{release}, FileInfo{})
 		}},
 		collectorFunc{name: "ignores-deadline", timeout: 50 * time.Millisecond, fn: func(ctx context.Context, b *Bundle) error {
-			<-release
+			<-wake
 			afterDeadline.Store(b.Add(context.Background(), "late.txt", strings.NewReader("late"), FileInfo{}))
+			close(wake)
 			return nil
 		}},
 		collectorFunc{name: "last", fn: func(ctx context.Context, b *Bundle) error {
@@ -405,8 +407,8 @@ func TestRunLoop(t *testing.T) {
 	if hung == nil || !hung.Truncated || !strings.Contains(hung.Note, "deadline") {
 		t.Fatalf("the entry cut at the deadline is not recorded as such: %+v", hung)
 	}
-	release <- struct{}{} // let the abandoned collector try to add a file
-	time.Sleep(50 * time.Millisecond)
+	wake <- struct{}{} // let the abandoned collector try to add a file
+	<-wake             // closed once it tried
 	path, err := w.Finish("loop")
 	if err != nil {
 		t.Fatal(err)

@@ -107,8 +107,8 @@ func TestLongLineBounded(t *testing.T) {
 	}
 	w.Write([]byte(" heartbeat sent successfully\nHeartbeat sent successfully\n"))
 	w.Close()
-	if cap(w.partial) > 2*maxLine {
-		t.Fatalf("line buffer grew to %d", cap(w.partial))
+	if cap(w.carry) > 2*maxLine {
+		t.Fatalf("line buffer grew to %d", cap(w.carry))
 	}
 	// The match past maxLine on the long line is not seen; the next line is.
 	if e := s.Event(EvHeartbeatOK); e == nil || e.Count != 1 || e.First[0].Line != 2 {
@@ -143,4 +143,31 @@ func FuzzLogScan(f *testing.F) {
 			t.Fatalf("whole: %d lines %d events; pieces: %d lines %d events", l1, e1, l2, e2)
 		}
 	})
+}
+
+// BenchmarkLogScan measures the scan alone on agent-style lines.
+func BenchmarkLogScan(b *testing.B) {
+	var sb strings.Builder
+	lines := []string{
+		"level=info, logName=request, method=POST, url=https://api.integrator.io/v1/exports, status=200, durationMs=84",
+		"level=info, logName=query, rows=1520, table=ORDERS, durationMs=412",
+		"level=info, logName=heartbeat, message=Heartbeat sent successfully",
+		"level=debug, logName=forwardIn, connection=jdbc:sqlserver://db01:1433;user=svc;password=[REDACTED]",
+	}
+	t0 := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+	for i := 0; sb.Len() < 16<<20; i++ {
+		fmt.Fprintf(&sb, "%s: %s\n", t0.Add(time.Duration(i)*time.Second).Format("2006-01-02T15:04:05.000Z"), lines[i%len(lines)])
+	}
+	data := []byte(sb.String())
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		w := NewLogScan().File("x")
+		for p := data; len(p) > 0; {
+			n := min(64<<10, len(p))
+			w.Write(p[:n])
+			p = p[n:]
+		}
+		w.Close()
+	}
 }
