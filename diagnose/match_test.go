@@ -38,4 +38,3 @@ func FuzzMatcher(f *testing.F) {
 		}
 	})
 }
-

@@ -85,7 +85,7 @@ func writeLog(name string, day time.Time, size int64) error {
 	t := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 	var n int64
 	for i := 0; n < size; i++ {
-		s := t.Add(time.Duration(i) * 50 * time.Millisecond).Format("2006-01-02T15:04:05.000Z") + ": " + lines[i%len(lines)] + "\n"
+		s := t.Add(time.Duration(i)*50*time.Millisecond).Format("2006-01-02T15:04:05.000Z") + ": " + lines[i%len(lines)] + "\n"
 		if i%997 == 0 {
 			s += "    at Socket.<anonymous> (/opt/celigo/agent/node_modules/ssh2/lib/client.js:" + strconv.Itoa(i%900) + ":17)\n"
 		}
