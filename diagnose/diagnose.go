@@ -20,6 +20,7 @@ type Input struct {
 	Files    []manifest.File
 	Omitted  []manifest.Omitted
 	Logs     *LogScan
+	Probes   *manifest.Probes // network/probes.json; nil when the network was not probed
 	Now      time.Time
 }
 
