@@ -436,7 +436,7 @@ func (c *networkCollector) proxySettings(ctx context.Context, b *Bundle, ps *man
 	} else if wi.ProxyEnable {
 		for _, e := range platform.ParseProxyServer(wi.ProxyServer) {
 			if src, ok := entrySource("wininet", e.Scheme); ok {
-				add(src, e.Address, nil, nil, netprobe.ParseWindowsBypass(wi.ProxyOverride))
+				add(src, entryURL(e), nil, nil, netprobe.ParseWindowsBypass(wi.ProxyOverride))
 			}
 		}
 	}
@@ -452,7 +452,7 @@ func (c *networkCollector) proxySettings(ctx context.Context, b *Bundle, ps *man
 	if wh.err == nil && !wh.parsed.Direct {
 		for _, e := range platform.ParseProxyServer(wh.parsed.Server) {
 			if src, ok := entrySource("winhttp", e.Scheme); ok {
-				add(src, e.Address, nil, nil, netprobe.ParseWindowsBypass(wh.parsed.Bypass))
+				add(src, entryURL(e), nil, nil, netprobe.ParseWindowsBypass(wh.parsed.Bypass))
 			}
 		}
 	}
@@ -471,6 +471,15 @@ func entrySource(setting, scheme string) (string, bool) {
 		return setting + " socks", true
 	}
 	return "", false
+}
+
+// entryURL makes a proxy URL of a list entry: "socks=host:port" is a SOCKS proxy, anything else
+// without a scheme an HTTP one.
+func entryURL(e platform.ProxyEntry) string {
+	if e.Scheme == "socks" && !strings.Contains(e.Address, "://") {
+		return "socks://" + e.Address
+	}
+	return e.Address
 }
 
 // winHTTPEntry is where netsh's output goes in the bundle.

@@ -37,6 +37,7 @@ var checks = []check{
 	checkHeartbeatGaps,
 	checkToken,
 	checkNetworkEvents,
+	checkNetworkProbes,
 	checkTunnel,
 	checkBind,
 	checkEPERM,
