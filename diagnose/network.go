@@ -179,6 +179,10 @@ func proxyFindings(t manifest.ProbeTarget) []manifest.Finding {
 			}
 			if a.ProxyConnect != nil && len(a.ProxyConnect.Challenges) > 0 {
 				detail += " The proxy offers: " + strings.Join(a.ProxyConnect.Challenges, ", ") + "."
+				if !offersBasic(a.ProxyConnect.Challenges) {
+					remedy += " It does not offer Basic authentication, which is what a user name and password in a proxy URL " +
+						"send: an exception for this server is the likelier fix."
+				}
 			}
 			out = append(out, finding("network.proxy_auth", sev, "The proxy "+a.Proxy+" requires authentication (407)", detail, remedy, ev...))
 		case a.ErrorKind == manifest.KindProxyDenied:
@@ -321,6 +325,15 @@ func portFindings(lp *manifest.LocalPort) []manifest.Finding {
 	return []manifest.Finding{finding("port.in_use", manifest.SeverityWarn, "Port "+portOf(lp.Address)+" cannot be bound now",
 		detail, "If the agent is not running, find what holds the port (Windows: netstat -ano | findstr :7017; Linux: sudo ss -ltnp).",
 		probesEvidence()...)}
+}
+
+func offersBasic(challenges []string) bool {
+	for _, c := range challenges {
+		if strings.EqualFold(c, "basic") {
+			return true
+		}
+	}
+	return false
 }
 
 func allUnidentified(hs []manifest.PortHolder) bool {
