@@ -86,9 +86,15 @@ func portHolders(ctx context.Context, port int) ([]PortHolder, string, error) {
 	note := ""
 	for _, s := range socks {
 		h := PortHolder{PID: s.pid, Local: s.local.String()}
-		if image, err := processImage(s.pid); err == nil {
+		switch image, err := processImage(s.pid); {
+		case err == nil:
 			h.Command, h.Name = image, filepath.Base(image)
-		} else {
+		case s.pid == 0:
+			note = "Windows does not say which process holds the port"
+		case s.pid == 4:
+			h.Name = "System" // the kernel: HTTP.sys (an URL reservation, IIS, WinRM…) or another driver
+			note = "the port is held by the kernel, usually HTTP.sys: netsh http show servicestate lists who asked for it"
+		default:
 			note = "a process could not be inspected: run opadiag as administrator to name it"
 		}
 		out = append(out, h)
