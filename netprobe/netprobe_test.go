@@ -232,6 +232,7 @@ func TestProbeErrorKinds(t *testing.T) {
 	silent := silentServer(t)
 	_, closed := closedPort(t)
 	resetting := rawServer(t, func(c net.Conn) {
+		c.Read(make([]byte, 64<<10)) // reset during the handshake, not during the connection
 		c.(*net.TCPConn).SetLinger(0)
 		c.Close()
 	})
