@@ -113,6 +113,7 @@ func serve(t testing.TB, fn func(net.Conn)) net.Listener {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var conns []net.Conn
+	done := false
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -120,14 +121,24 @@ func serve(t testing.TB, fn func(net.Conn)) net.Listener {
 				return
 			}
 			mu.Lock()
+			if done {
+				mu.Unlock()
+				c.Close()
+				return
+			}
 			conns = append(conns, c)
+			wg.Add(1) // under mu, before done: never concurrent with Wait
 			mu.Unlock()
-			wg.Go(func() { fn(c) })
+			go func() {
+				defer wg.Done()
+				fn(c)
+			}()
 		}
 	}()
 	t.Cleanup(func() {
 		ln.Close()
 		mu.Lock()
+		done = true
 		for _, c := range conns {
 			c.Close()
 		}

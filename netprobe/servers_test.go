@@ -133,6 +133,7 @@ func rawServer(t testing.TB, fn func(net.Conn)) net.Listener {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var conns []net.Conn
+	done := false
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -140,14 +141,24 @@ func rawServer(t testing.TB, fn func(net.Conn)) net.Listener {
 				return
 			}
 			mu.Lock()
+			if done {
+				mu.Unlock()
+				c.Close()
+				return
+			}
 			conns = append(conns, c)
+			wg.Add(1) // under mu, before done: never concurrent with Wait
 			mu.Unlock()
-			wg.Go(func() { fn(c) })
+			go func() {
+				defer wg.Done()
+				fn(c)
+			}()
 		}
 	}()
 	t.Cleanup(func() {
 		ln.Close()
 		mu.Lock()
+		done = true
 		for _, c := range conns {
 			c.Close()
 		}
