@@ -194,6 +194,11 @@ func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFi
 	if cmd.Duration("probe-timeout") <= 0 {
 		return usagef("give a positive duration such as 5s", "--probe-timeout must be positive")
 	}
+	for _, e := range cmd.StringSlice("endpoint") {
+		if _, err := collect.ParseEndpoint(e); err != nil {
+			return usagef("give a URL such as https://host[:port]/path, http://host:port or tcp://host:port", "--endpoint %q: %v", redact.New().String(e), err)
+		}
+	}
 	if maxFile <= 0 || maxTotal <= 0 {
 		return usagef("give a size such as 64MiB", "--max-file-size and --max-total-size must be more than 0")
 	}

@@ -141,10 +141,14 @@ func (b *Bundle) Release(n int64) {
 }
 
 // Update lets a collector record structured results in the manifest. fn runs under the bundle's
-// lock and must not block; strings it stores must already be redacted.
+// lock and must not block; strings it stores must already be redacted. A collector abandoned at
+// its deadline can no longer update the manifest.
 func (b *Bundle) Update(fn func(m *manifest.Manifest)) {
 	b.w.mu.Lock()
 	defer b.w.mu.Unlock()
+	if b.closed.Load() {
+		return
+	}
 	fn(b.w.man)
 }
 

@@ -101,7 +101,8 @@ type Options struct {
 	Platform Platform
 	Runner   CommandRunner // runs external commands; nil: ExecRunner
 	Clock    Clock
-	Progress Progress // may be nil
+	Progress Progress   // may be nil
+	Network  NetworkEnv // what the network collector probes with; zero: the real machine
 
 	wrapOutput func(io.Writer) io.Writer // tests inject write faults into the bundle file
 }
@@ -121,7 +122,6 @@ var absent = []struct {
 }{
 	{"service", "service state, event log and journal are not collected by this build", nil},
 	{"system", "OS facts, processes, resources and system logs are not collected by this build", nil},
-	{"network", "network probes are not part of this build", []string{"--no-network", "--endpoint", "--probe-timeout"}},
 }
 
 // Run makes one bundle. It returns an error only when no bundle could be written; everything
@@ -155,10 +155,12 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 
 	homes := findHomes(opts, m)
 	scan := diagnose.NewLogScan()
+	hints, network := &agentHints{}, &networkResult{}
 	collectors := []Collector{
-		&settingsCollector{homes: homes, open: opts.Platform},
+		&settingsCollector{homes: homes, open: opts.Platform, hints: hints},
 		&logsCollector{homes: homes, open: opts.Platform, since: opts.Since, now: start, maxFile: opts.MaxFileSize, scan: scan},
 		&crashCollector{homes: homes, open: opts.Platform, maxFile: opts.MaxFileSize, scan: scan},
+		newNetworkCollector(opts, homes, hints, network),
 	}
 	m.Collectors = runAll(ctx, w, collectors, opts.Clock, opts.Progress)
 	if err := ctx.Err(); err != nil {
@@ -175,7 +177,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			}
 		}
 	}
-	m.Findings = diagnose.Run(diagnose.Input{Manifest: m, Files: files, Omitted: omitted, Logs: scan, Now: start})
+	m.Findings = diagnose.Run(diagnose.Input{Manifest: m, Files: files, Omitted: omitted, Logs: scan, Probes: network.get(), Now: start})
 	m.DurationMS = opts.Clock.Now().Sub(start).Milliseconds()
 	stem := fmt.Sprintf("opadiag-%s-%s", fileSafe(m.Host.Hostname), start.UTC().Format("20060102T150405Z"))
 	path, err := w.Finish(stem)
@@ -337,6 +339,8 @@ func runOne(ctx context.Context, w *Writer, c Collector, clock Clock, p Progress
 		if abandoned {
 			r.Error += "; abandoned"
 		}
+	case errors.As(err, new(skipError)):
+		r.Status, r.Error = manifest.StatusSkipped, w.red.String(err.Error())
 	case err != nil:
 		r.Status, r.Error = manifest.StatusFailed, w.red.String(err.Error())
 	case len(r.Problems) > 0:
@@ -347,6 +351,12 @@ func runOne(ctx context.Context, w *Writer, c Collector, clock Clock, p Progress
 	}
 	return r
 }
+
+// skipError is returned by a collector that did not run, by request (--no-network): its status
+// is "skipped" and the reason its error.
+type skipError struct{ reason string }
+
+func (e skipError) Error() string { return e.reason }
 
 // firstFrames keeps the goroutine header and the first frames of a stack, enough to find a panic.
 func firstFrames(stack []byte) string {

@@ -3,6 +3,7 @@ package collect
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -18,9 +19,23 @@ import (
 // The fixture token; it must never appear in a bundle.
 const fixtureToken = "9b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e"
 
-// fakePlatform is a machine with fixed facts that opens real files.
+// fakePlatform is a machine with fixed facts that opens real files; sys answers the network
+// collector's questions (fakeSystem{} when nil).
 type fakePlatform struct {
 	cands []platform.Candidate
+	sys   NetworkSystem
+}
+
+func (f fakePlatform) system() NetworkSystem {
+	if f.sys == nil {
+		return fakeSystem{}
+	}
+	return f.sys
+}
+
+func (f fakePlatform) WinINetProxy() (platform.WinINetProxy, error) { return f.system().WinINetProxy() }
+func (f fakePlatform) PortHolders(ctx context.Context, port int) ([]platform.PortHolder, string, error) {
+	return f.system().PortHolders(ctx, port)
 }
 
 func (fakePlatform) Hostname() string                            { return "testhost" }
@@ -182,9 +197,10 @@ func fileOf(m *manifest.Manifest, path string) *manifest.File {
 	return nil
 }
 
-func hasFinding(m *manifest.Manifest, id string) bool {
+// hasFinding reports whether m has the finding id, of severity sev unless sev is empty.
+func hasFinding(m *manifest.Manifest, id, sev string) bool {
 	for _, f := range m.Findings {
-		if f.ID == id {
+		if f.ID == id && (sev == "" || f.Severity == sev) {
 			return true
 		}
 	}

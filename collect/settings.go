@@ -21,10 +21,12 @@ const maxSettingsSize = 8 << 20
 // settingsCollector adds each agent home's Settings file (and a Settings-tmp left by an
 // interrupted save), redacted: the token becomes its hash, other secrets [REDACTED]. It records
 // the token's hash, length and stray whitespace or quotes, and the agent's
-// uncaughtExceptionHappenedOnService flag.
+// uncaughtExceptionHappenedOnService flag, and notes what Settings say about the agent's region
+// and tunnel host for the network collector.
 type settingsCollector struct {
 	homes []home
 	open  FileOpener
+	hints *agentHints // what Settings say about the agent's region and tunnel host, for the network collector
 }
 
 func (c *settingsCollector) Name() string { return "settings" }
@@ -78,6 +80,7 @@ func (c *settingsCollector) one(ctx context.Context, b *Bundle, h home, f found)
 		}
 		sf.UncaughtExceptionHappenedOnService = uncaughtFlag(data)
 		info.Redactions = res.Counts
+		c.hints.addSettings(f.path, out)
 	} else {
 		// Not JSON: find the token the lenient way so it still becomes its hash, then scrub
 		// the file as text.

@@ -20,6 +20,9 @@ func Summary(m *manifest.Manifest) []byte {
 	if m.Redaction.TokenHash != "" {
 		fmt.Fprintf(&b, "agent token hash: %s (compare: opadiag hash-token TOKEN)\n", m.Redaction.TokenHash)
 	}
+	if n := m.Host.Network; n != nil {
+		fmt.Fprintf(&b, "network: %s (details: network/probes.json)\n", n.Text)
+	}
 
 	b.WriteString("\nFINDINGS\n")
 	if len(m.Findings) == 0 {

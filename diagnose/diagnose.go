@@ -21,6 +21,7 @@ type Input struct {
 	Files    []manifest.File
 	Omitted  []manifest.Omitted
 	Logs     *LogScan
+	Probes   *manifest.Probes // network/probes.json; nil when the network was not probed
 	Now      time.Time
 }
 
@@ -37,6 +38,7 @@ var checks = []check{
 	checkHeartbeatGaps,
 	checkToken,
 	checkNetworkEvents,
+	checkNetworkProbes,
 	checkTunnel,
 	checkBind,
 	checkEPERM,

@@ -102,6 +102,8 @@ type Host struct {
 	Hostname string `json:"hostname"`
 	OS       string `json:"os"`   // GOOS: linux, windows, …
 	Arch     string `json:"arch"` // GOARCH
+	// Network is the headline of the network probes; nil when the network collector did not run.
+	Network *NetworkSummary `json:"network,omitempty"`
 }
 
 // Discovery records where agent homes were looked for.

@@ -1,0 +1,738 @@
+package collect
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/opadiag/opadiag/manifest"
+	"github.com/opadiag/opadiag/netprobe"
+	"github.com/opadiag/opadiag/platform"
+)
+
+// The agent's defaults: integrator.io's API in each region, and the local port the agent binds.
+const (
+	APIHostUS        = "api.integrator.io"
+	APIHostEU        = "api.eu.integrator.io"
+	DefaultLocalPort = "0.0.0.0:7017"
+	tunnelPort       = 22
+)
+
+// networkMargin is what the network collector's deadline adds to twice the probe timeout, so
+// that the run loop never cuts it short: it ends on its own within twice the probe timeout.
+const networkMargin = time.Second
+
+// NetworkEnv is what the network collector needs of the machine. Zero fields mean the real
+// machine's; tests set them so that no probe leaves loopback.
+type NetworkEnv struct {
+	Resolver  netprobe.Resolver
+	Dialer    netprobe.Dialer
+	RootCAs   *x509.CertPool // roots a server's chain must verify against; nil: the system's
+	Environ   []string       // the environment to read proxy variables from; nil: os.Environ()
+	LocalPort string         // the address the agent binds; empty: DefaultLocalPort
+	System    NetworkSystem  // WinINet settings and port holders; nil: Options.Platform's
+	GOOS      string         // whose proxy settings to read (windows: WinINet and WinHTTP); empty: runtime.GOOS
+}
+
+// NetworkSystem is what the network collector asks the operating system (platform.Platform).
+type NetworkSystem interface {
+	WinINetProxy() (platform.WinINetProxy, error)
+	PortHolders(ctx context.Context, port int) ([]platform.PortHolder, string, error)
+}
+
+// noSystem is the NetworkSystem of a platform that has none.
+type noSystem struct{}
+
+func (noSystem) WinINetProxy() (platform.WinINetProxy, error) {
+	return platform.WinINetProxy{}, platform.ErrUnsupported
+}
+
+func (noSystem) PortHolders(context.Context, int) ([]platform.PortHolder, string, error) {
+	return nil, "", platform.ErrUnsupported
+}
+
+// networkResult hands the probes to diagnose once the collector is done.
+type networkResult struct {
+	mu     sync.Mutex
+	probes *manifest.Probes
+}
+
+func (r *networkResult) set(p *manifest.Probes) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.probes = p
+}
+
+func (r *networkResult) get() *manifest.Probes {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.probes
+}
+
+// networkCollector runs the network checks of the troubleshooting guide: integrator.io's API in
+// the agent's region (HTTPS: DNS, TCP, TLS, HEAD, clock skew), outbound SSH to the tunnel's host
+// when Settings or logs name it, or the --endpoint URLs instead; directly and through every
+// proxy configured (environment, WinINet, WinHTTP); and whether the agent's local port can be
+// bound. All probes run at once, each under the probe timeout; the collector ends within twice
+// that. It writes network/probes.json and the manifest's host.network headline.
+type networkCollector struct {
+	noNetwork bool
+	endpoints []string
+	timeout   time.Duration
+	env       NetworkEnv
+	runner    CommandRunner
+	clock     Clock
+	userAgent string
+	homes     []home
+	open      FileOpener
+	hints     *agentHints
+	result    *networkResult
+}
+
+func newNetworkCollector(opts Options, homes []home, hints *agentHints, result *networkResult) *networkCollector {
+	c := &networkCollector{
+		noNetwork: opts.NoNetwork, endpoints: opts.Endpoints, timeout: opts.ProbeTimeout, env: opts.Network,
+		runner: opts.Runner, clock: opts.Clock, userAgent: "opadiag/" + opts.Tool.Version,
+		homes: homes, open: opts.Platform, hints: hints, result: result,
+	}
+	if c.timeout <= 0 {
+		c.timeout = netprobe.DefaultTimeout
+	}
+	if c.env.System == nil {
+		if s, ok := opts.Platform.(NetworkSystem); ok {
+			c.env.System = s
+		} else {
+			c.env.System = noSystem{}
+		}
+	}
+	if c.env.Environ == nil {
+		c.env.Environ = os.Environ()
+	}
+	if c.env.LocalPort == "" {
+		c.env.LocalPort = DefaultLocalPort
+	}
+	if c.env.GOOS == "" {
+		c.env.GOOS = runtime.GOOS
+	}
+	return c
+}
+
+func (c *networkCollector) Name() string { return "network" }
+
+// Timeout is twice the probe timeout and a margin: the collector keeps to twice the probe
+// timeout itself; the margin only keeps the run loop from racing it.
+func (c *networkCollector) Timeout() time.Duration { return 2*c.timeout + networkMargin }
+
+// writeReserve is the part of the budget kept for writing probes.json after the probes.
+func (c *networkCollector) writeReserve() time.Duration {
+	return min(c.timeout/4, 500*time.Millisecond)
+}
+
+func (c *networkCollector) Collect(ctx context.Context, b *Bundle) error {
+	if c.noNetwork {
+		b.Update(func(m *manifest.Manifest) {
+			m.Host.Network = &manifest.NetworkSummary{Text: "not probed: --no-network was given"}
+		})
+		return skipError{"--no-network was given: the network was not probed"}
+	}
+	start := c.clock.Now()
+	budget := 2 * c.timeout
+	pctx, cancel := context.WithTimeout(ctx, budget-c.writeReserve())
+	defer cancel()
+	p := &manifest.Probes{
+		Schema: manifest.ProbesSchemaID, Started: start.UTC(),
+		ProbeTimeoutMS: c.timeout.Milliseconds(), BudgetMS: budget.Milliseconds(),
+	}
+
+	// What to probe and through which proxies, within half a probe timeout.
+	setup, cancelSetup := context.WithTimeout(pctx, c.timeout/2)
+	logHints := make(chan []hostHint, 1)
+	go func() { logHints <- scanLogHints(setup, c.homes, c.open) }()
+	proxies := c.proxySettings(setup, b, &p.Proxy)
+	hints := c.hints.snapshot()
+	select {
+	case hs := <-logHints:
+		hints = append(hints, hs...)
+	case <-setup.Done():
+		b.Problem("the agent's logs were not read for its region and tunnel host within %s", c.timeout/2)
+	}
+	cancelSetup()
+	targets := c.targets(b, hints, &p.Region)
+
+	// Every probe at once, each under the probe timeout, and the local port beside them.
+	prober := &netprobe.Prober{
+		Resolver: c.env.Resolver, Dialer: c.env.Dialer, Clock: c.clock, Timeout: c.timeout,
+		RootCAs: c.env.RootCAs, UserAgent: c.userAgent,
+	}
+	var wg sync.WaitGroup
+	for i := range targets {
+		t := &targets[i]
+		routes := c.routes(t, proxies)
+		t.rec.Attempts = make([]manifest.ProbeAttempt, len(routes))
+		for j, px := range routes {
+			wg.Go(func() { t.rec.Attempts[j] = prober.Probe(pctx, t.probe, px) })
+		}
+	}
+	wg.Go(func() { p.LocalPort = c.localPort(pctx, b) })
+	wg.Wait()
+
+	for _, t := range targets {
+		p.Targets = append(p.Targets, t.rec)
+	}
+	for _, px := range proxies {
+		p.Proxy.Proxies = append(p.Proxy.Proxies, px.used())
+	}
+	p.Summary = summarize(p)
+	p.DurationMS = c.clock.Now().Sub(start).Milliseconds()
+
+	var buf bytes.Buffer
+	if err := manifest.EncodeProbes(&buf, p); err != nil {
+		return fmt.Errorf("encode the network probes: %w", err)
+	}
+	err := b.Add(ctx, "network/probes.json", &buf, FileInfo{Source: "opadiag's network probes"})
+	red := b.Redactor()
+	headline := p.Summary
+	headline.Text, headline.Proxy, headline.API = red.String(headline.Text), red.String(headline.Proxy), red.String(headline.API)
+	b.Update(func(m *manifest.Manifest) { m.Host.Network = &headline })
+	c.result.set(p)
+	if err != nil {
+		return fmt.Errorf("add network/probes.json: %w", err)
+	}
+	return nil
+}
+
+// target is one host to probe: what netprobe needs and what probes.json records.
+type target struct {
+	probe  netprobe.Target
+	rec    manifest.ProbeTarget
+	bypass []string // why proxies were not used for it
+}
+
+// targets returns the --endpoint targets, or the API of the agent's region (both regions when
+// it is unknown) and the tunnel hosts Settings and logs name.
+func (c *networkCollector) targets(b *Bundle, hints []hostHint, rc *manifest.RegionChoice) []target {
+	var out []target
+	if len(c.endpoints) > 0 {
+		*rc = manifest.RegionChoice{Region: manifest.RegionCustom, Source: "endpoint"}
+		for _, e := range c.endpoints {
+			t, err := ParseEndpoint(e)
+			if err != nil {
+				b.Problem("--endpoint %q: %v", e, err)
+				continue
+			}
+			out = append(out, newTarget(t, manifest.RoleEndpoint, "", true, "given with --endpoint"))
+		}
+		return out
+	}
+	*rc = chooseRegion(hints)
+	api := func(host, region string, required bool, why string) target {
+		return newTarget(netprobe.Target{Host: host, Port: 443, Kind: manifest.TargetHTTPS}, manifest.RoleAPI, region, required, why)
+	}
+	switch rc.Region {
+	case manifest.RegionUS:
+		out = append(out, api(APIHostUS, manifest.RegionUS, true, "integrator.io's API in the agent's region (US, from "+rc.Source+")"))
+	case manifest.RegionEU:
+		out = append(out, api(APIHostEU, manifest.RegionEU, true, "integrator.io's API in the agent's region (EU, from "+rc.Source+")"))
+	default:
+		why := "the agent's region is unknown: both regions' APIs are probed; the agent needs one"
+		out = append(out, api(APIHostUS, manifest.RegionUS, false, why), api(APIHostEU, manifest.RegionEU, false, why))
+	}
+	hosts, ev := tunnelHosts(hints)
+	for _, h := range hosts {
+		host, port := h, tunnelPort
+		if hh, pp, err := net.SplitHostPort(h); err == nil {
+			if n, err := strconv.Atoi(pp); err == nil && n > 0 && n < 65536 {
+				host, port = hh, n
+			}
+		}
+		where := ev[h].Path
+		if ev[h].Key != "" {
+			where += " (" + ev[h].Key + ")"
+		}
+		out = append(out, newTarget(netprobe.Target{Host: host, Port: port, Kind: manifest.TargetTCP}, manifest.RoleTunnel,
+			"", true, "the agent's SSH tunnel host, named in "+where))
+	}
+	if len(hosts) == 0 {
+		b.Problem("outbound SSH (port 22) was not probed: neither the agent's Settings nor its newest logs name the tunnel's host")
+	}
+	return out
+}
+
+func newTarget(t netprobe.Target, role, region string, required bool, why string) target {
+	return target{probe: t, rec: manifest.ProbeTarget{
+		Name: t.Addr(), URL: t.URL(), Host: t.Host, Port: t.Port, Kind: t.Kind, Role: role,
+		Region: region, Required: required, Reason: why,
+	}}
+}
+
+// ParseEndpoint reads an --endpoint value: https://host[:port][/path] (TLS and a HEAD request),
+// http://host[:port][/path] (a HEAD request), tcp://host:port or ssh://host[:port] (a TCP
+// connection only). Without a scheme, host and host:443 mean https, host:port a TCP connection.
+func ParseEndpoint(s string) (netprobe.Target, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return netprobe.Target{}, errors.New("empty endpoint")
+	}
+	if !strings.Contains(s, "://") {
+		host, port, err := net.SplitHostPort(s)
+		if err != nil {
+			s = "https://" + s
+		} else if port == "443" {
+			s = "https://" + net.JoinHostPort(host, port)
+		} else {
+			s = "tcp://" + net.JoinHostPort(host, port)
+		}
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return netprobe.Target{}, fmt.Errorf("not a URL: %w", unwrapURL(err))
+	}
+	if u.User != nil {
+		return netprobe.Target{}, errors.New("an endpoint carries no user name or password")
+	}
+	t := netprobe.Target{Host: u.Hostname()}
+	def := 0
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		t.Kind, def = manifest.TargetHTTPS, 443
+	case "http":
+		t.Kind, def = manifest.TargetHTTP, 80
+	case "ssh":
+		t.Kind, def = manifest.TargetTCP, tunnelPort
+	case "tcp":
+		t.Kind = manifest.TargetTCP
+	default:
+		return netprobe.Target{}, fmt.Errorf("scheme %q: use https, http, tcp or ssh", u.Scheme)
+	}
+	if t.Host == "" {
+		return netprobe.Target{}, errors.New("no host")
+	}
+	t.Port = def
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return netprobe.Target{}, fmt.Errorf("port %q is not a port number", p)
+		}
+		t.Port = n
+	}
+	if t.Port == 0 {
+		return netprobe.Target{}, errors.New("a tcp:// endpoint needs a port")
+	}
+	if t.Kind != manifest.TargetTCP {
+		t.Path = u.RequestURI()
+	}
+	return t, nil
+}
+
+func unwrapURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// proxy is one proxy URL and every setting that names it.
+type proxy struct {
+	url     *url.URL
+	sources []proxySource
+}
+
+type proxySource struct {
+	name   string // "env HTTPS_PROXY", "wininet", "winhttp"
+	bypass netprobe.Bypass
+}
+
+func (px *proxy) used() manifest.ProxyUsed {
+	u := manifest.ProxyUsed{URL: netprobe.RedactURL(px.url)}
+	for _, s := range px.sources {
+		u.Sources = append(u.Sources, s.name)
+		u.ExcludedHosts = append(u.ExcludedHosts, s.bypass.Rules...)
+	}
+	return u
+}
+
+// routes returns how t is probed: directly, and through every proxy that some of its settings
+// use for t. Proxies every setting bypasses for t are noted in the target's reason.
+func (c *networkCollector) routes(t *target, proxies []*proxy) []*netprobe.Proxy {
+	routes := []*netprobe.Proxy{nil}
+	for _, px := range proxies {
+		var names []string
+		var skipped []string
+		for _, s := range px.sources {
+			if ok, rule := s.bypass.Match(t.probe.Host, t.probe.Port); ok {
+				skipped = append(skipped, fmt.Sprintf("%s bypasses it (rule %q)", s.name, rule))
+				continue
+			}
+			names = append(names, s.name)
+		}
+		if len(names) == 0 {
+			t.rec.Reason += "; not probed through " + netprobe.RedactURL(px.url) + ": " + strings.Join(skipped, ", ")
+			continue
+		}
+		routes = append(routes, &netprobe.Proxy{URL: px.url, Sources: names})
+	}
+	return routes
+}
+
+// proxySettings reads the proxy settings (environment; WinINet and WinHTTP on Windows), records
+// them redacted in ps, and returns the distinct proxies to probe through.
+func (c *networkCollector) proxySettings(ctx context.Context, b *Bundle, ps *manifest.ProxySettings) []*proxy {
+	red := b.Redactor()
+	var proxies []*proxy
+	add := func(source, value string, u *url.URL, err error, bypass netprobe.Bypass) {
+		if err == nil && u == nil {
+			u, err = netprobe.ParseProxyURL(value)
+		}
+		shown := red.String(netprobe.RedactProxyValue(value))
+		if err != nil {
+			ps.NotProbed = append(ps.NotProbed, manifest.ProxyNotProbed{Source: source, Value: shown, Reason: red.String(err.Error())})
+			return
+		}
+		if ok, why := netprobe.Probeable(u); !ok {
+			ps.NotProbed = append(ps.NotProbed, manifest.ProxyNotProbed{Source: source, Value: shown, Reason: why})
+			return
+		}
+		for _, px := range proxies {
+			if px.url.String() == u.String() {
+				px.sources = append(px.sources, proxySource{source, bypass})
+				return
+			}
+		}
+		proxies = append(proxies, &proxy{url: u, sources: []proxySource{{source, bypass}}})
+	}
+
+	env := netprobe.FromEnv(c.env.Environ)
+	for _, v := range env.Vars {
+		ps.Env = append(ps.Env, manifest.EnvVar{Name: v.Name, Value: red.String(netprobe.RedactProxyValue(v.Value))})
+	}
+	for _, ep := range env.Proxies {
+		add("env "+ep.Var, "", ep.URL, ep.Err, env.NoProxy)
+	}
+	if c.env.GOOS != "windows" {
+		return proxies
+	}
+
+	wi, err := c.env.System.WinINetProxy()
+	ps.WinINet = &manifest.WinINetSettings{
+		ProxyEnable: wi.ProxyEnable, ProxyServer: red.String(netprobe.RedactProxyValue(wi.ProxyServer)),
+		ProxyOverride: red.String(wi.ProxyOverride), AutoConfigURL: red.String(wi.AutoConfigURL),
+	}
+	if err != nil {
+		ps.WinINet.Error = red.String(err.Error())
+		b.Problem("read the WinINet proxy settings: %v", err)
+	} else if wi.ProxyEnable {
+		for _, e := range platform.ParseProxyServer(wi.ProxyServer) {
+			if src, ok := entrySource("wininet", e.Scheme); ok {
+				add(src, entryURL(e), nil, nil, netprobe.ParseWindowsBypass(wi.ProxyOverride))
+			}
+		}
+	}
+	if wi.AutoConfigURL != "" {
+		ps.NotProbed = append(ps.NotProbed, manifest.ProxyNotProbed{
+			Source: "wininet AutoConfigURL", Value: red.String(wi.AutoConfigURL),
+			Reason: "a PAC script chooses the proxy for each URL; opadiag does not run it",
+		})
+	}
+
+	wh := c.winHTTP(ctx, b)
+	ps.WinHTTP = wh.rec
+	if wh.err == nil && !wh.parsed.Direct {
+		for _, e := range platform.ParseProxyServer(wh.parsed.Server) {
+			if src, ok := entrySource("winhttp", e.Scheme); ok {
+				add(src, entryURL(e), nil, nil, netprobe.ParseWindowsBypass(wh.parsed.Bypass))
+			}
+		}
+	}
+	return proxies
+}
+
+// entrySource names a WinINet or WinHTTP proxy entry; entries for other protocols than HTTP,
+// HTTPS and SOCKS do not matter to the agent.
+func entrySource(setting, scheme string) (string, bool) {
+	switch scheme {
+	case "":
+		return setting, true
+	case "http", "https":
+		return setting + " " + scheme, true
+	case "socks":
+		return setting + " socks", true
+	}
+	return "", false
+}
+
+// entryURL makes a proxy URL of a list entry: "socks=host:port" is a SOCKS proxy, anything else
+// without a scheme an HTTP one.
+func entryURL(e platform.ProxyEntry) string {
+	if e.Scheme == "socks" && !strings.Contains(e.Address, "://") {
+		return "socks://" + e.Address
+	}
+	return e.Address
+}
+
+// winHTTPEntry is where netsh's output goes in the bundle.
+const winHTTPEntry = "network/winhttp-proxy.txt"
+
+type winHTTPResult struct {
+	rec    *manifest.WinHTTPSettings
+	parsed platform.WinHTTPProxy
+	err    error
+}
+
+// winHTTP runs `netsh winhttp show proxy`, keeps its output in the bundle and parses it.
+func (c *networkCollector) winHTTP(ctx context.Context, b *Bundle) winHTTPResult {
+	red := b.Redactor()
+	rec := &manifest.WinHTTPSettings{Entry: winHTTPEntry}
+	name, args := platform.NetshCommand(func(k string) string { return lookupEnv(c.env.Environ, k) })
+	out := &capped{max: 64 << 10}
+	res, err := b.AddCommand(ctx, teeRunner{c.runner, out}, winHTTPEntry, 64<<10, name, args...)
+	if err == nil && res.ExitCode != 0 {
+		err = fmt.Errorf("netsh exited with %d: %s", res.ExitCode, firstLineOf(res.Stderr))
+	}
+	var parsed platform.WinHTTPProxy
+	if err == nil {
+		parsed, err = platform.ParseWinHTTPProxy(out.String())
+	}
+	if err != nil {
+		rec.Error = red.String(err.Error())
+		b.Problem("read the WinHTTP proxy (netsh winhttp show proxy): %v", err)
+		return winHTTPResult{rec: rec, err: err}
+	}
+	rec.Direct, rec.Server, rec.ExcludedHosts = parsed.Direct, red.String(netprobe.RedactProxyValue(parsed.Server)), red.String(parsed.Bypass)
+	return winHTTPResult{rec: rec, parsed: parsed}
+}
+
+// teeRunner copies a command's output to w as well, so that it can be parsed after it was added
+// to the bundle.
+type teeRunner struct {
+	r CommandRunner
+	w io.Writer
+}
+
+func (t teeRunner) Run(ctx context.Context, stdout io.Writer, name string, args ...string) (CommandResult, error) {
+	return t.r.Run(ctx, io.MultiWriter(stdout, t.w), name, args...)
+}
+
+// lookupEnv finds a variable in an environment list, in any case (Windows' rule).
+func lookupEnv(env []string, key string) string {
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.EqualFold(k, key) {
+			return v
+		}
+	}
+	return ""
+}
+
+// Windows socket errors for bind (winsock2.h).
+const (
+	wsaEACCES     = 10013
+	wsaEADDRINUSE = 10048
+)
+
+// localPort tries to bind the agent's local port, as the agent does at start, and names the
+// processes that hold it when that fails.
+func (c *networkCollector) localPort(ctx context.Context, b *Bundle) *manifest.LocalPort {
+	red := b.Redactor()
+	addr := c.env.LocalPort
+	lp := &manifest.LocalPort{Address: addr}
+	network := "tcp"
+	host, portText, err := net.SplitHostPort(addr)
+	if err != nil {
+		lp.ErrorKind, lp.Error = "error", err.Error()
+		return lp
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.To4() != nil {
+		network = "tcp4" // the agent binds IPv4's 0.0.0.0, not the dual-stack [::]
+	}
+	ln, err := net.Listen(network, addr)
+	if err == nil {
+		ln.Close()
+		lp.Bindable = true
+		return lp
+	}
+	lp.Error = red.String(err.Error())
+	lp.ErrorKind = bindErrorKind(err)
+	port, _ := strconv.Atoi(portText)
+	holders, note, err := c.env.System.PortHolders(ctx, port)
+	if err != nil {
+		note = "the processes listening on the port could not be listed: " + err.Error()
+	}
+	lp.HolderNote = red.String(note)
+	for _, h := range holders {
+		lp.Holders = append(lp.Holders, manifest.PortHolder{
+			PID: h.PID, Name: red.String(h.Name), Command: red.String(h.Command), User: red.String(h.User),
+			Local: h.Local, IsAgent: isAgentProcess(h.Name, h.Command),
+		})
+	}
+	return lp
+}
+
+func bindErrorKind(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		switch {
+		case errno == syscall.EADDRINUSE || runtime.GOOS == "windows" && errno == wsaEADDRINUSE:
+			return "in_use"
+		case errno == syscall.EACCES || errno == syscall.EPERM || runtime.GOOS == "windows" && errno == wsaEACCES:
+			return "permission"
+		}
+	}
+	return "error"
+}
+
+// isAgentProcess reports whether a process looks like the Celigo agent (its Electron or Node
+// executable, or a command line that names it).
+func isAgentProcess(name, command string) bool {
+	s := strings.ToLower(name + " " + command)
+	return strings.Contains(s, "celigo") || strings.Contains(s, "integrator")
+}
+
+// summarize draws the headline from the probes.
+func summarize(p *manifest.Probes) manifest.NetworkSummary {
+	s := manifest.NetworkSummary{Probed: true, Region: p.Region.Region}
+	reachable := len(p.Targets) > 0
+	var candidates, candidateOK bool
+	var failures []string
+	var directSkew, anySkew *int64
+	for _, t := range p.Targets {
+		ok, route := targetOK(t)
+		if t.Required {
+			reachable = reachable && ok
+		} else {
+			candidates = true
+			candidateOK = candidateOK || ok
+		}
+		if !ok {
+			failures = append(failures, t.Name+" ("+attemptFailures(t)+")")
+		}
+		if t.Role == manifest.RoleTunnel {
+			continue
+		}
+		if s.API == "" || ok && s.Route == "" {
+			s.API = t.Host
+			if ok {
+				s.Route = route
+			}
+		}
+		for _, a := range t.Attempts {
+			if a.Clock != nil && (directSkew == nil && a.Route == manifest.RouteDirect || anySkew == nil) {
+				v := a.Clock.SkewMS
+				if a.Route == manifest.RouteDirect && directSkew == nil {
+					directSkew = &v
+				}
+				if anySkew == nil {
+					anySkew = &v
+				}
+			}
+			if a.Route == manifest.RouteProxy && !s.ProxyInUse {
+				s.ProxyInUse, s.Proxy = true, a.Proxy
+			}
+			if a.TLS != nil && a.TLS.OK {
+				v := a.TLS.Verified && (s.TLSVerified == nil || *s.TLSVerified)
+				s.TLSVerified = &v
+			}
+		}
+	}
+	s.ClockSkewMS = directSkew
+	if s.ClockSkewMS == nil {
+		s.ClockSkewMS = anySkew
+	}
+	if candidates && !candidateOK {
+		reachable = false
+	}
+	s.Reachable = reachable
+	if p.LocalPort != nil {
+		v := p.LocalPort.Bindable
+		s.LocalPortFree = &v
+	}
+
+	var parts []string
+	switch {
+	case len(p.Targets) == 0:
+		parts = append(parts, "nothing probed")
+	case s.Reachable && s.Route != "":
+		parts = append(parts, s.API+" reachable "+map[string]string{manifest.RouteDirect: "directly", manifest.RouteProxy: "through the proxy"}[s.Route])
+	case s.Route != "":
+		parts = append(parts, s.API+" reachable")
+	}
+	if !s.Reachable && len(failures) > 0 {
+		parts = append(parts, "not reachable: "+strings.Join(failures, "; "))
+	}
+	if s.ClockSkewMS != nil {
+		parts = append(parts, "clock skew "+formatSkew(*s.ClockSkewMS))
+	}
+	if s.TLSVerified != nil && !*s.TLSVerified {
+		parts = append(parts, "TLS chain not verified")
+	}
+	if s.ProxyInUse {
+		parts = append(parts, "proxy "+s.Proxy)
+	} else {
+		parts = append(parts, "no proxy")
+	}
+	if p.LocalPort != nil {
+		if p.LocalPort.Bindable {
+			parts = append(parts, "port "+portOf(p.LocalPort.Address)+" free")
+		} else {
+			parts = append(parts, "port "+portOf(p.LocalPort.Address)+" in use")
+		}
+	}
+	s.Text = strings.Join(parts, "; ")
+	return s
+}
+
+// targetOK reports whether some attempt reached t, and how (direct preferred).
+func targetOK(t manifest.ProbeTarget) (bool, string) {
+	route := ""
+	for _, a := range t.Attempts {
+		if a.OK && (route == "" || a.Route == manifest.RouteDirect) {
+			route = a.Route
+		}
+	}
+	return route != "", route
+}
+
+func attemptFailures(t manifest.ProbeTarget) string {
+	var out []string
+	for _, a := range t.Attempts {
+		if a.OK {
+			continue
+		}
+		how := "direct"
+		if a.Route == manifest.RouteProxy {
+			how = "via " + a.Proxy
+		}
+		out = append(out, how+": "+a.Stage+" "+a.ErrorKind)
+	}
+	return strings.Join(out, ", ")
+}
+
+func formatSkew(ms int64) string {
+	d := time.Duration(ms) * time.Millisecond
+	sign := "+"
+	if d < 0 {
+		sign, d = "-", -d
+	}
+	if d < time.Minute {
+		return fmt.Sprintf("%s%.1fs", sign, d.Seconds())
+	}
+	return sign + d.Round(time.Second).String()
+}
+
+func portOf(addr string) string {
+	if _, p, err := net.SplitHostPort(addr); err == nil {
+		return p
+	}
+	return addr
+}
