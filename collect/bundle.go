@@ -29,9 +29,10 @@ import (
 	"github.com/opadiag/opadiag/redact"
 )
 
-// compressionLevel is klauspost/compress's deflate level: level 5 is within a few percent of
-// zip -6's size at several times its speed (see bench/compare.sh).
-const compressionLevel = 5
+// compressionLevel is klauspost/compress's deflate level. On realistic agent logs level 3
+// compresses at about 390 MB/s to within 6% of zip -6's size (level 5: 250 MB/s, 2% larger;
+// zip -6: 84 MB/s); see bench/compare.sh and the README's figures.
+const compressionLevel = 3
 
 // errClosed is returned to a collector that keeps using its Bundle after its run ended (it was
 // abandoned at its deadline).
@@ -268,13 +269,17 @@ func (s sinkWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// asyncWriter hands what is written to w on its own goroutine, so that an observer (the log
-// scan) runs beside redaction and compression instead of after them. Write never fails: an
-// observer's error must not cost the bundle a file. At most asyncDepth chunks wait.
+// asyncWriter hands what is written to w on its own goroutine. The bundle gives each costly
+// consumer of a file's redacted bytes one (compression into the zip, SHA-256, the log scan), so
+// that they run beside redaction on the machine's other cores instead of one after another. At
+// most asyncDepth chunks wait, which bounds memory. The first error of w is returned by the next
+// Write and by Close.
 type asyncWriter struct {
 	ch   chan []byte
 	free chan []byte
 	done chan struct{}
+	mu   sync.Mutex
+	err  error
 }
 
 const asyncDepth = 4
@@ -284,7 +289,13 @@ func newAsyncWriter(w io.Writer) *asyncWriter {
 	go func() {
 		defer close(a.done)
 		for b := range a.ch {
-			_, _ = w.Write(b)
+			if a.error() == nil {
+				if _, err := w.Write(b); err != nil {
+					a.mu.Lock()
+					a.err = err
+					a.mu.Unlock()
+				}
+			}
 			select {
 			case a.free <- b[:0]:
 			default: // enough spare buffers already
@@ -294,7 +305,16 @@ func newAsyncWriter(w io.Writer) *asyncWriter {
 	return a
 }
 
+func (a *asyncWriter) error() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.err
+}
+
 func (a *asyncWriter) Write(p []byte) (int, error) {
+	if err := a.error(); err != nil {
+		return 0, err
+	}
 	var b []byte
 	select {
 	case b = <-a.free:
@@ -304,11 +324,19 @@ func (a *asyncWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Close waits until the observer has seen everything.
+// Close waits until w has had everything and returns its first error.
 func (a *asyncWriter) Close() error {
 	close(a.ch)
 	<-a.done
-	return nil
+	return a.error()
+}
+
+// ignoreErrors keeps an observer's failure from costing the bundle a file.
+type ignoreErrors struct{ w io.Writer }
+
+func (i ignoreErrors) Write(p []byte) (int, error) {
+	_, _ = i.w.Write(p)
+	return len(p), nil
 }
 
 // countWriter counts bytes.
@@ -339,10 +367,11 @@ func (w *Writer) add(ctx context.Context, collector, name string, src io.Reader,
 	}
 	sum := sha256.New()
 	size := &countWriter{}
-	sinks := []io.Writer{sinkWriter{zf}, sum, size}
+	zipSink, sumSink := newAsyncWriter(sinkWriter{zf}), newAsyncWriter(sum)
+	sinks := []io.Writer{zipSink, sumSink, size}
+	var obs *asyncWriter
 	if info.Observe != nil {
-		obs := newAsyncWriter(info.Observe)
-		defer obs.Close()
+		obs = newAsyncWriter(ignoreErrors{info.Observe})
 		sinks = append(sinks, obs)
 	}
 	var dst io.Writer = io.MultiWriter(sinks...)
@@ -356,7 +385,13 @@ func (w *Writer) add(ctx context.Context, collector, name string, src io.Reader,
 	if rw != nil {
 		closeErr = rw.Close()
 	}
-	if we := (writeError{}); errors.As(copyErr, &we) || errors.As(closeErr, &we) {
+	// Every consumer must have had all the bytes before the entry ends.
+	zipErr := zipSink.Close()
+	sumSink.Close()
+	if obs != nil {
+		obs.Close()
+	}
+	if we := (writeError{}); errors.As(copyErr, &we) || errors.As(closeErr, &we) || errors.As(zipErr, &we) {
 		w.failed = we
 		return w.failed
 	}

@@ -3,13 +3,14 @@
 // tunnel messages, errors with stack traces, request lines), a Settings file with a token, and
 // the token, passwords and bearer tokens sprinkled through the logs the way real logs leak them.
 //
-//	go run ./bench/genlog -dir DIR -size 1GiB [-files 4]
+//	go run ./bench/genlog -dir DIR -size 1GiB [-files 4]   (-files 0: one 1 GiB logs/agent.log)
 package main
 
 import (
 	"bufio"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,30 +21,63 @@ import (
 // Token is the agent token genlog writes into Settings and the logs.
 const Token = "9b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e"
 
-var lines = []string{
-	"level=info, logName=heartbeat, message=Heartbeat sent successfully",
-	"level=info, logName=tunnelReadyForUse, port=7017, host=agent-extension.integrator.io",
-	"level=info, logName=request, method=POST, url=https://api.integrator.io/v1/agents/heartbeat, status=200, durationMs=84",
-	"level=error, logName=heartbeatFailed, err=Error: getaddrinfo ENOTFOUND api.integrator.io at GetAddrInfoReqWrap.onlookup [as oncomplete] (node:dns:107:26) { errno: -3008, code: 'ENOTFOUND', syscall: 'getaddrinfo', hostname: 'api.integrator.io' }",
-	"level=debug, logName=forwardIn, connection=jdbc:sqlserver://db01:1433;databaseName=erp;user=svc;password=Sup3rS3cret;encrypt=true",
-	"level=info, logName=requestTunnel, headers={\"authorization\":\"Bearer 8c1d0f3a2b4e5f60718293a4b5c6d7e8\",\"content-type\":\"application/json\"}",
-	"level=info, logName=query, rows=1520, table=ORDERS, durationMs=412, query=SELECT ORDER_ID, CUSTOMER_ID, TOTAL FROM ORDERS WHERE UPDATED_AT > :since",
-	"level=debug, logName=agentConfig, token=" + Token + ", environment=production",
-	"level=warn, logName=forwardInError, code=ECONNRESET, message=socket hang up",
-	"level=info, logName=tunnelCreated",
+// line returns the i-th log line: the shapes the guide quotes, with the variety real logs have
+// (request and record IDs, durations, row counts, payload values, stack traces) so that
+// compressors see realistic data, and the token, passwords and bearer tokens now and then.
+func line(r *rand.Rand, t time.Time) string {
+	ts := t.Format("2006-01-02T15:04:05.000Z") + ": "
+	id := func(n int) string {
+		const hex = "0123456789abcdef"
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = hex[r.IntN(16)]
+		}
+		return string(b)
+	}
+	tables := []string{"ORDERS", "CUSTOMERS", "INVOICES", "ITEMS", "SHIPMENTS", "PAYMENTS"}
+	names := []string{"Acme Corp", "Globex", "Initech", "Umbrella", "Stark Industries", "Wayne Enterprises", "Hooli"}
+	switch k := r.IntN(100); {
+	case k < 15:
+		return ts + "level=info, logName=heartbeat, message=Heartbeat sent successfully, durationMs=" + strconv.Itoa(20+r.IntN(400)) + "\n"
+	case k < 40:
+		return fmt.Sprintf("%slevel=info, logName=request, requestId=%s, method=%s, url=https://api.integrator.io/v1/%s/%s, status=%d, durationMs=%d\n",
+			ts, id(16), []string{"GET", "POST", "PUT"}[r.IntN(3)], []string{"exports", "imports", "flows", "connections"}[r.IntN(4)], id(24),
+			[]int{200, 200, 200, 201, 204, 400, 404, 500}[r.IntN(8)], r.IntN(3000))
+	case k < 60:
+		tb := tables[r.IntN(len(tables))]
+		return fmt.Sprintf("%slevel=info, logName=query, connectionId=%s, table=%s, rows=%d, durationMs=%d, query=SELECT * FROM %s WHERE UPDATED_AT > '2026-11-%02dT%02d:%02d:00Z' AND ID > %d\n",
+			ts, id(24), tb, r.IntN(5000), r.IntN(2000), tb, 1+r.IntN(28), r.IntN(24), r.IntN(60), r.IntN(1000000))
+	case k < 75:
+		return fmt.Sprintf("%slevel=debug, logName=forwardIn, jobId=%s, record={\"id\":%d,\"name\":\"%s\",\"amount\":%d.%02d,\"currency\":\"%s\",\"sku\":\"%s\"}\n",
+			ts, id(24), r.IntN(10000000), names[r.IntN(len(names))], r.IntN(100000), r.IntN(100), []string{"USD", "EUR", "GBP"}[r.IntN(3)], strings.ToUpper(id(8)))
+	case k < 80:
+		return ts + "level=debug, logName=forwardIn, connection=jdbc:sqlserver://db" + strconv.Itoa(r.IntN(9)) + ":1433;databaseName=erp;user=svc;password=Sup3rS3cret" + id(4) + ";encrypt=true\n"
+	case k < 84:
+		return ts + "level=info, logName=requestTunnel, headers={\"authorization\":\"Bearer " + id(32) + "\",\"x-request-id\":\"" + id(16) + "\"}\n"
+	case k < 86:
+		return ts + "level=debug, logName=agentConfig, token=" + Token + ", environment=production\n"
+	case k < 90:
+		return fmt.Sprintf("%slevel=error, logName=heartbeatFailed, err=Error: connect ETIMEDOUT %d.%d.%d.%d:443\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:%d:16) {\n  errno: -4039,\n  code: 'ETIMEDOUT'\n}\n",
+			ts, r.IntN(256), r.IntN(256), r.IntN(256), r.IntN(256), 1000+r.IntN(400))
+	case k < 94:
+		return fmt.Sprintf("%slevel=warn, logName=forwardInError, code=ECONNRESET, message=socket hang up, connectionId=%s\n    at Socket.<anonymous> (/opt/celigo/agent/node_modules/ssh2/lib/client.js:%d:%d)\n",
+			ts, id(24), r.IntN(900), r.IntN(40))
+	default:
+		return ts + "level=info, logName=tunnelReadyForUse, port=" + strconv.Itoa(7000+r.IntN(100)) + ", host=agent-extension.integrator.io\n"
+	}
 }
 
 func main() {
 	dir := flag.String("dir", "", "agent home to create (required)")
 	size := flag.String("size", "256MiB", "total size of the logs: bytes or KiB/MiB/GiB")
-	files := flag.Int("files", 4, "number of daily server logs (plus logs/agent.log)")
+	files := flag.Int("files", 4, "number of daily server logs beside logs/agent.log; 0: one agent.log of the whole size")
 	flag.Parse()
 	if *dir == "" {
 		fmt.Fprintln(os.Stderr, "genlog: error: -dir is required")
 		os.Exit(2)
 	}
 	total, err := parseSize(*size)
-	if err != nil || *files < 1 {
+	if err != nil || *files < 0 {
 		fmt.Fprintf(os.Stderr, "genlog: error: bad -size %q or -files %d\n", *size, *files)
 		os.Exit(2)
 	}
@@ -82,13 +116,11 @@ func writeLog(name string, day time.Time, size int64) error {
 		return err
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
+	r := rand.New(rand.NewPCG(uint64(day.YearDay()), 1)) // the same data on every run
 	t := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 	var n int64
 	for i := 0; n < size; i++ {
-		s := t.Add(time.Duration(i)*50*time.Millisecond).Format("2006-01-02T15:04:05.000Z") + ": " + lines[i%len(lines)] + "\n"
-		if i%997 == 0 {
-			s += "    at Socket.<anonymous> (/opt/celigo/agent/node_modules/ssh2/lib/client.js:" + strconv.Itoa(i%900) + ":17)\n"
-		}
+		s := line(r, t.Add(time.Duration(i)*50*time.Millisecond))
 		w.WriteString(s)
 		n += int64(len(s))
 	}
