@@ -282,32 +282,42 @@ func Decode(r io.Reader) (*Manifest, error) {
 	return &m, nil
 }
 
-var compiled = sync.OnceValues(func() (*jsonschema.Schema, error) {
+// schemaURL is the embedded schema's $id.
+const schemaURL = "https://opadiag.invalid/manifest/schema.json"
+
+// compile compiles the embedded schema, or the definition at fragment ("#/$defs/probes").
+func compile(fragment string) (*jsonschema.Schema, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(SchemaJSON))
 	if err != nil {
 		return nil, fmt.Errorf("read embedded schema: %w", err)
 	}
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
-	const url = "https://opadiag.invalid/manifest/schema.json"
-	if err := c.AddResource(url, doc); err != nil {
+	if err := c.AddResource(schemaURL, doc); err != nil {
 		return nil, fmt.Errorf("load embedded schema: %w", err)
 	}
-	return c.Compile(url)
-})
+	return c.Compile(schemaURL + fragment)
+}
 
-// Validate checks manifest JSON against the embedded schema.
-func Validate(data []byte) error {
-	sch, err := compiled()
+var compiled = sync.OnceValues(func() (*jsonschema.Schema, error) { return compile("") })
+
+// validate checks data (a document called what in messages) against the schema sch returns.
+func validate(sch func() (*jsonschema.Schema, error), data []byte, what string) error {
+	s, err := sch()
 	if err != nil {
 		return err
 	}
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
-		return fmt.Errorf("manifest is not JSON: %w", err)
+		return fmt.Errorf("%s is not JSON: %w", what, err)
 	}
-	if err := sch.Validate(inst); err != nil {
-		return fmt.Errorf("manifest does not match its schema: %w", err)
+	if err := s.Validate(inst); err != nil {
+		return fmt.Errorf("%s does not match its schema: %w", what, err)
 	}
 	return nil
+}
+
+// Validate checks manifest JSON against the embedded schema.
+func Validate(data []byte) error {
+	return validate(compiled, data, "manifest")
 }

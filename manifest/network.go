@@ -1,9 +1,7 @@
 package manifest
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"sync"
 	"time"
@@ -400,33 +398,10 @@ func fillAttempt(a *ProbeAttempt) {
 	}
 }
 
-var compiledProbes = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(SchemaJSON))
-	if err != nil {
-		return nil, fmt.Errorf("read embedded schema: %w", err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	const url = "https://opadiag.invalid/manifest/schema.json"
-	if err := c.AddResource(url, doc); err != nil {
-		return nil, fmt.Errorf("load embedded schema: %w", err)
-	}
-	return c.Compile(url + "#/$defs/probes")
-})
+var compiledProbes = sync.OnceValues(func() (*jsonschema.Schema, error) { return compile("#/$defs/probes") })
 
 // ValidateProbes checks network/probes.json against its definition in the embedded schema
 // ($defs/probes).
 func ValidateProbes(data []byte) error {
-	sch, err := compiledProbes()
-	if err != nil {
-		return err
-	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		return fmt.Errorf("probes.json is not JSON: %w", err)
-	}
-	if err := sch.Validate(inst); err != nil {
-		return fmt.Errorf("probes.json does not match its schema: %w", err)
-	}
-	return nil
+	return validate(compiledProbes, data, "probes.json")
 }
