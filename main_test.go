@@ -2,6 +2,7 @@ package main
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -44,6 +45,7 @@ func TestScripts(t *testing.T) {
 			"grepall":  cmdGrepAll,
 			"bigfile":  cmdBigFile,
 			"tamper":   cmdTamper,
+			"sleep":    cmdSleep,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -170,12 +172,26 @@ func cmdBigFile(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	size, err := parseSize(args[1])
 	ts.Check(err)
-	var b bytes.Buffer
-	for i := 0; int64(b.Len()) < size; i++ {
-		fmt.Fprintf(&b, "%08d %s\n", i, args[2])
-	}
 	ts.Check(os.MkdirAll(filepath.Dir(ts.MkAbs(args[0])), 0o755))
-	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b.Bytes(), 0o644))
+	f, err := os.Create(ts.MkAbs(args[0]))
+	ts.Check(err)
+	w := bufio.NewWriterSize(f, 1<<20)
+	for i, n := 0, 0; int64(n) < size; i++ {
+		k, _ := fmt.Fprintf(w, "%08d %s\n", i, args[2])
+		n += k
+	}
+	ts.Check(w.Flush())
+	ts.Check(f.Close())
+}
+
+// sleep DURATION: waits, to let a background command get going.
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sleep DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	time.Sleep(d)
 }
 
 // tamper IN OUT ENTRY: copies the zip IN to OUT with one byte of ENTRY changed.

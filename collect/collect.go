@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -46,6 +47,30 @@ const abandonGrace = 2 * time.Second
 // FileOpener opens files without disturbing the agent (platform.Platform.Open).
 type FileOpener interface {
 	Open(path string) (*os.File, error)
+}
+
+// File is what collectors need of an open file (*os.File is one).
+type File interface {
+	io.ReadSeekCloser
+	io.ReaderAt
+	Stat() (fs.FileInfo, error)
+}
+
+// opener is how collectors open files: the platform's shared-mode open, or in tests one that
+// injects faults (permission denied, a file rotated while read).
+type opener interface {
+	OpenFile(path string) (File, error)
+}
+
+// platformOpener opens files with a FileOpener.
+type platformOpener struct{ p FileOpener }
+
+func (o platformOpener) OpenFile(path string) (File, error) {
+	f, err := o.p.Open(path)
+	if err != nil {
+		return nil, err // not a nil *os.File in a non-nil interface
+	}
+	return f, nil
 }
 
 // HostInfo tells who and where opadiag runs.
@@ -105,6 +130,7 @@ type Options struct {
 	Network  NetworkEnv // what the network collector probes with; zero: the real machine
 
 	wrapOutput func(io.Writer) io.Writer // tests inject write faults into the bundle file
+	open       opener                    // tests inject read faults; nil: the platform's
 }
 
 // Result is a finished run.
@@ -154,17 +180,21 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	defer w.Abort() // removes the temporary file unless Finish moved it into place
 
 	homes := findHomes(opts, m)
+	var open opener = platformOpener{opts.Platform}
+	if opts.open != nil {
+		open = opts.open
+	}
 	scan := diagnose.NewLogScan()
 	hints, network := &agentHints{}, &networkResult{}
 	collectors := []Collector{
-		&settingsCollector{homes: homes, open: opts.Platform, hints: hints},
-		&logsCollector{homes: homes, open: opts.Platform, since: opts.Since, now: start, maxFile: opts.MaxFileSize, scan: scan},
-		&crashCollector{homes: homes, open: opts.Platform, maxFile: opts.MaxFileSize, scan: scan},
-		newNetworkCollector(opts, homes, hints, network),
+		&settingsCollector{homes: homes, open: open, hints: hints},
+		&logsCollector{homes: homes, open: open, since: opts.Since, now: start, maxFile: opts.MaxFileSize, scan: scan},
+		&crashCollector{homes: homes, open: open, maxFile: opts.MaxFileSize, scan: scan},
+		newNetworkCollector(opts, homes, open, hints, network),
 	}
 	m.Collectors = runAll(ctx, w, collectors, opts.Clock, opts.Progress)
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("interrupted before the bundle was finished: %w", err)
+		return nil, interrupted{err}
 	}
 	files, omitted, failed := w.snapshot()
 	if failed != nil {
@@ -233,6 +263,12 @@ func newManifest(opts Options, start time.Time, red *redact.Redactor, dir string
 	}
 	return m
 }
+
+// interrupted is the error of a run stopped by its context (Ctrl-C): it wraps the context's error.
+type interrupted struct{ err error }
+
+func (e interrupted) Error() string { return "interrupted before the bundle was finished" }
+func (e interrupted) Unwrap() error { return e.err }
 
 // home is an agent home and its folder in the bundle.
 type home struct {

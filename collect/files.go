@@ -119,8 +119,8 @@ var errBinary = errors.New("binary content (NUL bytes), which cannot be redacted
 // starting after the first line break of that window when the file is longer, so that no
 // partial line (and no partial secret the rules could miss) is kept. It records truncation, the
 // original size and the modification time; binary files are left out.
-func addTail(ctx context.Context, b *Bundle, open FileOpener, name, path string, limit int64, observe io.Writer) error {
-	f, err := open.Open(path)
+func addTail(ctx context.Context, b *Bundle, open opener, name, path string, limit int64, observe io.Writer) error {
+	f, err := open.OpenFile(path)
 	if err != nil {
 		if errors.Is(err, platform.ErrNotRegular) {
 			b.Omit(path, "not a regular file")

@@ -18,7 +18,7 @@ import (
 // name, or else its modification time, falls within --since.
 type logsCollector struct {
 	homes   []home
-	open    FileOpener
+	open    opener
 	since   time.Duration
 	now     time.Time
 	maxFile int64
@@ -114,7 +114,7 @@ func dateInName(name string, loc *time.Location) (time.Time, bool) {
 // their modification time: the file the guide asks to attach to a ticket.
 type crashCollector struct {
 	homes   []home
-	open    FileOpener
+	open    opener
 	maxFile int64
 	scan    *diagnose.LogScan
 }

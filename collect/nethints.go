@@ -216,7 +216,7 @@ const (
 
 // scanLogHints reads the end of the newest logs of each home for hints. It stops at ctx's end;
 // reading happens on its own goroutine so that a stuck file cannot hold the caller.
-func scanLogHints(ctx context.Context, homes []home, open FileOpener) []hostHint {
+func scanLogHints(ctx context.Context, homes []home, open opener) []hostHint {
 	type logFile struct {
 		path string
 		mod  int64
@@ -262,8 +262,8 @@ func scanLogHints(ctx context.Context, homes []home, open FileOpener) []hostHint
 	}
 }
 
-func scanLogTail(ctx context.Context, open FileOpener, path string) []hostHint {
-	f, err := open.Open(path)
+func scanLogTail(ctx context.Context, open opener, path string) []hostHint {
+	f, err := open.OpenFile(path)
 	if err != nil {
 		return nil
 	}

@@ -96,16 +96,16 @@ type networkCollector struct {
 	clock     Clock
 	userAgent string
 	homes     []home
-	open      FileOpener
+	open      opener
 	hints     *agentHints
 	result    *networkResult
 }
 
-func newNetworkCollector(opts Options, homes []home, hints *agentHints, result *networkResult) *networkCollector {
+func newNetworkCollector(opts Options, homes []home, open opener, hints *agentHints, result *networkResult) *networkCollector {
 	c := &networkCollector{
 		noNetwork: opts.NoNetwork, endpoints: opts.Endpoints, timeout: opts.ProbeTimeout, env: opts.Network,
 		runner: opts.Runner, clock: opts.Clock, userAgent: "opadiag/" + opts.Tool.Version,
-		homes: homes, open: opts.Platform, hints: hints, result: result,
+		homes: homes, open: open, hints: hints, result: result,
 	}
 	if c.timeout <= 0 {
 		c.timeout = netprobe.DefaultTimeout

@@ -25,7 +25,7 @@ const maxSettingsSize = 8 << 20
 // and tunnel host for the network collector.
 type settingsCollector struct {
 	homes []home
-	open  FileOpener
+	open  opener
 	hints *agentHints // what Settings say about the agent's region and tunnel host, for the network collector
 }
 
@@ -107,7 +107,7 @@ func (c *settingsCollector) read(f found) ([]byte, error) {
 	if f.size > maxSettingsSize {
 		return nil, fmt.Errorf("read settings %q: %d bytes, more than the %d a Settings file can have: left out", f.path, f.size, maxSettingsSize)
 	}
-	file, err := c.open.Open(f.path)
+	file, err := c.open.OpenFile(f.path)
 	if err != nil {
 		return nil, fmt.Errorf("read settings %q: %w", f.path, err)
 	}

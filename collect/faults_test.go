@@ -1,0 +1,258 @@
+package collect
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/opadiag/opadiag/manifest"
+	"github.com/opadiag/opadiag/platform"
+)
+
+// faultyOpener opens files like the platform does, then does something to some of them: fail
+// (permission denied), or delete, truncate or grow them at the first read, as the agent might
+// while opadiag reads.
+type faultyOpener struct {
+	faults map[string]string // base name -> fault
+}
+
+func (o faultyOpener) OpenFile(path string) (File, error) {
+	fault := o.faults[filepath.Base(path)]
+	if fault == "denied" {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: syscall.EACCES}
+	}
+	f, err := platform.Current().Open(path)
+	if err != nil {
+		return nil, err
+	}
+	return &rottingFile{File: f, path: path, fault: fault}, nil
+}
+
+// rottingFile applies its fault once, at the first read.
+type rottingFile struct {
+	File
+	path  string
+	fault string
+	done  bool
+}
+
+func (f *rottingFile) strike() {
+	if f.done {
+		return
+	}
+	f.done = true
+	switch f.fault {
+	case "delete":
+		os.Remove(f.path)
+	case "truncate":
+		os.Truncate(f.path, 10)
+	case "grow":
+		g, _ := os.OpenFile(f.path, os.O_APPEND|os.O_WRONLY, 0)
+		g.WriteString(strings.Repeat("grown line\n", 100))
+		g.Close()
+	}
+}
+
+func (f *rottingFile) Read(p []byte) (int, error) {
+	f.strike()
+	return f.File.Read(p)
+}
+
+func (f *rottingFile) ReadAt(p []byte, off int64) (int, error) {
+	f.strike()
+	return f.File.ReadAt(p, off)
+}
+
+// faultHome writes an agent home with one log per fault and the oddities of a sick machine.
+func faultHome(t *testing.T) string {
+	t.Helper()
+	home := filepath.Join(t.TempDir(), "agent")
+	os.MkdirAll(filepath.Join(home, "logs"), 0o755)
+	os.WriteFile(filepath.Join(home, "Settings"), []byte(`{"token":"`+fixtureToken+`"}`), 0o600)
+	body := strings.Repeat("2026-11-28T10:00:00.000Z: level=info, token="+fixtureToken+"\n", 200)
+	for _, n := range []string{"denied.log", "delete.log", "truncate.log", "grow.log", "fine.log"} {
+		os.WriteFile(filepath.Join(home, "logs", n), []byte(body), 0o644)
+	}
+	os.WriteFile(filepath.Join(home, "logs", "empty.log"), nil, 0o644)
+	os.WriteFile(filepath.Join(home, "logs", "binary.log"), []byte("MZ\x00\x00\x01\x02"+fixtureToken), 0o644)
+	os.WriteFile(filepath.Join(home, "logs", "latin1.log"), []byte("caf\xe9 cr\xe8me password=x\xff\n"), 0o644)
+	// A symlink to a file outside the home, a symlink loop, and a folder symlinked to its parent.
+	outside := filepath.Join(t.TempDir(), "secret.log")
+	os.WriteFile(outside, []byte("outside "+fixtureToken), 0o644)
+	os.Symlink(outside, filepath.Join(home, "logs", "outside.log"))
+	os.Symlink(filepath.Join(home, "logs", "loop2.log"), filepath.Join(home, "logs", "loop1.log"))
+	os.Symlink(filepath.Join(home, "logs", "loop1.log"), filepath.Join(home, "logs", "loop2.log"))
+	os.Symlink(home, filepath.Join(home, "logs", "again"))
+	if runtime.GOOS != "windows" {
+		if err := syscall.Mkfifo(filepath.Join(home, "logs", "pipe.log"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now()
+	filepath.WalkDir(home, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			os.Chtimes(p, now, now)
+		}
+		return nil
+	})
+	return home
+}
+
+// TestSickMachine runs a collect over every fault of the list at once: it must end with a
+// bundle whose manifest names each problem, never hang, and never leak the token.
+func TestSickMachine(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("FIFOs and symlinks as on Unix")
+	}
+	home := faultHome(t)
+	opts := testOptions(t.TempDir(), home)
+	opts.Clock = SystemClock{}
+	opts.open = faultyOpener{faults: map[string]string{
+		"denied.log": "denied", "delete.log": "delete", "truncate.log": "truncate", "grow.log": "grow",
+	}}
+	res, err := Run(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, entries := readBundle(t, res.Path)
+	if in := containsAny(entries, fixtureToken); len(in) > 0 {
+		t.Fatalf("token in %v", in)
+	}
+	var logs manifest.Collector
+	for _, c := range m.Collectors {
+		if c.Name == "logs" {
+			logs = c
+		}
+	}
+	if logs.Status != manifest.StatusPartial || !strings.Contains(strings.Join(logs.Problems, "\n"), "permission denied") {
+		t.Fatalf("logs collector: %+v", logs)
+	}
+	note := func(name string) string {
+		if f := fileOf(m, "agent/logs/logs/"+name); f != nil {
+			return f.Note
+		}
+		t.Fatalf("%s not in the bundle", name)
+		return ""
+	}
+	if n := note("delete.log"); !strings.Contains(n, "deleted") {
+		t.Errorf("deleted file: note %q", n)
+	}
+	if n := note("truncate.log"); !strings.Contains(n, "changed while it was read") {
+		t.Errorf("truncated file: note %q", n)
+	}
+	if n := note("grow.log"); !strings.Contains(n, "changed while it was read") {
+		t.Errorf("growing file: note %q", n)
+	}
+	if f := fileOf(m, "agent/logs/logs/grow.log"); f == nil || strings.Contains(string(entries["agent/logs/logs/grow.log"]), "grown line") {
+		t.Errorf("a growing file must be read up to the size it had when opened")
+	}
+	if f := fileOf(m, "agent/logs/logs/empty.log"); f == nil || f.Size != 0 {
+		t.Errorf("empty file: %+v", f)
+	}
+	if got := string(entries["agent/logs/logs/latin1.log"]); !strings.Contains(got, "caf\xe9") || !strings.Contains(got, "password=[REDACTED]") {
+		t.Errorf("non-UTF-8 file: %q", got)
+	}
+	omitted := map[string]string{}
+	for _, o := range m.Omitted {
+		omitted[filepath.Base(o.Source)] = o.Reason
+	}
+	for name, want := range map[string]string{
+		"binary.log":  "binary",
+		"outside.log": "outside the agent home",
+		"loop1.log":   "cannot be resolved",
+		"pipe.log":    "not a regular file",
+	} {
+		if !strings.Contains(omitted[name], want) {
+			t.Errorf("%s: omitted with %q, want %q", name, omitted[name], want)
+		}
+	}
+	for name := range entries {
+		if strings.Contains(name, "again") {
+			t.Errorf("followed a symlinked folder: %s", name)
+		}
+	}
+	if !hasFinding(m, "collector.logs", "") {
+		t.Error("no finding for the logs that could not be read")
+	}
+}
+
+// TestInterruptedMidRun cancels the run while the logs are being read, as Ctrl-C does: no bundle
+// and no temporary file may be left.
+func TestInterruptedMidRun(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "agent")
+	makeHome(t, home, linuxLayout)
+	writeAgentLog(t, filepath.Join(home, "logs", "huge.log"), 64<<20)
+	os.Chtimes(filepath.Join(home, "logs", "huge.log"), testNow, testNow)
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	opts := testOptions(out, home)
+	opts.MaxFileSize = 1 << 30
+	opts.Progress = cancelOn{"logs", cancel}
+	_, err := Run(ctx, opts)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("want an interruption, got %v", err)
+	}
+	if ents, _ := os.ReadDir(out); len(ents) != 0 {
+		t.Fatalf("left behind %s", ents[0].Name())
+	}
+}
+
+// cancelOn cancels when the named collector starts.
+type cancelOn struct {
+	name   string
+	cancel func()
+}
+
+func (c cancelOn) Started(name string) {
+	if name == c.name {
+		go func() { time.Sleep(10 * time.Millisecond); c.cancel() }()
+	}
+}
+func (cancelOn) Finished(manifest.Collector) {}
+
+func TestUnwritableOutput(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("uses /proc, which not even root can write to")
+	}
+	home := filepath.Join(t.TempDir(), "agent")
+	makeHome(t, home, linuxLayout)
+	for _, dir := range []string{"/proc", "/proc/opadiag-test/out"} {
+		if _, err := Run(context.Background(), testOptions(dir, home)); err == nil {
+			t.Fatalf("%s: a bundle was written", dir)
+		}
+	}
+}
+
+// TestCommandDeadline runs a real command that outlives its deadline: it is killed, and the
+// manifest records it.
+func TestCommandDeadline(t *testing.T) {
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep command")
+	}
+	w, err := NewWriter(t.TempDir(), WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Abort()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	b := w.Bundle("service")
+	_, err = b.AddCommand(ctx, ExecRunner{}, "service/sleep.txt", 0, sleep, "30")
+	if err == nil || !strings.Contains(err.Error(), "killed at its deadline") {
+		t.Fatalf("err = %v", err)
+	}
+	cmds := w.man.Commands
+	if len(cmds) != 1 || !strings.Contains(cmds[0].Error, "deadline") || cmds[0].ExitCode != -1 {
+		t.Fatalf("commands: %+v", cmds)
+	}
+}
