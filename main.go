@@ -114,6 +114,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			&cli.GenericFlag{Name: "max-file-size", Value: maxFile, Usage: "keep at most this many of each log's newest bytes (512KiB, 64MiB, 2GiB)"},
 			&cli.GenericFlag{Name: "max-total-size", Value: maxTotal, Usage: "stop adding logs past this many bytes in all, before compression"},
 			&cli.BoolFlag{Name: "no-network", Usage: "do not probe the network"},
+			&cli.BoolFlag{Name: "obfuscate", Usage: "replace host names, IP addresses and user names by stand-ins; the mapping is written beside the bundle"},
 			&cli.StringSliceFlag{Name: "endpoint", Usage: "URL to probe instead of the default targets (repeatable)"},
 			&cli.DurationFlag{Name: "probe-timeout", Value: defaultProbeTimeout, Usage: "deadline of each network probe"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object on stdout: bundle path, counts, findings"},
@@ -210,7 +211,7 @@ func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFi
 		}
 	}
 	var given []string
-	for _, name := range []string{"output", "agent-dir", "since", "max-file-size", "max-total-size", "no-network", "endpoint", "probe-timeout", "json", "quiet", "trigger"} {
+	for _, name := range []string{"output", "agent-dir", "since", "max-file-size", "max-total-size", "no-network", "obfuscate", "endpoint", "probe-timeout", "json", "quiet", "trigger"} {
 		if cmd.IsSet(name) {
 			given = append(given, "--"+name)
 		}
@@ -227,7 +228,7 @@ func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFi
 	v, c := buildInfo()
 	opts := collect.Options{
 		OutputDir: cmd.String("output"), AgentDirs: dirs, Since: cmd.Duration("since"),
-		MaxFileSize: maxFile, MaxTotalSize: maxTotal, NoNetwork: cmd.Bool("no-network"),
+		MaxFileSize: maxFile, MaxTotalSize: maxTotal, NoNetwork: cmd.Bool("no-network"), Obfuscate: cmd.Bool("obfuscate"),
 		Endpoints: cmd.StringSlice("endpoint"), ProbeTimeout: cmd.Duration("probe-timeout"),
 		Trigger: trigger, Args: osArgs[1:], Given: given,
 		Tool:     manifest.Tool{Name: "opadiag", Version: v, Commit: c, Go: runtime.Version()},
@@ -245,10 +246,13 @@ func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFi
 		con.Warn("%s", w)
 	}
 	if asJSON {
-		if err := console.New(stdout, stderr, false, true).JSON(res.Path, res.Manifest); err != nil {
+		if err := console.New(stdout, stderr, false, true).JSON(res); err != nil {
 			return fmt.Errorf("write the JSON summary: %w", err)
 		}
 	} else {
+		if res.Mapping != "" {
+			con.Hint("host, IP and user stand-ins are explained in %s: keep it, do not send it", res.Mapping)
+		}
 		con.Report(res.Path, res.Manifest)
 	}
 	if !res.Manifest.Invocation.Elevated && len(res.Manifest.Discovery.Problems) > 0 {

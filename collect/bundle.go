@@ -172,6 +172,7 @@ type Writer struct {
 	created time.Time
 	failed  error // a write to the bundle failed, or it is finished: nothing more is added
 	placed  bool  // Finish moved the zip into place
+	obf     *redact.Obfuscator
 	flates  sync.Pool
 }
 
@@ -182,6 +183,9 @@ type WriterOptions struct {
 	// TotalSize is what Bundle.Reserve hands out (--max-total-size); 0: no limit.
 	TotalSize int64
 	Created   time.Time // time of the bundle's own entries; zero: now
+	// Obfuscator, when set, also renames hosts, IPs and users in summary.txt and
+	// manifest.json (the Redactor must use it too, for everything else).
+	Obfuscator *redact.Obfuscator
 
 	wrap func(io.Writer) io.Writer // tests inject write faults (a full disk) here
 }
@@ -194,7 +198,7 @@ func NewWriter(dir string, opts WriterOptions) (*Writer, error) {
 	}
 	w := &Writer{
 		dir: dir, f: f, tmp: f.Name(), red: opts.Redactor, man: opts.Manifest, budget: opts.TotalSize,
-		created: opts.Created, names: map[string]bool{}, counts: redact.Counts{},
+		created: opts.Created, names: map[string]bool{}, counts: redact.Counts{}, obf: opts.Obfuscator,
 	}
 	if w.red == nil {
 		w.red = redact.New()
@@ -553,7 +557,7 @@ func (w *Writer) Finish(stem string) (string, error) {
 	m.Redaction.Rules = w.counts
 	// summary.txt and manifest.json are built from what was already redacted; running them
 	// through the text rules again would turn counts such as "password_pair": 3 into markers.
-	if err := w.addUnredactedGenerated(summaryName, Summary(m), true); err != nil {
+	if err := w.addUnredactedGenerated(summaryName, w.obfuscate(Summary(m)), true); err != nil {
 		return "", err
 	}
 	m.Files = w.files // now with summary.txt
@@ -561,7 +565,7 @@ func (w *Writer) Finish(stem string) (string, error) {
 	if err := manifest.Encode(&buf, m); err != nil {
 		return "", fmt.Errorf("encode the manifest: %w", err)
 	}
-	if err := w.addUnredactedGenerated(manifestName, buf.Bytes(), false); err != nil {
+	if err := w.addUnredactedGenerated(manifestName, w.obfuscate(buf.Bytes()), false); err != nil {
 		return "", err
 	}
 	if err := w.zw.Close(); err != nil {
@@ -581,6 +585,14 @@ func (w *Writer) Finish(stem string) (string, error) {
 	w.placed = true
 	syncDir(w.dir)
 	return final, nil
+}
+
+// obfuscate renames hosts, IPs and users in text opadiag generated, when asked to.
+func (w *Writer) obfuscate(b []byte) []byte {
+	if w.obf == nil {
+		return b
+	}
+	return w.obf.Bytes(b)
 }
 
 // snapshot returns what was added and left out so far.

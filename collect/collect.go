@@ -7,6 +7,7 @@ package collect
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -116,6 +117,7 @@ type Options struct {
 	MaxFileSize  int64
 	MaxTotalSize int64
 	NoNetwork    bool
+	Obfuscate    bool // rename hosts, IPs and users; the mapping goes beside the bundle
 	Endpoints    []string
 	ProbeTimeout time.Duration
 	Trigger      string   // "manual" or "crash"
@@ -138,6 +140,9 @@ type Result struct {
 	Path     string
 	Manifest *manifest.Manifest
 	Warnings []string // things the user should know that did not stop the run
+	// Mapping is the file beside the bundle that says what each stand-in of --obfuscate stands
+	// for; empty without --obfuscate.
+	Mapping string
 }
 
 // absent lists the collectors that belong in a bundle but are not part of this build, and the
@@ -172,8 +177,19 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		res.Warnings = append(res.Warnings, warn)
 	}
 	red := redact.New()
+	var obf *redact.Obfuscator
+	if opts.Obfuscate {
+		obf = redact.NewObfuscator()
+		hostname := opts.Platform.Hostname()
+		obf.Host(hostname)
+		if short, _, ok := strings.Cut(hostname, "."); ok {
+			obf.Host(short)
+		}
+		obf.User(opts.Platform.User())
+		red.Obfuscate(obf)
+	}
 	m := newManifest(opts, start, red, dir)
-	w, err := NewWriter(dir, WriterOptions{Redactor: red, Manifest: m, TotalSize: opts.MaxTotalSize, Created: start, wrap: opts.wrapOutput})
+	w, err := NewWriter(dir, WriterOptions{Redactor: red, Manifest: m, TotalSize: opts.MaxTotalSize, Created: start, Obfuscator: obf, wrap: opts.wrapOutput})
 	if err != nil {
 		return nil, err
 	}
@@ -209,10 +225,19 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	m.Findings = diagnose.Run(diagnose.Input{Manifest: m, Files: files, Omitted: omitted, Logs: scan, Probes: network.get(), Now: start})
 	m.DurationMS = opts.Clock.Now().Sub(start).Milliseconds()
-	stem := fmt.Sprintf("opadiag-%s-%s", fileSafe(m.Host.Hostname), start.UTC().Format("20060102T150405Z"))
+	hostname := m.Host.Hostname
+	if obf != nil {
+		hostname = obf.Host(hostname)
+	}
+	stem := fmt.Sprintf("opadiag-%s-%s", fileSafe(hostname), start.UTC().Format("20060102T150405Z"))
 	path, err := w.Finish(stem)
 	if err != nil {
 		return nil, err
+	}
+	if obf != nil {
+		if res.Mapping, err = writeMapping(path, obf.Mapping()); err != nil {
+			res.Warnings = append(res.Warnings, err.Error())
+		}
 	}
 	res.Path, res.Manifest = path, m
 	return res, nil
@@ -229,7 +254,7 @@ func newManifest(opts Options, start time.Time, red *redact.Redactor, dir string
 		},
 		Options: manifest.Options{
 			Output: dir, AgentDirs: opts.AgentDirs, Since: opts.Since.String(),
-			MaxFileSize: opts.MaxFileSize, MaxTotalSize: opts.MaxTotalSize, NoNetwork: opts.NoNetwork,
+			MaxFileSize: opts.MaxFileSize, MaxTotalSize: opts.MaxTotalSize, NoNetwork: opts.NoNetwork, Obfuscate: opts.Obfuscate,
 			ProbeTimeout: opts.ProbeTimeout.String(),
 		},
 		Host: manifest.Host{Hostname: p.Hostname(), OS: runtime.GOOS, Arch: runtime.GOARCH},
@@ -262,6 +287,29 @@ func newManifest(opts Options, start time.Time, red *redact.Redactor, dir string
 		})
 	}
 	return m
+}
+
+// writeMapping writes the private mapping of --obfuscate beside the bundle, never inside it:
+// BUNDLE.obfuscation.json, mode 0600, never replacing a file.
+func writeMapping(bundle string, mp redact.Mapping) (string, error) {
+	path := strings.TrimSuffix(bundle, ".zip") + ".obfuscation.json"
+	data, err := json.MarshalIndent(struct {
+		Bundle string `json:"bundle"`
+		Note   string `json:"note"`
+		redact.Mapping
+	}{filepath.Base(bundle), "private: what the stand-ins in the bundle stand for; do not send this file", mp}, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("encode the obfuscation mapping: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("write the obfuscation mapping: %w", err)
+	}
+	if _, err := f.Write(append(data, '\n')); err != nil {
+		f.Close()
+		return "", fmt.Errorf("write the obfuscation mapping %s: %w", path, err)
+	}
+	return path, f.Close()
 }
 
 // interrupted is the error of a run stopped by its context (Ctrl-C): it wraps the context's error.

@@ -421,3 +421,37 @@ func TestRunLoop(t *testing.T) {
 		t.Fatalf("an abandoned collector's Add returned %v", err)
 	}
 }
+
+func TestObfuscateRun(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "home", "alice", "Agent")
+	makeHome(t, home, windowsLayout)
+	out := t.TempDir()
+	opts := testOptions(out, home)
+	opts.Obfuscate = true
+	res, err := Run(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, entries := readBundle(t, res.Path)
+	if m.Host.Hostname != "host1" || !strings.Contains(filepath.Base(res.Path), "opadiag-host1-") || !m.Options.Obfuscate {
+		t.Fatalf("host %q, bundle %s", m.Host.Hostname, res.Path)
+	}
+	for _, secret := range []string{"testhost", "tester", "alice"} {
+		if in := containsAny(entries, secret); len(in) > 0 {
+			t.Errorf("%q survives in %v", secret, in)
+		}
+	}
+	st, err := os.Stat(res.Mapping)
+	if err != nil || filepath.Dir(res.Mapping) != out || runtime.GOOS != "windows" && st.Mode().Perm() != 0o600 {
+		t.Fatalf("mapping %s: %v %v", res.Mapping, st, err)
+	}
+	data, _ := os.ReadFile(res.Mapping)
+	if !strings.Contains(string(data), `"host1": "testhost"`) || !strings.Contains(string(data), `"alice"`) {
+		t.Fatalf("mapping:\n%s", data)
+	}
+	for name := range entries {
+		if strings.Contains(name, "obfuscation") {
+			t.Fatalf("the mapping is inside the bundle: %s", name)
+		}
+	}
+}

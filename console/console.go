@@ -142,7 +142,8 @@ func (c *Console) Report(path string, m *manifest.Manifest) {
 // Summary is the one JSON object --json prints.
 type Summary struct {
 	Bundle     string             `json:"bundle"`
-	Collectors map[string]int     `json:"collectors"` // count per status
+	Mapping    string             `json:"mapping,omitempty"` // --obfuscate's private mapping, beside the bundle
+	Collectors map[string]int     `json:"collectors"`        // count per status
 	Files      int                `json:"files"`
 	Omitted    int                `json:"omitted"`
 	TokenHash  string             `json:"token_hash,omitempty"`
@@ -150,8 +151,9 @@ type Summary struct {
 }
 
 // JSON prints the run as one JSON object on stdout.
-func (c *Console) JSON(path string, m *manifest.Manifest) error {
-	s := Summary{Bundle: path, Collectors: map[string]int{}, Files: len(m.Files), Omitted: len(m.Omitted),
+func (c *Console) JSON(res *collect.Result) error {
+	m := res.Manifest
+	s := Summary{Bundle: res.Path, Mapping: res.Mapping, Collectors: map[string]int{}, Files: len(m.Files), Omitted: len(m.Omitted),
 		TokenHash: m.Redaction.TokenHash, Findings: m.Findings}
 	for _, col := range m.Collectors {
 		s.Collectors[col.Status]++

@@ -93,6 +93,7 @@ type Options struct {
 	MaxFileSize  int64    `json:"max_file_size"`
 	MaxTotalSize int64    `json:"max_total_size"`
 	NoNetwork    bool     `json:"no_network"`
+	Obfuscate    bool     `json:"obfuscate"` // hosts, IPs and users are stand-ins (host1, 10.0.0.1, user1)
 	Endpoints    []string `json:"endpoints"`
 	ProbeTimeout string   `json:"probe_timeout"`
 }

@@ -104,6 +104,7 @@ type Redactor struct {
 	mu       sync.RWMutex
 	literals []literal
 	seen     map[string]bool
+	obf      *Obfuscator // also replace host names, IPs and user names; nil: do not
 }
 
 // New returns a Redactor with the pattern rules and no literals.

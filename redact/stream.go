@@ -37,9 +37,15 @@ type Writer struct {
 // what is written to it, and writes the result to w.
 func (r *Redactor) NewWriter(w io.Writer) *Writer {
 	lits := r.snapshot()
+	rules := newRules(lits)
+	r.mu.RLock()
+	if r.obf != nil {
+		rules = append(rules, obfuscationRules(r.obf)...)
+	}
+	r.mu.RUnlock()
 	return &Writer{
 		dst:    w,
-		rules:  newRules(lits),
+		rules:  rules,
 		lits:   lits,
 		buf:    make([]byte, 0, window+lookahead+lookbehind),
 		counts: Counts{},
