@@ -92,7 +92,7 @@ func faultHome(t *testing.T) string {
 	os.Symlink(filepath.Join(home, "logs", "loop1.log"), filepath.Join(home, "logs", "loop2.log"))
 	os.Symlink(home, filepath.Join(home, "logs", "again"))
 	if runtime.GOOS != "windows" {
-		if err := syscall.Mkfifo(filepath.Join(home, "logs", "pipe.log"), 0o600); err != nil {
+		if err := mkfifo(filepath.Join(home, "logs", "pipe.log")); err != nil {
 			t.Fatal(err)
 		}
 	}
