@@ -21,7 +21,13 @@ func Summary(m *manifest.Manifest) []byte {
 		fmt.Fprintf(&b, "agent token hash: %s (compare: opadiag hash-token TOKEN)\n", m.Redaction.TokenHash)
 	}
 	if n := m.Host.Network; n != nil {
-		fmt.Fprintf(&b, "network: %s (details: network/probes.json)\n", n.Text)
+		fmt.Fprintf(&b, "network: %s", n.Text)
+		for _, f := range m.Files {
+			if f.Path == "network/probes.json" {
+				b.WriteString(" (details: network/probes.json)")
+			}
+		}
+		b.WriteString("\n")
 	}
 
 	b.WriteString("\nFINDINGS\n")
