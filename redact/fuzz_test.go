@@ -8,7 +8,10 @@ import (
 	"testing"
 )
 
-var markerRE = regexp.MustCompile(`sha256:[0-9a-f]{16}`)
+var (
+	markerRE      = regexp.MustCompile(`sha256:[0-9a-f]{16}`)
+	unicodeEscape = regexp.MustCompile(`\\u[0-9a-fA-F]{4}`)
+)
 
 // tokenLike turns fuzz input into a plausible token: 8 to 64 letters and digits.
 func tokenLike(s string) string {
@@ -91,7 +94,9 @@ func FuzzJSON(f *testing.F) {
 		if err != nil {
 			t.Fatalf("redact %s: %v", in, err)
 		}
-		if bytes.Contains(out, []byte(tk)) {
+		// A \u0000 escape followed by digits can spell a digit token in the text without the
+		// token being in the data; escapes are set aside before looking.
+		if bytes.Contains(unicodeEscape.ReplaceAll(markerRE.ReplaceAll(out, []byte{0}), []byte{0}), []byte(tk)) {
 			t.Fatalf("token %q survives in %s", tk, out)
 		}
 		if len(res.Tokens) == 0 {
