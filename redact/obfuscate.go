@@ -249,11 +249,10 @@ func (r urlHostRule) next(s *scan, from, min int) (match, int, bool) {
 	b := s.buf
 	from = max(from, min-1100)
 	for {
-		i := bytes.Index(b[from:], schemeSep)
+		i := indexSchemeSep(b, from)
 		if i < 0 {
 			return match{}, len(b), false
 		}
-		i += from
 		from = i + 1
 		h := i + len(schemeSep)
 		if at := span(b, h, 1024, isUserinfo); at < len(b) && b[at] == '@' {

@@ -201,12 +201,19 @@ func (jwtRule) next(s *scan, from, min int) (match, int, bool) {
 	}
 	b := s.buf
 	for {
-		i := bytes.Index(b[from:], jwtHead)
-		if i < 0 {
+		// "eyJ" found by its 'J': an upper-case J is rare in logs, an e is everywhere.
+		if from+2 > len(b) {
 			return match{}, len(b), false
 		}
-		i += from
+		j := bytes.IndexByte(b[from+2:], 'J')
+		if j < 0 {
+			return match{}, len(b), false
+		}
+		i := from + j
 		from = i + 1
+		if b[i] != 'e' || b[i+1] != 'y' {
+			continue
+		}
 		if i > 0 && (isB64URL(b[i-1]) || b[i-1] == '.') {
 			continue
 		}
@@ -237,6 +244,23 @@ type urlCredRule struct{}
 
 var schemeSep = []byte("://")
 
+// indexSchemeSep returns the index of the first "://" at or after from, or -1. It looks for the
+// slashes: colons fill every timestamp of a log.
+func indexSchemeSep(b []byte, from int) int {
+	for from < len(b) {
+		j := bytes.Index(b[from:], []byte("//"))
+		if j < 0 {
+			return -1
+		}
+		i := from + j - 1
+		if i >= from && b[i] == ':' {
+			return i
+		}
+		from += j + 1
+	}
+	return -1
+}
+
 func isUserinfo(c byte) bool {
 	return c > ' ' && c < 0x7f && c != '/' && c != '?' && c != '#' && c != '@' && c != '"' &&
 		c != '\'' && c != '<' && c != '>' && c != '\\' && c != '[' && c != ']' && c != '{' && c != '}'
@@ -246,11 +270,10 @@ func (urlCredRule) next(s *scan, from, min int) (match, int, bool) {
 	b := s.buf
 	from = max(from, min-1024-len(schemeSep)) // the secret ends the user info, at most 1024 bytes long
 	for {
-		i := bytes.Index(b[from:], schemeSep)
+		i := indexSchemeSep(b, from)
 		if i < 0 {
 			return match{}, len(b), false
 		}
-		i += from
 		from = i + 1
 		if i == 0 || !isAlnum(b[i-1]) {
 			continue
