@@ -1,6 +1,7 @@
 package collect
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -63,11 +64,13 @@ func (ExecRunner) Run(ctx context.Context, stdout io.Writer, name string, args .
 
 // capped keeps the first max bytes written to it.
 type capped struct {
-	max int
-	b   []byte
+	max   int
+	b     []byte
+	total int64 // bytes written, kept or not
 }
 
 func (c *capped) Write(p []byte) (int, error) {
+	c.total += int64(len(p))
 	if room := c.max - len(c.b); room > 0 {
 		c.b = append(c.b, p[:min(room, len(p))]...)
 	}
@@ -84,6 +87,12 @@ const DefaultCommandLimit = 16 << 20
 // line, exit code, stderr (redacted) and duration are recorded in the manifest's commands. The
 // error is the runner's (not started, killed at the deadline); the result is returned either way.
 func (b *Bundle) AddCommand(ctx context.Context, r CommandRunner, entry string, limit int64, name string, args ...string) (CommandResult, error) {
+	return b.AddCommandObserved(ctx, r, entry, limit, nil, name, args...)
+}
+
+// AddCommandObserved is AddCommand with observe also receiving the redacted output, as
+// FileInfo.Observe does for files (the log scan reads the journal this way).
+func (b *Bundle) AddCommandObserved(ctx context.Context, r CommandRunner, entry string, limit int64, observe io.Writer, name string, args ...string) (CommandResult, error) {
 	if limit <= 0 {
 		limit = DefaultCommandLimit
 	}
@@ -102,7 +111,7 @@ func (b *Bundle) AddCommand(ctx context.Context, r CommandRunner, entry string, 
 		done <- outcome{res, err}
 	}()
 	lr := &limitedReader{r: pr, n: limit}
-	addErr := b.Add(ctx, entry, lr, FileInfo{Source: line})
+	addErr := b.Add(ctx, entry, lr, FileInfo{Source: line, Observe: observe})
 	// Drain what is past the limit so the command is not blocked on a full pipe.
 	_, _ = io.Copy(io.Discard, pr)
 	out := <-done
@@ -149,4 +158,46 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
 	l.n -= int64(n)
 	return n, err
+}
+
+// CaptureCommand runs a command for the caller to read its output: at most limit bytes of its
+// stdout (0 meaning DefaultCommandLimit) are returned, unredacted. When entry is not empty the
+// same bytes are also added to the bundle as entry, redacted. The command line, exit code,
+// stderr (redacted) and duration are recorded in the manifest's commands as AddCommand does.
+// Whatever the caller stores from the output must be redacted first.
+func (b *Bundle) CaptureCommand(ctx context.Context, r CommandRunner, entry string, limit int64, name string, args ...string) ([]byte, CommandResult, error) {
+	if limit <= 0 {
+		limit = DefaultCommandLimit
+	}
+	line := strings.Join(append([]string{name}, args...), " ")
+	out := &capped{max: int(limit)}
+	start := time.Now()
+	res, err := r.Run(ctx, out, name, args...)
+	rec := manifest.Command{
+		Collector: b.collector, Line: b.w.red.String(line), ExitCode: res.ExitCode,
+		Stderr: b.w.red.String(res.Stderr), DurationMS: time.Since(start).Milliseconds(),
+	}
+	if err != nil {
+		rec.Error = b.w.red.String(err.Error())
+	}
+	var addErr error
+	if entry != "" && (len(out.b) > 0 || err == nil) {
+		rec.Entry = entry
+		kept := out.b[:b.Reserve(int64(len(out.b)))]
+		info := FileInfo{Source: line, Truncated: out.total > int64(len(kept)), OriginalSize: out.total}
+		switch {
+		case len(kept) < len(out.b):
+			info.Note = "output cut: the bundle's total size cap (--max-total-size) is used up"
+		case info.Truncated:
+			info.Note = fmt.Sprintf("output cut at %d bytes", limit)
+		}
+		addErr = b.Add(ctx, entry, bytes.NewReader(kept), info)
+	}
+	b.Update(func(m *manifest.Manifest) { m.Commands = append(m.Commands, rec) })
+	if err == nil {
+		if we := (writeError{}); errors.As(addErr, &we) {
+			err = addErr
+		}
+	}
+	return out.b, res, err
 }
