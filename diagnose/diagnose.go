@@ -41,6 +41,15 @@ var checks = []check{
 	checkEPERM,
 	checkExceptions,
 	checkResources,
+	checkService,
+	checkInstances,
+	checkVersion,
+	checkPath,
+	checkPrerequisites,
+	checkOOM,
+	checkResourcesLow,
+	checkInstanceType,
+	checkDenied,
 	checkCollectors,
 }
 
