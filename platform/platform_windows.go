@@ -178,25 +178,25 @@ func (m *scm) Query(name string) (ServiceDetail, []error) {
 	d := ServiceDetail{Name: name, State: ServiceUnknown}
 	p, err := windows.UTF16PtrFromString(name)
 	if err != nil {
-		return d, []error{fmt.Errorf("open service %q: %w", name, err)}
+		return d, []error{&QueryError{Part: PartOpen, Service: name, Err: err}}
 	}
 	h, err := windows.OpenService(m.h, p, windows.SERVICE_QUERY_STATUS|windows.SERVICE_QUERY_CONFIG)
 	if err != nil {
-		return d, []error{fmt.Errorf("open service %q: %w", name, err)}
+		return d, []error{&QueryError{Part: PartOpen, Service: name, Err: err}}
 	}
 	defer windows.CloseServiceHandle(h)
 	var errs []error
 	var st windows.SERVICE_STATUS_PROCESS
 	var needed uint32
 	if err := windows.QueryServiceStatusEx(h, windows.SC_STATUS_PROCESS_INFO, (*byte)(unsafe.Pointer(&st)), uint32(unsafe.Sizeof(st)), &needed); err != nil {
-		errs = append(errs, fmt.Errorf("query the status of service %q: %w", name, err))
+		errs = append(errs, &QueryError{Part: PartStatus, Service: name, Err: err})
 	} else {
 		d.State, d.RawState = SCState(st.CurrentState)
 		d.PID, d.Win32ExitCode, d.ServiceExitCode = st.ProcessId, st.Win32ExitCode, st.ServiceSpecificExitCode
 	}
 	startType := uint32(0xffffffff)
 	if buf, err := queryConfig(h); err != nil {
-		errs = append(errs, fmt.Errorf("query the configuration of service %q: %w", name, err))
+		errs = append(errs, &QueryError{Part: PartConfig, Service: name, Err: err})
 	} else {
 		c := (*windows.QUERY_SERVICE_CONFIG)(unsafe.Pointer(&buf[0]))
 		startType = c.StartType
@@ -207,13 +207,13 @@ func (m *scm) Query(name string) (ServiceDetail, []error) {
 	}
 	if startType == windows.SERVICE_AUTO_START {
 		if buf, err := queryConfig2(h, windows.SERVICE_CONFIG_DELAYED_AUTO_START_INFO); err != nil {
-			errs = append(errs, fmt.Errorf("query whether service %q starts delayed (QueryServiceConfig2): %w", name, err))
+			errs = append(errs, &QueryError{Part: PartDelayed, Service: name, Err: err})
 		} else if (*windows.SERVICE_DELAYED_AUTO_START_INFO)(unsafe.Pointer(&buf[0])).IsDelayedAutoStartUp != 0 {
 			d.StartType = StartTypeName(startType, true)
 		}
 	}
 	if buf, err := queryConfig2(h, windows.SERVICE_CONFIG_FAILURE_ACTIONS); err != nil {
-		errs = append(errs, fmt.Errorf("query the recovery actions of service %q (QueryServiceConfig2): %w", name, err))
+		errs = append(errs, &QueryError{Part: PartRecovery, Service: name, Err: err})
 	} else {
 		fa := (*windows.SERVICE_FAILURE_ACTIONS)(unsafe.Pointer(&buf[0]))
 		rec := &Recovery{ResetPeriodS: fa.ResetPeriod}

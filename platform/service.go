@@ -32,10 +32,33 @@ var ErrNoServiceManager = errors.New("no Windows service control manager on this
 type ServiceManager interface {
 	// List returns every Win32 service with its state.
 	List() ([]ServiceEntry, error)
-	// Query reads one service. What could not be read is in the errors; the rest is filled.
+	// Query reads one service. What could not be read is in the errors (*QueryError); the rest
+	// is filled.
 	Query(name string) (ServiceDetail, []error)
 	Close() error
 }
+
+// Parts of a service Query reads; a QueryError says which failed.
+const (
+	PartOpen     = "open"             // OpenService
+	PartStatus   = "status"           // QueryServiceStatusEx
+	PartConfig   = "configuration"    // QueryServiceConfig
+	PartDelayed  = "delayed start"    // QueryServiceConfig2(SERVICE_CONFIG_DELAYED_AUTO_START_INFO)
+	PartRecovery = "recovery actions" // QueryServiceConfig2(SERVICE_CONFIG_FAILURE_ACTIONS)
+)
+
+// QueryError is a part of a service that could not be read.
+type QueryError struct {
+	Part    string
+	Service string
+	Err     error
+}
+
+func (e *QueryError) Error() string {
+	return fmt.Sprintf("query the %s of service %q: %v", e.Part, e.Service, e.Err)
+}
+
+func (e *QueryError) Unwrap() error { return e.Err }
 
 // ServiceEntry is a service as the service list shows it.
 type ServiceEntry struct {
