@@ -116,8 +116,6 @@ var absent = []struct {
 	name, reason string
 	flags        []string
 }{
-	{"service", "service state, event log and journal are not collected by this build", nil},
-	{"system", "OS facts, processes, resources and system logs are not collected by this build", nil},
 	{"network", "network probes are not part of this build", []string{"--no-network", "--endpoint", "--probe-timeout"}},
 }
 
@@ -162,6 +160,20 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		&logsCollector{homes: homes, open: opts.Platform, since: opts.Since, now: start, maxFile: opts.MaxFileSize, scan: scan},
 		&crashCollector{homes: homes, open: opts.Platform, maxFile: opts.MaxFileSize, scan: scan},
 	}
+	if sysOS, ok := opts.Platform.(SystemOS); ok {
+		facts := newAgentFacts()
+		collectors = append(collectors,
+			&serviceCollector{os: sysOS, open: opts.Platform, runner: opts.Runner, since: opts.Since, now: start,
+				maxFile: opts.MaxFileSize, scan: scan, facts: facts, paths: defaultPaths(),
+				cmdTimeout: commandTimeout, slowTimeout: slowTimeout},
+			&systemCollector{os: sysOS, open: opts.Platform, runner: opts.Runner, since: opts.Since, now: start,
+				maxFile: opts.MaxFileSize, homes: homes, output: dir, facts: facts, paths: defaultPaths(),
+				pattern: agentPattern, factsWait: factsWait, cmdTimeout: commandTimeout, slowTimeout: slowTimeout})
+	} else {
+		m.Absent = append(m.Absent,
+			manifest.Absent{Name: "service", Reason: "the platform gives no access to services"},
+			manifest.Absent{Name: "system", Reason: "the platform gives no access to OS facts and processes"})
+	}
 	m.Collectors = runAll(ctx, w, collectors, opts.Clock, opts.Progress)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("interrupted before the bundle was finished: %w", err)
@@ -177,6 +189,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			}
 		}
 	}
+	summarizeHost(m, scan)
 	m.Findings = diagnose.Run(diagnose.Input{Manifest: m, Files: files, Omitted: omitted, Logs: scan, Now: start})
 	m.DurationMS = opts.Clock.Now().Sub(start).Milliseconds()
 	stem := fmt.Sprintf("opadiag-%s-%s", fileSafe(m.Host.Hostname), start.UTC().Format("20060102T150405Z"))
@@ -203,7 +216,7 @@ func newManifest(opts Options, start time.Time, red *redact.Redactor, dir string
 			MaxFileSize: opts.MaxFileSize, MaxTotalSize: opts.MaxTotalSize, NoNetwork: opts.NoNetwork,
 			ProbeTimeout: opts.ProbeTimeout.String(),
 		},
-		Host: manifest.Host{Hostname: p.Hostname(), OS: runtime.GOOS, Arch: runtime.GOARCH},
+		Host: manifest.Host{Hostname: p.Hostname(), OS: runtime.GOOS, Arch: runtime.GOARCH, Elevated: p.Elevated()},
 	}
 	m.Tool.Name = "opadiag"
 	for _, a := range opts.Args {
