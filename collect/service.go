@@ -412,7 +412,7 @@ func (c *serviceCollector) installsFromUnits(ctx context.Context, b *Bundle, uni
 				continue
 			}
 			dir := path.Dir(bin)
-			if seen[dir] {
+			if seen[dir] || isSystemDir(c.os, dir) {
 				continue
 			}
 			seen[dir] = true
@@ -481,6 +481,24 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// isSystemDir reports whether dir is one of the OS's own program folders (/usr/bin,
+// %SystemRoot%\System32…): a service whose program lives there (a test fixture, a wrapper)
+// does not make it the agent's install folder, and every process there would look like the
+// agent's.
+func isSystemDir(os SystemOS, dir string) bool {
+	if os.OS() == "windows" {
+		root := strings.ToLower(strings.TrimRight(firstNonEmpty(os.Getenv("SystemRoot"), `C:\Windows`), `\`))
+		d := strings.ToLower(strings.TrimRight(dir, `\`))
+		return d == root || strings.HasPrefix(d, root+`\`)
+	}
+	switch strings.TrimRight(dir, "/") {
+	case "", "/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/lib", "/usr/lib", "/usr/libexec",
+		"/lib/systemd", "/usr/lib/systemd":
+		return true
+	}
+	return false
 }
 
 // installDirs returns the install folders.
@@ -692,7 +710,7 @@ func (c *serviceCollector) windowsInstalls(b *Bundle, binaries []string) []manif
 	}
 	for _, bin := range binaries {
 		dir := winDir(bin)
-		if dir == "" || inKnown(dir) {
+		if dir == "" || inKnown(dir) || isSystemDir(c.os, dir) {
 			continue
 		}
 		in := manifest.Install{Source: "service", Where: "the service's program", Dir: red.String(dir)}
