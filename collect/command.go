@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/opadiag/opadiag/manifest"
@@ -115,8 +116,9 @@ func (b *Bundle) AddCommandObserved(ctx context.Context, r CommandRunner, entry 
 	// Drain what is past the limit so the command is not blocked on a full pipe.
 	_, _ = io.Copy(io.Discard, pr)
 	out := <-done
-	b.Release(lr.n)
-	if lr.hit {
+	left, hit := lr.state()
+	b.Release(left)
+	if hit {
 		b.Note(entry, fmt.Sprintf("output cut at %d bytes", limit))
 	}
 	rec := manifest.Command{
@@ -137,27 +139,44 @@ func (b *Bundle) AddCommandObserved(ctx context.Context, r CommandRunner, entry 
 	return out.res, nil
 }
 
-// limitedReader reads at most n bytes and remembers whether there was more.
+// limitedReader reads at most n bytes and remembers whether there was more. It is safe for
+// concurrent use: a read abandoned at the collector's deadline may still be running when the
+// command's outcome is recorded.
 type limitedReader struct {
 	r   io.Reader
+	mu  sync.Mutex
 	n   int64
 	hit bool
 }
 
 func (l *limitedReader) Read(p []byte) (int, error) {
-	if l.n <= 0 {
+	l.mu.Lock()
+	left := l.n
+	l.mu.Unlock()
+	if left <= 0 {
 		var one [1]byte
 		if k, _ := l.r.Read(one[:]); k > 0 {
+			l.mu.Lock()
 			l.hit = true
+			l.mu.Unlock()
 		}
 		return 0, io.EOF
 	}
-	if int64(len(p)) > l.n {
-		p = p[:l.n]
+	if int64(len(p)) > left {
+		p = p[:left]
 	}
 	n, err := l.r.Read(p)
+	l.mu.Lock()
 	l.n -= int64(n)
+	l.mu.Unlock()
 	return n, err
+}
+
+// state returns the bytes not read of the limit and whether there was more than it.
+func (l *limitedReader) state() (int64, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.n, l.hit
 }
 
 // CaptureCommand runs a command for the caller to read its output: at most limit bytes of its
