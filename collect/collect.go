@@ -273,6 +273,12 @@ func findHomes(opts Options, m *manifest.Manifest) []home {
 		f := platform.FindHomes(opts.Platform.AgentHomeCandidates())
 		m.Discovery.Searched = f.Searched
 		m.Discovery.Problems = f.Problems
+		for _, d := range f.Denied {
+			m.Invocation.Denied = append(m.Invocation.Denied, manifest.Denied{
+				Collector: "discovery", What: d, Error: "permission denied",
+				Hint: elevateHint(m.Host.OS, m.Invocation.Elevated) + " to look for an agent home there",
+			})
+		}
 		paths = f.Homes
 	}
 	var homes []home
