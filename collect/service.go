@@ -734,7 +734,14 @@ func winDir(p string) string {
 // one line each, oldest first. It returns the count of each event ID with the line of its
 // newest event, and the events in the order of the file.
 func addEvents(ctx context.Context, b *Bundle, r CommandRunner, timeout time.Duration, wevtutil, entry, log, query string, count int, keep func(platform.Event) bool, since time.Duration) ([]manifest.EventCount, []platform.Event, error) {
-	out, res, err := capture(ctx, b, r, timeout, "", maxEventOutput, wevtutil, platform.WevtutilArgs(log, query, count)...)
+	args := platform.WevtutilArgs(log, query, count)
+	out, res, err := capture(ctx, b, r, timeout, "", maxEventOutput, wevtutil, args...)
+	if err == nil && res.ExitCode != 0 && !isDenied(nil, res.Stderr) {
+		// Rendering fails for events whose publisher is gone: the events without their
+		// messages are still worth having.
+		args[len(args)-1] = "/f:xml"
+		out, res, err = capture(ctx, b, r, timeout, "", maxEventOutput, wevtutil, args...)
+	}
 	if err != nil || res.ExitCode != 0 {
 		if isDenied(err, res.Stderr) {
 			b.Denied("the "+log+" event log", commandFailure("wevtutil", res, err))
@@ -743,7 +750,14 @@ func addEvents(ctx context.Context, b *Bundle, r CommandRunner, timeout time.Dur
 		return nil, nil, commandFailure("read the "+log+" event log", res, err)
 	}
 	text := commandText(out)
-	events, perr := platform.ParseEventsXML(strings.NewReader(text))
+	var events []platform.Event
+	var perr error
+	if t := strings.TrimSpace(text); t == "" || strings.HasPrefix(t, "<") {
+		events, perr = platform.ParseEventsXML(strings.NewReader(text))
+	} else {
+		// Not XML: wevtutil's text rendering (/f:text), as some builds and wrappers print.
+		events, perr = platform.ParseEventsText(strings.NewReader(text))
+	}
 	if perr != nil && len(events) == 0 {
 		// Keep the raw output: it is still evidence.
 		if err := b.Add(ctx, strings.TrimSuffix(entry, ".txt")+".xml", strings.NewReader(text), FileInfo{Source: "wevtutil qe " + log, Note: "could not be parsed: " + perr.Error()}); err != nil {

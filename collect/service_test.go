@@ -1,6 +1,7 @@
 package collect
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -430,5 +431,88 @@ func TestCommandText(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestAddEvents(t *testing.T) {
+	wev := `C:\Windows\System32\wevtutil.exe`
+	read := func(name string) string { return readTestdata(t, "../../platform/testdata/"+name, "") }
+	tests := []struct {
+		name    string
+		cmds    map[string]fakeCmd
+		lines   int
+		denied  bool
+		problem bool
+	}{
+		{name: "rendered xml", cmds: map[string]fakeCmd{wev + " qe System *": {out: read("wevtutil/scm.xml")}}, lines: 2},
+		{name: "rendering fails: raw xml", lines: 2, cmds: map[string]fakeCmd{
+			wev + " qe System /q:* /c:10 /rd:true /f:RenderedXml": {exit: 15, stderr: "Failed to render event. The specified resource type cannot be found in the image file."},
+			wev + " qe System /q:* /c:10 /rd:true /f:xml":         {out: read("wevtutil/scm.xml")}}},
+		{name: "text output", cmds: map[string]fakeCmd{wev + " qe System *": {out: read("wevtutil/scm.txt")}}, lines: 2},
+		{name: "access denied", cmds: map[string]fakeCmd{wev + " qe System *": {exit: 5, stderr: "Failed to read events. Access is denied."}}, denied: true},
+		{name: "broken xml", cmds: map[string]fakeCmd{wev + " qe System *": {out: "<Event><System>"}}, problem: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &fakeRunner{cmds: tt.cmds}
+			names := []string{"Celigo Agent"}
+			c := collectorFunc{"service", func(ctx context.Context, b *Bundle) error {
+				counts, events, err := addEvents(ctx, b, r, time.Second, wev, "service/events-scm.txt", "System", "*", 10,
+					func(e platform.Event) bool { return e.Mentions(names) }, time.Hour)
+				if err != nil {
+					b.Problem("%v", err)
+				}
+				if len(events) != tt.lines || tt.lines > 0 && len(counts) != 2 {
+					t.Errorf("%d events, counts %+v", len(events), counts)
+				}
+				return nil
+			}}
+			res := runCollectors(t, "windows", false, diagnose.NewLogScan(), c)
+			if got := len(res.m.Invocation.Denied) > 0; got != tt.denied {
+				t.Errorf("denied = %+v", res.m.Invocation.Denied)
+			}
+			if got := res.collector(t, "service").Status == manifest.StatusPartial; got != tt.problem && !tt.denied {
+				t.Errorf("collector = %+v", res.collector(t, "service"))
+			}
+			if tt.lines > 0 && strings.Count(res.files["service/events-scm.txt"], "\n") != tt.lines {
+				t.Errorf("events file:\n%s", res.files["service/events-scm.txt"])
+			}
+			if tt.problem && res.files["service/events-scm.xml"] == "" {
+				t.Error("the output that could not be parsed is not kept")
+			}
+		})
+	}
+}
+
+// collectorFunc is a collector made of a function.
+type collectorFunc struct {
+	name string
+	fn   func(ctx context.Context, b *Bundle) error
+}
+
+func (c collectorFunc) Name() string                                 { return c.name }
+func (c collectorFunc) Collect(ctx context.Context, b *Bundle) error { return c.fn(ctx, b) }
+
+func TestIsSystemDir(t *testing.T) {
+	lin := &fakeOS{goos: "linux"}
+	win := &fakeOS{goos: "windows", env: map[string]string{"SystemRoot": `C:\WINDOWS`}}
+	tests := []struct {
+		os   SystemOS
+		dir  string
+		want bool
+	}{
+		{lin, "/usr/bin", true},
+		{lin, "/usr/bin/", true},
+		{lin, "/opt/celigo-agent", false},
+		{lin, "/usr/lib/celigo", false},
+		{win, `C:\Windows\System32`, true},
+		{win, `c:\windows`, true},
+		{win, `C:\WindowsApps\x`, false},
+		{win, `C:\Program Files\Celigo Agent`, false},
+	}
+	for _, tt := range tests {
+		if got := isSystemDir(tt.os, tt.dir); got != tt.want {
+			t.Errorf("isSystemDir(%s, %q) = %v, want %v", tt.os.OS(), tt.dir, got, tt.want)
+		}
 	}
 }

@@ -97,8 +97,9 @@ const (
 )
 
 // agentPattern recognises the agent by name: in a program's path, a unit's description, a
-// process name.
-var agentPattern = regexp.MustCompile(`(?i)celigo|integrator[.-]?io|on-?prem(ise)?[ _-]?agent`)
+// process name. Generic words ("on-premise agent") are left out: other vendors' agents use
+// them too.
+var agentPattern = regexp.MustCompile(`(?i)celigo|integrator[.-]?io`)
 
 // agentFacts is what the service collector learns that the system collector needs: where the
 // agent is installed and which processes its services run. The service collector publishes it

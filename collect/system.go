@@ -429,6 +429,11 @@ func (c *systemCollector) dmesg(ctx context.Context, b *Bundle) []manifest.LogLi
 		return nil
 	}
 	content, note := keepOOM(out, maxDmesg)
+	if granted := b.Reserve(int64(len(content))); granted < int64(len(content)) {
+		b.Release(granted)
+		b.Omit(dmesg, "the bundle's total size cap (--max-total-size) is used up")
+		return nil
+	}
 	entry := "system/dmesg.txt"
 	scan := &oomScanner{path: entry, now: c.now}
 	lines := &lineFunc{fn: scan.add}
