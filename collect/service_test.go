@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -514,5 +515,30 @@ func TestIsSystemDir(t *testing.T) {
 		if got := isSystemDir(tt.os, tt.dir); got != tt.want {
 			t.Errorf("isSystemDir(%s, %q) = %v, want %v", tt.os.OS(), tt.dir, got, tt.want)
 		}
+	}
+}
+
+// TestRealCommandHangs runs a real command that outlives its deadline through ExecRunner: it
+// is killed, and the manifest records it with the deadline as its error.
+func TestRealCommandHangs(t *testing.T) {
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep command")
+	}
+	c := collectorFunc{"service", func(ctx context.Context, b *Bundle) error {
+		cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		defer cancel()
+		if _, _, err := b.CaptureCommand(cctx, ExecRunner{}, "service/sleep.txt", 0, sleep, "30"); err != nil {
+			b.Problem("%v", err)
+		}
+		return nil
+	}}
+	res := runCollectors(t, "linux", false, diagnose.NewLogScan(), c)
+	cmd := res.command(t, sleep)
+	if cmd.ExitCode != -1 || !strings.Contains(cmd.Error, "killed at its deadline") {
+		t.Errorf("command = %+v", cmd)
+	}
+	if col := res.collector(t, "service"); col.Status != manifest.StatusPartial {
+		t.Errorf("collector = %+v", col)
 	}
 }
