@@ -56,10 +56,11 @@ func TestWindowsUnderWine(t *testing.T) {
 
 	prefix := winePrefix(ctx, t)
 	env := append(os.Environ(), "WINEPREFIX="+prefix, "WINEDEBUG=-all", "WINEDLLOVERRIDES=mscoree,mshtml=")
-	wine := func(dir string, args ...string) (string, error) {
+	outputs := t.TempDir()
+	runWine := func(ctx context.Context, dir string, args ...string) (string, error) {
 		// Output goes to a file, not a pipe: a wineserver this command starts inherits it and
 		// would hold a pipe open for as long as it runs.
-		out, err := os.CreateTemp(t.TempDir(), "wine-output-*")
+		out, err := os.CreateTemp(outputs, "wine-output-*")
 		if err != nil {
 			return "", err
 		}
@@ -71,6 +72,15 @@ func TestWindowsUnderWine(t *testing.T) {
 		runErr := cmd.Run()
 		b, _ := os.ReadFile(out.Name())
 		return string(b), runErr
+	}
+	wine := func(dir string, args ...string) (string, error) { return runWine(ctx, dir, args...) }
+	// Cleanups run after the test's context is cancelled: they get their own.
+	cleanup := func(args ...string) {
+		cctx, ccancel := context.WithTimeout(context.Background(), time.Minute)
+		defer ccancel()
+		if out, err := runWine(cctx, "", args...); err != nil {
+			t.Logf("cleanup: wine %v: %v %s", args, err, out)
+		}
 	}
 
 	// Keep one wineserver for the whole test: a wineserver exits 3 s after its last process,
@@ -116,7 +126,26 @@ func TestWindowsUnderWine(t *testing.T) {
 		}
 		t.Logf("another service is displayed as Celigo Agent: the fixture is displayed as %q", display)
 	}
-	t.Cleanup(func() { wine("", "sc", "delete", wineServiceKey) })
+	t.Cleanup(func() { cleanup("sc", "delete", wineServiceKey) })
+
+	// The fixture installs: an all-users Uninstall key and a per-user one (HKCU, which the
+	// collector reads through HKEY_USERS).
+	const machineKey = `HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\` + wineServiceKey
+	const userKey = `HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\` + wineServiceKey
+	for _, v := range [][]string{
+		{machineKey, "DisplayName", "Celigo Agent 4.5.1"}, {machineKey, "DisplayVersion", "4.5.1"},
+		{machineKey, "InstallLocation", `C:\Program Files\Celigo Agent`}, {machineKey, "InstallDate", "20250612"},
+		{userKey, "DisplayName", "integrator.io On-Premise Agent 3.6.2"}, {userKey, "DisplayVersion", "3.6.2"},
+		{userKey, "UninstallString", `"C:\users\me\AppData\Local\Programs\celigo-agent\Uninstall.exe" /currentuser`},
+	} {
+		if out, err := wine("", "reg", "add", v[0], "/v", v[1], "/d", v[2], "/f"); err != nil {
+			t.Fatalf("wine reg add %v: %v\n%s", v, err, out)
+		}
+	}
+	t.Cleanup(func() {
+		cleanup("reg", "delete", machineKey, "/f")
+		cleanup("reg", "delete", userKey, "/f")
+	})
 
 	// The fixture agent home: %APPDATA%\Agent of the Wine user.
 	home := filepath.Join(prefix, "drive_c", "users", wineUser(t, prefix), "AppData", "Roaming", "Agent")
@@ -200,7 +229,14 @@ func TestWindowsUnderWine(t *testing.T) {
 			t.Errorf("%s missing from the bundle", f)
 		}
 	}
-	if m.Host.AgentVersion != "4.5.1" {
+	scopes := map[string]string{}
+	for _, in := range m.Service.Installs {
+		scopes[in.Version] = in.Scope
+	}
+	if scopes["4.5.1"] != "all-users" || scopes["3.6.2"] != "per-user" {
+		t.Errorf("installs = %+v", m.Service.Installs)
+	}
+	if m.Host.AgentVersion != "4.5.1" || !strings.HasPrefix(m.Host.AgentVersionSource, `registry HKLM\`) {
 		t.Errorf("agent version = %q from %q", m.Host.AgentVersion, m.Host.AgentVersionSource)
 	}
 	t.Logf("Wine test: %s in all, opadiag.exe %s", time.Since(start).Round(time.Millisecond), runTime.Round(time.Millisecond))

@@ -317,7 +317,7 @@ func uninstallKeys() ([]RegistryKey, []error) {
 		if strings.HasSuffix(sid, "_Classes") {
 			continue
 		}
-		read(registry.USERS, `HKU\`+sid, `Software\Microsoft\Windows\CurrentVersion\Uninstall`, false)
+		read(registry.USERS, "HKU", sid+`\Software\Microsoft\Windows\CurrentVersion\Uninstall`, false)
 	}
 	return out, errs
 }
