@@ -39,7 +39,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		}
 		t.Skip("wine is not installed: run .ci/wine/setup.sh to install it (set OPADIAG_REQUIRE_WINE=1 to make this a failure)")
 	}
-	if testing.Short() {
+	if testing.Short() && os.Getenv("OPADIAG_REQUIRE_WINE") != "1" {
 		t.Skip("the Wine test takes about a minute; not in -short mode")
 	}
 	start := time.Now()
