@@ -113,6 +113,31 @@ func (b *Bundle) Problem(format string, args ...any) {
 	b.problems = append(b.problems, msg)
 }
 
+// Denied records that what could not be read for lack of rights: a problem of the collector,
+// and an entry of the manifest's invocation.denied with the hint to re-run elevated.
+func (b *Bundle) Denied(what string, err error) {
+	b.Problem("%s: %v", what, err)
+	b.w.mu.Lock()
+	defer b.w.mu.Unlock()
+	m := b.w.man
+	m.Invocation.Denied = append(m.Invocation.Denied, manifest.Denied{
+		Collector: b.collector, What: b.w.red.String(what), Error: b.w.red.String(err.Error()),
+		Hint: elevateHint(m.Host.OS, m.Invocation.Elevated),
+	})
+}
+
+// elevateHint says how to get the rights that were missing.
+func elevateHint(goos string, elevated bool) string {
+	switch {
+	case elevated:
+		return "denied although opadiag runs elevated: a security policy or another program protects it"
+	case goos == "windows":
+		return "run opadiag again as administrator (right-click it, Run as administrator)"
+	default:
+		return "run opadiag again as root (sudo opadiag)"
+	}
+}
+
 // Problems returns what the collector recorded with Problem.
 func (b *Bundle) Problems() []string {
 	b.mu.Lock()

@@ -150,10 +150,7 @@ type Result struct {
 var absent = []struct {
 	name, reason string
 	flags        []string
-}{
-	{"service", "service state, event log and journal are not collected by this build", nil},
-	{"system", "OS facts, processes, resources and system logs are not collected by this build", nil},
-}
+}{}
 
 // Run makes one bundle. It returns an error only when no bundle could be written; everything
 // else (collectors failing, nothing found) is recorded in the bundle.
@@ -208,6 +205,20 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		&crashCollector{homes: homes, open: open, maxFile: opts.MaxFileSize, scan: scan},
 		newNetworkCollector(opts, homes, open, hints, network),
 	}
+	if sysOS, ok := opts.Platform.(SystemOS); ok {
+		facts := newAgentFacts()
+		collectors = append(collectors,
+			&serviceCollector{os: sysOS, open: open, runner: opts.Runner, since: opts.Since, now: start,
+				maxFile: opts.MaxFileSize, scan: scan, facts: facts, paths: defaultPaths(),
+				cmdTimeout: commandTimeout, slowTimeout: slowTimeout},
+			&systemCollector{os: sysOS, open: open, runner: opts.Runner, since: opts.Since, now: start,
+				maxFile: opts.MaxFileSize, homes: homes, output: dir, facts: facts, paths: defaultPaths(),
+				pattern: agentPattern, factsWait: factsWait, cmdTimeout: commandTimeout, slowTimeout: slowTimeout})
+	} else {
+		m.Absent = append(m.Absent,
+			manifest.Absent{Name: "service", Reason: "the platform gives no access to services"},
+			manifest.Absent{Name: "system", Reason: "the platform gives no access to OS facts and processes"})
+	}
 	m.Collectors = runAll(ctx, w, collectors, opts.Clock, opts.Progress)
 	if err := ctx.Err(); err != nil {
 		return nil, interrupted{err}
@@ -223,6 +234,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			}
 		}
 	}
+	summarizeHost(m, scan)
 	m.Findings = diagnose.Run(diagnose.Input{Manifest: m, Files: files, Omitted: omitted, Logs: scan, Probes: network.get(), Now: start})
 	m.DurationMS = opts.Clock.Now().Sub(start).Milliseconds()
 	hostname := m.Host.Hostname
@@ -257,7 +269,7 @@ func newManifest(opts Options, start time.Time, red *redact.Redactor, dir string
 			MaxFileSize: opts.MaxFileSize, MaxTotalSize: opts.MaxTotalSize, NoNetwork: opts.NoNetwork, Obfuscate: opts.Obfuscate,
 			ProbeTimeout: opts.ProbeTimeout.String(),
 		},
-		Host: manifest.Host{Hostname: p.Hostname(), OS: runtime.GOOS, Arch: runtime.GOARCH},
+		Host: manifest.Host{Hostname: p.Hostname(), OS: runtime.GOOS, Arch: runtime.GOARCH, Elevated: p.Elevated()},
 	}
 	m.Tool.Name = "opadiag"
 	for _, a := range opts.Args {
@@ -343,6 +355,12 @@ func findHomes(opts Options, m *manifest.Manifest) []home {
 		f := platform.FindHomes(opts.Platform.AgentHomeCandidates())
 		m.Discovery.Searched = f.Searched
 		m.Discovery.Problems = f.Problems
+		for _, d := range f.Denied {
+			m.Invocation.Denied = append(m.Invocation.Denied, manifest.Denied{
+				Collector: "discovery", What: d, Error: "permission denied",
+				Hint: elevateHint(m.Host.OS, m.Invocation.Elevated) + " to look for an agent home there",
+			})
+		}
 		paths = f.Homes
 	}
 	var homes []home

@@ -55,7 +55,11 @@ func walkHome(b *Bundle, home string, keep func(rel, name string) bool) []found 
 			if p == home {
 				return err
 			}
-			b.Problem("read %s: %v", p, err)
+			if errors.Is(err, fs.ErrPermission) {
+				b.Denied(p, err)
+			} else {
+				b.Problem("read %s: %v", p, err)
+			}
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
@@ -97,7 +101,9 @@ func walkHome(b *Bundle, home string, keep func(rel, name string) bool) []found 
 		out = append(out, found{path: target, rel: rel, size: st.Size(), mtime: st.ModTime()})
 		return nil
 	})
-	if err != nil {
+	if errors.Is(err, fs.ErrPermission) {
+		b.Denied("agent home "+home, err)
+	} else if err != nil {
 		b.Problem("read agent home %s: %v", home, err)
 	}
 	return out

@@ -75,21 +75,6 @@ func (d loopbackDialer) DialContext(ctx context.Context, network, address string
 	return nd.DialContext(ctx, network, address)
 }
 
-// fakeRunner prints out for every command and records the command lines.
-type fakeRunner struct {
-	out   string
-	mu    sync.Mutex
-	lines []string
-}
-
-func (r *fakeRunner) Run(_ context.Context, stdout io.Writer, name string, args ...string) (CommandResult, error) {
-	r.mu.Lock()
-	r.lines = append(r.lines, strings.Join(append([]string{name}, args...), " "))
-	r.mu.Unlock()
-	io.WriteString(stdout, r.out)
-	return CommandResult{ExitCode: 0}, nil
-}
-
 // serve accepts connections on 127.0.0.1 and hands each to fn until the test ends.
 func serve(t testing.TB, fn func(net.Conn)) net.Listener {
 	t.Helper()
@@ -238,7 +223,7 @@ func runCollect(t *testing.T, opts Options) (*manifest.Manifest, map[string][]by
 		opts.Trigger = "manual"
 	}
 	if opts.Runner == nil {
-		opts.Runner = &fakeRunner{}
+		opts.Runner = &fakeRunner{cmds: map[string]fakeCmd{"*": {}}}
 	}
 	if opts.Network.Environ == nil {
 		opts.Network.Environ = []string{}
@@ -498,7 +483,7 @@ func TestNetworkProxies(t *testing.T) {
 	open := connectProxy(t, "", "")
 	auth := connectProxy(t, "bob", "s3cret")
 	refusedProxy := closed(t)
-	netsh := &fakeRunner{out: fmt.Sprintf("\r\nCurrent WinHTTP proxy settings:\r\n\r\n    Proxy Server(s) :  127.0.0.1:%d\r\n    Bypass List     :  (none)\r\n", auth)}
+	netsh := &fakeRunner{cmds: map[string]fakeCmd{"*": {out: fmt.Sprintf("\r\nCurrent WinHTTP proxy settings:\r\n\r\n    Proxy Server(s) :  127.0.0.1:%d\r\n    Bypass List     :  (none)\r\n", auth)}}}
 	sys := fakeSystem{wininet: platform.WinINetProxy{
 		ProxyEnable:   true,
 		ProxyServer:   fmt.Sprintf("http=127.0.0.1:%d;https=127.0.0.1:%d;socks=127.0.0.1:1080", open, open),
@@ -522,8 +507,8 @@ func TestNetworkProxies(t *testing.T) {
 		},
 	})
 	p := readProbes(t, entries)
-	if len(netsh.lines) != 1 || netsh.lines[0] != `C:\Windows\System32\netsh.exe winhttp show proxy` {
-		t.Errorf("commands %q", netsh.lines)
+	if len(netsh.calls) != 1 || netsh.calls[0] != `C:\Windows\System32\netsh.exe winhttp show proxy` {
+		t.Errorf("commands %q", netsh.calls)
 	}
 	if _, ok := entries[winHTTPEntry]; !ok {
 		t.Errorf("no %s", winHTTPEntry)

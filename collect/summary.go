@@ -49,6 +49,8 @@ func Summary(m *manifest.Manifest) []byte {
 		}
 	}
 
+	writeHost(&b, m)
+
 	b.WriteString("\nAGENT HOMES\n")
 	if len(m.Agents) == 0 {
 		fmt.Fprintf(&b, "  none found; searched %s\n", strings.Join(m.Discovery.Searched, ", "))
@@ -182,4 +184,38 @@ func humanSize(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f%ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// writeHost writes the host's headline facts: OS, rights, the agent's version, service and
+// instances.
+func writeHost(b *strings.Builder, m *manifest.Manifest) {
+	h := m.Host
+	b.WriteString("\nHOST\n")
+	osName := strings.TrimSpace(h.OSName + " " + h.OSVersion)
+	if h.OSName != "" && strings.Contains(h.OSName, h.OSVersion) {
+		osName = h.OSName
+	}
+	if osName == "" {
+		osName = "unknown"
+	}
+	fmt.Fprintf(b, "  os:            %s (%s/%s)\n", osName, h.OS, h.Arch)
+	fmt.Fprintf(b, "  elevated:      %v\n", h.Elevated)
+	v := h.AgentVersion
+	if v == "" {
+		v = "unknown"
+	} else if h.AgentVersionSource != "" {
+		v += " (from " + h.AgentVersionSource + ")"
+	}
+	fmt.Fprintf(b, "  agent version: %s\n", v)
+	if h.ServiceState != "" {
+		st := h.ServiceState
+		if h.ServiceStartType != "" {
+			st += ", start type " + h.ServiceStartType
+		}
+		fmt.Fprintf(b, "  service:       %s\n", st)
+	}
+	fmt.Fprintf(b, "  instances:     %d\n", h.Instances)
+	if n := len(m.Invocation.Denied); n > 0 {
+		fmt.Fprintf(b, "  not readable without more rights: %d (see the manifest's invocation.denied)\n", n)
+	}
 }

@@ -44,6 +44,15 @@ var checks = []check{
 	checkEPERM,
 	checkExceptions,
 	checkResources,
+	checkService,
+	checkInstances,
+	checkVersion,
+	checkPath,
+	checkPrerequisites,
+	checkOOM,
+	checkResourcesLow,
+	checkInstanceType,
+	checkDenied,
 	checkCollectors,
 }
 

@@ -100,11 +100,12 @@ type heartbeats struct {
 // the troubleshooting guide tells support to look for. Its memory does not grow with the logs.
 // It is safe for concurrent use.
 type LogScan struct {
-	mu     sync.Mutex
-	events map[string]*event
-	beats  []heartbeats // one per file with heartbeats
-	newest Ref          // the latest timestamped line of any file
-	files  map[string]*FileStats
+	mu      sync.Mutex
+	events  map[string]*event
+	beats   []heartbeats // one per file with heartbeats
+	newest  Ref          // the latest timestamped line of any file
+	files   map[string]*FileStats
+	version VersionMention
 }
 
 // FileStats describes one scanned file.
@@ -394,6 +395,9 @@ func (s *LogScan) record(path string, line int, ts time.Time, text []byte, kind 
 	if e.Last.Path == "" || ts.IsZero() || !ts.Before(e.Last.Time) {
 		e.Last = Ref{Path: path, Line: line, Time: ts}
 		e.lastText = append(e.lastText[:0], text[:min(len(text), maxText)]...)
+	}
+	if kind == EvVersion {
+		s.noteVersion(Ref{Path: path, Line: line, Time: ts, Text: cut(text)}, string(text))
 	}
 }
 

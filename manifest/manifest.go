@@ -59,6 +59,8 @@ type Manifest struct {
 	Omitted    []Omitted   `json:"omitted"`
 	Findings   []Finding   `json:"findings"`
 	Redaction  Redaction   `json:"redaction"`
+	Service    Service     `json:"service"`
+	System     System      `json:"system"`
 }
 
 // Tool identifies the opadiag build that wrote the bundle.
@@ -77,6 +79,8 @@ type Invocation struct {
 	Elevated bool     `json:"elevated"` // root, or an elevated administrator
 	// Unused lists flags that were given but had nothing to act on in this build.
 	Unused []Unused `json:"unused"`
+	// Denied lists what could not be read for lack of rights, with the hint to re-run elevated.
+	Denied []Denied `json:"denied"`
 }
 
 // Unused is a flag that was accepted but had nothing to act on.
@@ -103,6 +107,19 @@ type Host struct {
 	Hostname string `json:"hostname"`
 	OS       string `json:"os"`   // GOOS: linux, windows, …
 	Arch     string `json:"arch"` // GOARCH
+	// The headline facts of the service and system collectors; empty or 0 when not collected.
+	OSName       string `json:"os_name"` // "Ubuntu 22.04.4 LTS", "Windows Server 2012 R2 Standard"
+	OSVersion    string `json:"os_version"`
+	Elevated     bool   `json:"elevated"`      // root, or an elevated administrator
+	AgentVersion string `json:"agent_version"` // the installed agent's version, "" when unknown
+	// AgentVersionSource says where the version was read: "registry HKLM\…", "package.json
+	// /opt/…", "log agent/logs/server-2025-07-29.log line 12".
+	AgentVersionSource string `json:"agent_version_source"`
+	// ServiceState is the agent service's state (running, stopped, not_found, no_systemd…).
+	ServiceState string `json:"service_state"`
+	// ServiceStartType is its start type (Automatic, Manual…; enabled, disabled… on Linux).
+	ServiceStartType string `json:"service_start_type"`
+	Instances        int    `json:"instances"` // agent instances running (main processes)
 	// Network is the headline of the network probes; nil when the network collector did not run.
 	Network *NetworkSummary `json:"network,omitempty"`
 }
@@ -237,6 +254,7 @@ func Encode(w io.Writer, m *Manifest) error {
 func fill(m *Manifest) {
 	nonNil(&m.Invocation.Args)
 	nonNil(&m.Invocation.Unused)
+	nonNil(&m.Invocation.Denied)
 	nonNil(&m.Options.AgentDirs)
 	nonNil(&m.Options.Endpoints)
 	nonNil(&m.Discovery.Searched)
@@ -262,6 +280,8 @@ func fill(m *Manifest) {
 	if m.Redaction.Rules == nil {
 		m.Redaction.Rules = map[string]int{}
 	}
+	fillService(&m.Service)
+	fillSystem(&m.System)
 }
 
 func nonNil[T any](s *[]T) {

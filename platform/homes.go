@@ -19,6 +19,7 @@ type Found struct {
 	Homes    []string // existing agent homes, in search order, without duplicates
 	Searched []string // every candidate home path looked at
 	Problems []string // folders that could not be read, with the reason
+	Denied   []string // the folders of Problems that could not be read for lack of rights
 }
 
 // FindHomes looks for each candidate's home: a folder directly inside Parent whose name equals
@@ -36,7 +37,7 @@ func FindHomes(cands []Candidate) Found {
 		entries, err := os.ReadDir(c.Parent)
 		if err != nil {
 			if !os.IsNotExist(err) {
-				f.Problems = append(f.Problems, problem(c.Parent, err))
+				f.problem(c.Parent, err)
 			}
 			continue
 		}
@@ -74,7 +75,7 @@ func expand(cands []Candidate, f *Found) []Candidate {
 		entries, err := os.ReadDir(base)
 		if err != nil {
 			if !os.IsNotExist(err) {
-				f.Problems = append(f.Problems, problem(base, err))
+				f.problem(base, err)
 			}
 			continue
 		}
@@ -103,11 +104,14 @@ func cutStar(p string) (base, rest string, ok bool) {
 	return "", "", false
 }
 
-func problem(path string, err error) string {
+// problem records a folder that could not be read.
+func (f *Found) problem(path string, err error) {
 	if os.IsPermission(err) {
-		return path + ": permission denied (run opadiag as root or administrator to look there)"
+		f.Problems = append(f.Problems, path+": permission denied (run opadiag as root or administrator to look there)")
+		f.Denied = append(f.Denied, path)
+		return
 	}
-	return path + ": " + err.Error()
+	f.Problems = append(f.Problems, path+": "+err.Error())
 }
 
 // key makes paths comparable: Windows paths are case-insensitive.

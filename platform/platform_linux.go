@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/user"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -57,4 +58,33 @@ func isTerminal(f *os.File) bool {
 
 func colorTerminal(f *os.File) bool {
 	return isTerminal(f) && os.Getenv("TERM") != "dumb" && os.Getenv("NO_COLOR") == ""
+}
+
+func systemdBooted() (bool, string) {
+	pid1 := ""
+	if b, err := os.ReadFile("/proc/1/comm"); err == nil {
+		pid1 = strings.TrimSpace(string(b))
+	}
+	st, err := os.Stat("/run/systemd/system")
+	return err == nil && st.IsDir(), pid1
+}
+
+func openServiceManager() (ServiceManager, error) { return nil, ErrNoServiceManager }
+
+func uninstallKeys() ([]RegistryKey, []error) { return nil, nil }
+
+func visibleWindowPIDs() (map[int32]bool, error) { return nil, nil }
+
+func machinePath() (string, string, error) { return "", "", nil }
+
+// dmiDir is where the kernel exposes the firmware's DMI strings.
+const dmiDir = "/sys/class/dmi/id"
+
+func firmware() (string, string, error) {
+	vendor, verr := os.ReadFile(dmiDir + "/sys_vendor")
+	product, perr := os.ReadFile(dmiDir + "/product_name")
+	if verr != nil && perr != nil {
+		return "", "", fmt.Errorf("read DMI: %w", perr)
+	}
+	return strings.TrimSpace(string(vendor)), strings.TrimSpace(string(product)), nil
 }

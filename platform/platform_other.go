@@ -3,6 +3,7 @@
 package platform
 
 import (
+	"errors"
 	"os"
 	"os/user"
 )
@@ -41,3 +42,15 @@ func isTerminal(f *os.File) bool {
 func colorTerminal(f *os.File) bool {
 	return isTerminal(f) && os.Getenv("TERM") != "dumb" && os.Getenv("NO_COLOR") == ""
 }
+
+func systemdBooted() (bool, string) { return false, "" }
+
+func openServiceManager() (ServiceManager, error) { return nil, ErrNoServiceManager }
+
+func uninstallKeys() ([]RegistryKey, []error) { return nil, nil }
+
+func visibleWindowPIDs() (map[int32]bool, error) { return nil, nil }
+
+func machinePath() (string, string, error) { return "", "", nil }
+
+func firmware() (string, string, error) { return "", "", errors.ErrUnsupported }

@@ -1,0 +1,561 @@
+package collect
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opadiag/opadiag/manifest"
+	"github.com/opadiag/opadiag/platform"
+)
+
+// systemCollector records the machine around the agent: OS facts (system/os.json), the
+// agent's processes and how many instances run (system/processes.json), memory, CPU and free
+// disk (system/resources.json), Java and the Oracle client (system/prerequisites.json), and the
+// system log within --since: syslog or messages and dmesg on Linux (OOM-killer lines kept), the
+// System event log's errors and warnings on Windows.
+type systemCollector struct {
+	os      SystemOS
+	open    opener
+	runner  CommandRunner
+	since   time.Duration
+	now     time.Time
+	maxFile int64
+	homes   []home
+	output  string
+	facts   *agentFacts
+	paths   sysPaths
+	pattern *regexp.Regexp // recognises the agent's processes by name
+	// How long to wait for the service collector's facts, and each command's deadline; tests
+	// shorten them.
+	factsWait               time.Duration
+	cmdTimeout, slowTimeout time.Duration
+}
+
+func (c *systemCollector) Name() string { return "system" }
+
+// Timeout leaves room for dmesg, wevtutil and java, each bounded by its own deadline.
+func (c *systemCollector) Timeout() time.Duration { return 3 * time.Minute }
+
+// Limits of what is kept.
+const (
+	maxDmesg    = 4 << 20
+	maxOOMLines = 100
+	maxJavaOut  = 64 << 10
+	maxOSFile   = 64 << 10
+)
+
+func (c *systemCollector) Collect(ctx context.Context, b *Bundle) error {
+	var sys manifest.System
+	c.osFacts(b, &sys.OS)
+	c.record(ctx, b, &sys, "system/os.json", &sys.OS)
+	c.prerequisites(ctx, b, &sys.Prerequisites)
+	c.record(ctx, b, &sys, "system/prerequisites.json", &sys.Prerequisites)
+	c.systemLogs(ctx, b, &sys)
+	c.record(ctx, b, &sys, "", nil)
+	if !c.facts.wait(ctx, c.factsWait) {
+		b.Problem("the service collector did not say in time where the agent is installed: processes were matched by name only")
+	}
+	c.processes(ctx, b, &sys.Processes)
+	c.record(ctx, b, &sys, "system/processes.json", &sys.Processes)
+	c.resources(ctx, b, &sys.Resources)
+	c.record(ctx, b, &sys, "system/resources.json", &sys.Resources)
+	return ctx.Err()
+}
+
+// record stores the system section in the manifest and, when entry is set, part as that file.
+func (c *systemCollector) record(ctx context.Context, b *Bundle, sys *manifest.System, entry string, part any) {
+	manifest.FillSystem(sys)
+	cp := *sys
+	b.Update(func(m *manifest.Manifest) { m.System = cp })
+	if entry != "" {
+		if err := b.AddJSON(ctx, entry, part, "opadiag"); err != nil {
+			b.Problem("add %s: %v", entry, err)
+		}
+	}
+}
+
+func (c *systemCollector) osFacts(b *Bundle, o *manifest.OSFacts) {
+	red := b.Redactor()
+	f, err := c.os.HostFacts()
+	if err != nil {
+		o.Errors = append(o.Errors, red.String(err.Error()))
+		b.Problem("%v", err)
+	}
+	o.Type, o.Family, o.Platform, o.Name = f.OSType, f.OSFamily, f.OSPlatform, f.OSName
+	o.Version, o.Build, o.Codename, o.Kernel, o.Arch = f.OSVersion, f.OSBuild, f.OSCodename, f.Kernel, f.Arch
+	o.Timezone, o.TimezoneOffsetS, o.Containerized = f.Timezone, f.TimezoneOffsetS, f.Containerized
+	if !f.BootTime.IsZero() {
+		bt := f.BootTime.UTC().Truncate(time.Second)
+		o.BootTime = &bt
+		o.UptimeS = max(0, int64(c.now.Sub(f.BootTime).Seconds()))
+	}
+	windows := c.os.OS() == "windows"
+	o.WindowsServer2012R2 = windows && platform.IsWindowsServer2012R2(f.OSName, f.OSVersion)
+	if !windows {
+		if p := c.paths.first(c.paths.osRelease); p != "" {
+			data, err := readSmall(c.open, p, maxOSFile)
+			if err != nil {
+				o.Errors = append(o.Errors, red.String(err.Error()))
+			}
+			for k, v := range platform.ParseOSRelease(bytes.NewReader(data)) {
+				if o.OSRelease == nil {
+					o.OSRelease = map[string]string{}
+				}
+				o.OSRelease[k] = red.String(v)
+			}
+		}
+	}
+	vendor, product, err := c.os.Firmware()
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, errors.ErrUnsupported) {
+		o.Errors = append(o.Errors, red.String(err.Error()))
+	}
+	o.Cloud = manifest.Cloud{Vendor: red.String(vendor), Product: red.String(product)}
+	o.Cloud.Provider, o.Cloud.InstanceType = platform.CloudInstance(vendor, product)
+	if windows {
+		machine, _, err := c.os.MachinePath()
+		if err != nil {
+			o.Errors = append(o.Errors, red.String(err.Error()))
+			if isDenied(err, "") {
+				b.Denied("the machine's PATH in the registry", err)
+			}
+		}
+		root := c.os.Getenv("SystemRoot")
+		o.Path = &manifest.WindowsPath{
+			Machine: pathFacts(platform.AnalyzeWindowsPath(machine, root), red.String),
+			Process: pathFacts(platform.AnalyzeWindowsPath(c.os.Getenv("PATH"), root), red.String),
+		}
+	}
+}
+
+func pathFacts(f platform.PathFacts, redact func(string) string) manifest.PathFacts {
+	out := manifest.PathFacts{HasSystem32: f.HasSystem32, Empty: f.Empty}
+	for _, e := range f.Entries {
+		out.Entries = append(out.Entries, redact(e))
+	}
+	for _, e := range f.Unexpanded {
+		out.Unexpanded = append(out.Unexpanded, redact(e))
+	}
+	return out
+}
+
+// listSep splits PATH-like variables of the OS.
+func (c *systemCollector) splitList(v string) []string {
+	sep := ":"
+	if c.os.OS() == "windows" {
+		sep = ";"
+	}
+	var out []string
+	for _, p := range strings.Split(v, sep) {
+		if p = strings.TrimSpace(strings.Trim(p, `"`)); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// prerequisites looks for Java (JAVA_HOME, then PATH; JDK 17 for on-prem JDBC) and the Oracle
+// instant client (ORACLE_HOME, and oci.dll on PATH or libclntsh on the loader's path).
+func (c *systemCollector) prerequisites(ctx context.Context, b *Bundle, p *manifest.Prerequisites) {
+	red := b.Redactor()
+	windows := c.os.OS() == "windows"
+	java := "java"
+	if windows {
+		java = "java.exe"
+	}
+	j := &p.Java
+	if home := c.os.Getenv("JAVA_HOME"); home != "" {
+		if cand := filepath.Join(home, "bin", java); c.paths.exists(cand) {
+			j.Path, j.Source = cand, "JAVA_HOME"
+		} else {
+			j.Error = red.String("JAVA_HOME is " + home + " but it has no bin/" + java)
+		}
+	}
+	if j.Path == "" {
+		if lp, err := c.os.LookPath("java"); err == nil {
+			j.Path, j.Source = lp, "PATH"
+		}
+	}
+	if j.Path != "" {
+		j.Found = true
+		out, res, err := capture(ctx, b, c.runner, c.cmdTimeout, "", maxJavaOut, j.Path, "-version")
+		j.Version, j.Major = platform.JavaVersion(res.Stderr + "\n" + string(out))
+		if j.Version == "" {
+			j.Error = red.String(commandFailure("java -version printed no version", res, err).Error())
+		}
+		j.Path = red.String(j.Path)
+	}
+	o := &p.Oracle
+	o.Home = red.String(c.os.Getenv("ORACLE_HOME"))
+	var dirs []string
+	lib := "libclntsh.so*"
+	if windows {
+		lib = "oci.dll"
+	}
+	if h := c.os.Getenv("ORACLE_HOME"); h != "" {
+		dirs = append(dirs, h, filepath.Join(h, "bin"), filepath.Join(h, "lib"))
+	}
+	if windows {
+		dirs = append(dirs, c.splitList(c.os.Getenv("PATH"))...)
+	} else {
+		dirs = append(dirs, c.splitList(c.os.Getenv("LD_LIBRARY_PATH"))...)
+	}
+	for _, d := range uniq(dirs, windows) {
+		o.Searched = append(o.Searched, red.String(d))
+		matches, _ := filepath.Glob(filepath.Join(d, lib))
+		for _, m := range matches {
+			o.Libraries = append(o.Libraries, red.String(m))
+		}
+	}
+	if !windows {
+		if ldconfig := c.paths.first(c.paths.ldconfig); ldconfig != "" {
+			o.Searched = append(o.Searched, "ldconfig -p")
+			out, res, err := capture(ctx, b, c.runner, c.cmdTimeout, "", 8<<20, ldconfig, "-p")
+			if err == nil && res.ExitCode == 0 {
+				for _, l := range platform.ParseLdconfig(bytes.NewReader(out), "libclntsh.so") {
+					o.Libraries = append(o.Libraries, red.String(l))
+				}
+			}
+		}
+	}
+	o.Libraries = uniq(o.Libraries, windows)
+	o.Found = len(o.Libraries) > 0
+}
+
+// oomScanner records the OOM-killer lines of a file as it is written to the bundle.
+type oomScanner struct {
+	path  string
+	now   time.Time
+	line  int
+	lines []manifest.LogLine
+}
+
+func (s *oomScanner) add(line string) {
+	s.line++
+	if !platform.IsOOMLine(line) {
+		return
+	}
+	l := manifest.LogLine{Path: s.path, Line: s.line, Text: cutText(line)}
+	// dmesg --time-format iso writes a comma before the fraction.
+	if t, ok := platform.SyslogTime(strings.Replace(line, ",", ".", 1), s.now); ok {
+		t = t.UTC()
+		l.Time = &t
+	}
+	if len(s.lines) == maxOOMLines {
+		s.lines = s.lines[1:]
+	}
+	s.lines = append(s.lines, l)
+}
+
+func (c *systemCollector) systemLogs(ctx context.Context, b *Bundle, sys *manifest.System) {
+	if c.os.OS() == "windows" {
+		_, events, err := addEvents(ctx, b, c.runner, c.slowTimeout, windowsTool(c.os, "wevtutil.exe"), "system/eventlog-system.txt",
+			"System", platform.LevelQuery([]int{1, 2, 3}, c.since), maxSysEvents, nil, c.since)
+		if err != nil {
+			b.Problem("%v", err)
+		}
+		for i, e := range events {
+			// Windows' Resource Exhaustion Detector reports low virtual memory (event 2004).
+			if strings.Contains(e.Provider, "Resource-Exhaustion") {
+				l := manifest.LogLine{Path: "system/eventlog-system.txt", Line: i + 1, Text: cutText(b.Redactor().String(e.Format()))}
+				if !e.Time.IsZero() {
+					t := e.Time.UTC()
+					l.Time = &t
+				}
+				sys.OOM = append(sys.OOM, l)
+			}
+		}
+		return
+	}
+	if p := c.paths.first(c.paths.syslogs); p != "" {
+		sys.OOM = append(sys.OOM, c.syslog(ctx, b, p)...)
+	} else if booted, _ := c.os.SystemdBooted(); booted && c.paths.first(c.paths.journalctl) != "" {
+		// journald-only systems (Debian 12 without rsyslog) keep no syslog file.
+		sys.OOM = append(sys.OOM, c.systemJournal(ctx, b, c.paths.first(c.paths.journalctl))...)
+	} else {
+		b.Omit(strings.Join(c.paths.syslogs, ", "), "no system log file on this system (and no systemd journal to read instead)")
+	}
+	sys.OOM = append(sys.OOM, c.dmesg(ctx, b)...)
+}
+
+// syslog adds the newest lines of the system log written within --since (at most
+// --max-file-size bytes), and returns its OOM-killer lines.
+func (c *systemCollector) syslog(ctx context.Context, b *Bundle, p string) []manifest.LogLine {
+	target, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		target = p
+	}
+	file, err := c.open.OpenFile(target)
+	if err != nil {
+		if isDenied(err, "") {
+			b.Denied(p, err)
+		} else {
+			b.Problem("read %s: %v", p, err)
+		}
+		return nil
+	}
+	defer file.Close()
+	st, err := file.Stat()
+	if err != nil {
+		b.Problem("read %s: %v", p, err)
+		return nil
+	}
+	size := st.Size()
+	limit := b.Reserve(min(size, c.maxFile))
+	if limit == 0 && size > 0 {
+		b.Omit(p, "the bundle's total size cap (--max-total-size) is used up")
+		return nil
+	}
+	start := size - limit
+	br := bufio.NewReaderSize(io.NewSectionReader(file, start, limit), 64<<10)
+	if start > 0 {
+		if _, err := br.ReadString('\n'); err != nil {
+			b.Omit(p, fmt.Sprintf("the newest %d bytes hold no complete line", limit))
+			return nil
+		}
+	}
+	entry := "system/" + filepath.Base(p) + ".txt"
+	scan := &oomScanner{path: entry, now: c.now}
+	lines := &lineFunc{fn: scan.add}
+	filter := &sinceFilter{br: br, cutoff: c.now.Add(-c.since), now: c.now}
+	counted := &countReader{r: filter}
+	err = b.Add(ctx, entry, counted, FileInfo{
+		Source: p, Mtime: st.ModTime(), OriginalSize: size, Truncated: start > 0 || filter.dropped > 0, Observe: lines,
+		Note: fmt.Sprintf("lines since %s", c.now.Add(-c.since).UTC().Format(time.RFC3339)),
+	})
+	lines.Close()
+	b.Release(max(0, limit-counted.n))
+	if err != nil {
+		b.Problem("read %s: %v", p, err)
+	}
+	return scan.lines
+}
+
+// systemJournal adds the system journal's warnings and errors within --since, where there is
+// no syslog file, and returns its OOM-killer lines.
+func (c *systemCollector) systemJournal(ctx context.Context, b *Bundle, journalctl string) []manifest.LogLine {
+	entry := "system/journal.txt"
+	scan := &oomScanner{path: entry, now: c.now}
+	lines := &lineFunc{fn: scan.add}
+	since := c.now.Add(-c.since).Local().Format("2006-01-02 15:04:05")
+	cctx, cancel := context.WithTimeout(ctx, c.slowTimeout)
+	res, err := b.AddCommandObserved(cctx, c.runner, entry, min(c.maxFile, maxJournal), lines,
+		journalctl, "--since", since, "-p", "warning", "-n", strconv.Itoa(journalLines), "-o", "short-iso", "--no-pager")
+	cancel()
+	lines.Close()
+	switch {
+	case err != nil || res.ExitCode != 0:
+		b.Problem("%v", commandFailure("journalctl -p warning", res, err))
+	case isDenied(nil, res.Stderr):
+		b.Denied("the system journal", errors.New(firstLineOf(res.Stderr)))
+	}
+	return scan.lines
+}
+
+// countReader counts what is read through it.
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// sinceFilter passes the lines of a chronological log from the first one stamped at or after
+// cutoff; the lines before it are dropped.
+type sinceFilter struct {
+	br      *bufio.Reader
+	cutoff  time.Time
+	now     time.Time
+	started bool
+	pending []byte
+	dropped int64
+}
+
+func (f *sinceFilter) Read(p []byte) (int, error) {
+	for !f.started {
+		line, err := f.br.ReadBytes('\n')
+		if len(line) > 0 {
+			if t, ok := platform.SyslogTime(string(line[:min(len(line), 64)]), f.now); ok && !t.Before(f.cutoff) {
+				f.started, f.pending = true, line
+				break
+			}
+			f.dropped += int64(len(line))
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	if len(f.pending) > 0 {
+		n := copy(p, f.pending)
+		f.pending = f.pending[n:]
+		return n, nil
+	}
+	return f.br.Read(p)
+}
+
+// dmesg adds the kernel ring buffer: all of it up to maxDmesg bytes, else its newest part with
+// every OOM-killer line of the part left out kept before it. It returns the OOM-killer lines.
+func (c *systemCollector) dmesg(ctx context.Context, b *Bundle) []manifest.LogLine {
+	dmesg := c.paths.first(c.paths.dmesg)
+	if dmesg == "" {
+		b.Problem("dmesg is not installed: no kernel log")
+		return nil
+	}
+	out, res, err := capture(ctx, b, c.runner, c.cmdTimeout, "", 64<<20, dmesg, "--time-format", "iso")
+	if err == nil && res.ExitCode != 0 && !isDenied(nil, res.Stderr) {
+		// util-linux before 2.26 has no --time-format.
+		out, res, err = capture(ctx, b, c.runner, c.cmdTimeout, "", 64<<20, dmesg)
+	}
+	if err != nil || res.ExitCode != 0 {
+		e := commandFailure("dmesg", res, err)
+		if isDenied(err, res.Stderr) {
+			b.Denied("the kernel ring buffer (dmesg)", e)
+		} else {
+			b.Problem("%v", e)
+		}
+		return nil
+	}
+	content, note := keepOOM(out, maxDmesg)
+	if granted := b.Reserve(int64(len(content))); granted < int64(len(content)) {
+		b.Release(granted)
+		b.Omit(dmesg, "the bundle's total size cap (--max-total-size) is used up")
+		return nil
+	}
+	entry := "system/dmesg.txt"
+	scan := &oomScanner{path: entry, now: c.now}
+	lines := &lineFunc{fn: scan.add}
+	err = b.Add(ctx, entry, bytes.NewReader(content), FileInfo{Source: dmesg, Truncated: note != "", OriginalSize: int64(len(out)), Note: note, Observe: lines})
+	lines.Close()
+	if err != nil {
+		b.Problem("add dmesg: %v", err)
+	}
+	return scan.lines
+}
+
+// keepOOM returns out when it fits in max bytes; otherwise the OOM-killer lines of its head and
+// its newest lines, after a marker, within about max bytes.
+func keepOOM(out []byte, max int) ([]byte, string) {
+	if len(out) <= max {
+		return out, ""
+	}
+	cut := len(out) - max/2
+	if i := bytes.IndexByte(out[cut:], '\n'); i >= 0 {
+		cut += i + 1
+	}
+	var kept bytes.Buffer
+	var oom int
+	for _, l := range bytes.SplitAfter(out[:cut], []byte("\n")) {
+		if platform.IsOOMLine(string(l)) && kept.Len() < max/2 {
+			kept.Write(l)
+			oom++
+		}
+	}
+	fmt.Fprintf(&kept, "[opadiag: %d older bytes left out; the %d OOM-killer lines among them are kept above]\n", cut, oom)
+	kept.Write(out[cut:])
+	return kept.Bytes(), fmt.Sprintf("the newest %d of %d bytes, with the older OOM-killer lines", len(out)-cut, len(out))
+}
+
+// processes lists the agent's processes and tells how many instances run.
+func (c *systemCollector) processes(ctx context.Context, b *Bundle, ps *manifest.Processes) {
+	red := b.Redactor()
+	windows := c.os.OS() == "windows"
+	m := newProcessMatcher(c.os.Self(), c.facts.dirs, c.facts.servicePIDs, c.pattern, windows)
+	for _, r := range m.rules() {
+		ps.Matched = append(ps.Matched, red.String(r))
+	}
+	found, total, err := c.os.Processes(ctx, m.keep)
+	ps.Total = total
+	if err != nil {
+		ps.Errors = append(ps.Errors, red.String(err.Error()))
+		b.Problem("%v", err)
+	}
+	pc := procContext{goos: c.os.OS(), servicePIDs: c.facts.servicePIDs, services: c.facts.services, cgroups: map[int32]string{}}
+	if windows {
+		if w, err := c.os.VisibleWindowPIDs(); err != nil {
+			ps.Errors = append(ps.Errors, red.String(err.Error()))
+		} else {
+			pc.windows = w
+		}
+	} else {
+		for _, p := range found {
+			if data, err := readSmall(c.open, filepath.Join(c.paths.proc, strconv.Itoa(int(p.PID)), "cgroup"), maxOSFile); err == nil {
+				pc.cgroups[p.PID] = platform.CgroupUnit(string(data))
+			}
+		}
+	}
+	ps.Agent, ps.Instances = classify(found, m.reasons, pc, red.String)
+	for i := range ps.Agent {
+		p := &ps.Agent[i]
+		for _, e := range p.Errors {
+			if isDenied(nil, e) {
+				b.Denied(fmt.Sprintf("process %d (%s)", p.PID, p.Name), errors.New(e))
+			}
+		}
+		if windows || !p.Instance && p.Mode != "service" {
+			continue
+		}
+		data, err := readSmall(c.open, filepath.Join(c.paths.proc, strconv.Itoa(int(p.PID)), "limits"), maxOSFile)
+		if err != nil {
+			p.Errors = append(p.Errors, red.String("read limits: "+err.Error()))
+			continue
+		}
+		if l, ok := platform.ParseLimits(bytes.NewReader(data))["Max open files"]; ok {
+			p.OpenFiles = &manifest.Limit{Soft: l.Soft, Hard: l.Hard}
+		}
+	}
+}
+
+// resources records memory, CPU, load and the free space where the agent's homes and installs
+// and the bundle live.
+func (c *systemCollector) resources(ctx context.Context, b *Bundle, r *manifest.Resources) {
+	red := b.Redactor()
+	mem, err := c.os.Memory(ctx)
+	if err != nil {
+		r.Errors = append(r.Errors, red.String(err.Error()))
+		b.Problem("%v", err)
+	}
+	r.MemoryTotal, r.MemoryAvailable, r.SwapTotal, r.SwapFree = mem.Total, mem.Available, mem.SwapTotal, mem.SwapFree
+	r.CPUs = c.os.CPUs()
+	load, err := c.os.LoadAverage(ctx)
+	if err != nil {
+		r.Errors = append(r.Errors, red.String(err.Error()))
+	} else if load != nil {
+		r.Load = []float64{round2(load[0]), round2(load[1]), round2(load[2])}
+	}
+	type place struct{ purpose, path string }
+	var places []place
+	for _, h := range c.homes {
+		places = append(places, place{"agent home", h.path})
+	}
+	for _, d := range c.facts.dirs {
+		places = append(places, place{"agent install", d})
+	}
+	places = append(places, place{"output", c.output})
+	seen := map[string]bool{}
+	for _, p := range places {
+		if p.path == "" || seen[p.path] {
+			continue
+		}
+		seen[p.path] = true
+		d := manifest.Disk{Purpose: p.purpose, Path: red.String(p.path)}
+		u, err := c.os.DiskUsage(ctx, p.path)
+		if err != nil {
+			d.Error = red.String(err.Error())
+		}
+		d.FSType, d.Total, d.Free = u.FSType, u.Total, u.Free
+		r.Disks = append(r.Disks, d)
+	}
+}
