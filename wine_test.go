@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/user"
@@ -55,7 +57,12 @@ func TestWindowsUnderWine(t *testing.T) {
 	t.Logf("built %s in %s", exe, time.Since(start).Round(time.Millisecond))
 
 	prefix := winePrefix(ctx, t)
-	env := append(os.Environ(), "WINEPREFIX="+prefix, "WINEDEBUG=-all", "WINEDLLOVERRIDES=mscoree,mshtml=")
+	// The exe runs with no arguments, as from a double-click; its network probes must still stay
+	// on this machine: the environment points them at a loopback server instead of integrator.io.
+	probed := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(probed.Close)
+	env := append(os.Environ(), "WINEPREFIX="+prefix, "WINEDEBUG=-all", "WINEDLLOVERRIDES=mscoree,mshtml=",
+		"OPADIAG_ENDPOINT="+probed.URL+"/", "OPADIAG_PROBE_TIMEOUT=3s")
 	outputs := t.TempDir()
 	runWine := func(ctx context.Context, dir string, args ...string) (string, error) {
 		// Output goes to a file, not a pipe: a wineserver this command starts inherits it and
@@ -214,6 +221,13 @@ func TestWindowsUnderWine(t *testing.T) {
 			}
 			if c.Status == manifest.StatusPartial && !strings.Contains(strings.Join(c.Problems, " "), "Invalid level") && len(svc.Errors) == 0 {
 				t.Errorf("partial without the error: %+v", c)
+			}
+		case "network":
+			if c.Status == manifest.StatusFailed || c.Status == manifest.StatusTimeout || c.Status == manifest.StatusSkipped {
+				t.Errorf("network collector = %+v", c)
+			}
+			if p := files["network/probes.json"]; !strings.Contains(p, `"host": "127.0.0.1"`) || strings.Contains(p, "integrator.io\"") {
+				t.Errorf("the probes did not go to the loopback endpoint only:\n%s", p)
 			}
 		case "system", "settings":
 			if c.Status == manifest.StatusFailed || c.Status == manifest.StatusTimeout {
