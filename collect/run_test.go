@@ -20,6 +20,7 @@ func TestRunOnThisMachine(t *testing.T) {
 	}
 	res, err := Run(context.Background(), Options{
 		OutputDir: t.TempDir(), Since: time.Hour, MaxFileSize: 1 << 20, MaxTotalSize: 64 << 20,
+		NoNetwork:    true, // tests never probe integrator.io
 		ProbeTimeout: time.Second, Trigger: "manual", Tool: manifest.Tool{Name: "opadiag", Version: "test"},
 		Platform: platform.Current(), Clock: SystemClock{},
 	})
