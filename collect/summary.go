@@ -82,7 +82,7 @@ func Summary(m *manifest.Manifest) []byte {
 	for _, f := range files {
 		total += f.Size
 	}
-	fmt.Fprintf(&b, "\nFILES (%d, %s before compression)\n", len(files), humanSize(total))
+	fmt.Fprintf(&b, "\nFILES (%d, %s before compression)\n", len(files), manifest.FormatSize(uint64(total)))
 	t.Reset()
 	tw = tabwriter.NewWriter(&t, 2, 8, 2, ' ', 0)
 	for _, f := range files {
@@ -91,12 +91,12 @@ func Summary(m *manifest.Manifest) []byte {
 			notes = append(notes, fmt.Sprintf("%d redacted", n))
 		}
 		if f.Truncated {
-			notes = append(notes, "newest "+humanSize(f.Size)+" of "+humanSize(f.OriginalSize))
+			notes = append(notes, "newest "+manifest.FormatSize(uint64(f.Size))+" of "+manifest.FormatSize(uint64(f.OriginalSize)))
 		}
 		if f.Note != "" {
 			notes = append(notes, f.Note)
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", f.Path, humanSize(f.Size), strings.Join(notes, "; "))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", f.Path, manifest.FormatSize(uint64(f.Size)), strings.Join(notes, "; "))
 	}
 	tw.Flush()
 	writeTrimmed(&b, t.String())
@@ -170,20 +170,6 @@ func sortedKeys(m map[string]int) []string {
 	}
 	sort.Strings(ks)
 	return ks
-}
-
-// humanSize formats a byte count the way the CLI accepts sizes: 512B, 12.3KiB, 64.0MiB.
-func humanSize(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%dB", n)
-	}
-	div, exp := int64(unit), 0
-	for v := n / unit; v >= unit; v /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f%ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // writeHost writes the host's headline facts: OS, rights, the agent's version, service and

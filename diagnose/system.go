@@ -397,11 +397,11 @@ func checkResourcesLow(in *Input) []manifest.Finding {
 		switch {
 		case r.MemoryAvailable < low:
 			out = append(out, finding("resources.low_memory", manifest.SeverityWarn, "Little memory is free",
-				fmt.Sprintf("%s of %s memory available.", human(r.MemoryAvailable), human(r.MemoryTotal)),
+				fmt.Sprintf("%s of %s memory available.", manifest.FormatSize(r.MemoryAvailable), manifest.FormatSize(r.MemoryTotal)),
 				"The agent crashes or is killed when memory runs out. Stop other programs or give the server more memory.", ev...))
 		case r.MemoryTotal < smallMemoryBytes:
 			out = append(out, finding("resources.small_memory", manifest.SeverityInfo, "The server has less than 2 GiB of memory",
-				fmt.Sprintf("%s of memory in all, %s available.", human(r.MemoryTotal), human(r.MemoryAvailable)),
+				fmt.Sprintf("%s of memory in all, %s available.", manifest.FormatSize(r.MemoryTotal), manifest.FormatSize(r.MemoryAvailable)),
 				"A server this small is easily exhausted by the agent's flows; watch for out-of-memory crashes.", ev...))
 		}
 	}
@@ -411,7 +411,7 @@ func checkResourcesLow(in *Input) []manifest.Finding {
 		}
 		if d.Free < lowDiskBytes || d.Free < d.Total/20 {
 			out = append(out, finding("resources.low_disk", manifest.SeverityWarn, "Little disk space where the "+d.Purpose+" lives",
-				fmt.Sprintf("%s: %s free of %s.", d.Path, human(d.Free), human(d.Total)),
+				fmt.Sprintf("%s: %s free of %s.", d.Path, manifest.FormatSize(d.Free), manifest.FormatSize(d.Total)),
 				"The agent cannot write its logs and settings on a full disk. Free some space.", ev...))
 		}
 	}
@@ -430,19 +430,6 @@ func checkResourcesLow(in *Input) []manifest.Finding {
 		}
 	}
 	return out
-}
-
-func human(n uint64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%dB", n)
-	}
-	div, exp := uint64(unit), 0
-	for v := n / unit; v >= unit; v /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f%ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 func checkInstanceType(in *Input) []manifest.Finding {

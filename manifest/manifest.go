@@ -240,6 +240,20 @@ type Redaction struct {
 	Rules     map[string]int `json:"rules"`                // replacements per rule, all files together
 }
 
+// FormatSize formats a byte count the way opadiag's flags read sizes: 512B, 12.3KiB, 64.0MiB.
+func FormatSize(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%dB", n)
+	}
+	div, exp := uint64(unit), 0
+	for v := n / unit; v >= unit; v /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f%ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
 // Encode writes m as indented JSON. Nil slices and maps are written as empty ones, so readers
 // and the schema see arrays and objects, never null.
 func Encode(w io.Writer, m *Manifest) error {
