@@ -6,7 +6,6 @@ package collect
 
 import (
 	"archive/zip"
-	"bufio"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -14,7 +13,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -26,10 +24,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/opadiag/opadiag/internal/loopback"
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/platform"
 )
@@ -75,65 +73,9 @@ func (d loopbackDialer) DialContext(ctx context.Context, network, address string
 	return nd.DialContext(ctx, network, address)
 }
 
-// serve accepts connections on 127.0.0.1 and hands each to fn until the test ends.
-func serve(t testing.TB, fn func(net.Conn)) net.Listener {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	done := false
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			if done {
-				mu.Unlock()
-				c.Close()
-				return
-			}
-			conns = append(conns, c)
-			wg.Add(1) // under mu, before done: never concurrent with Wait
-			mu.Unlock()
-			go func() {
-				defer wg.Done()
-				fn(c)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		done = true
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return ln
-}
+func silent(t testing.TB) int { return loopback.Port(loopback.Silent(t)) }
 
-func silent(t testing.TB) int {
-	return portOfListener(serve(t, func(c net.Conn) { io.Copy(io.Discard, c) }))
-}
-
-func closed(t testing.TB) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln.Close()
-	return portOfListener(ln)
-}
-
-func portOfListener(ln net.Listener) int { return ln.Addr().(*net.TCPAddr).Port }
+func closed(t testing.TB) int { return loopback.ClosedPort(t) }
 
 // tlsAPI is an HTTPS server with a certificate for integrator.io's API names from a CA of the
 // test's own, whose Date header is skew ahead. It returns the server and a pool with the CA.
@@ -175,32 +117,7 @@ func tlsAPI(t testing.TB, skew time.Duration) (*httptest.Server, *x509.CertPool)
 
 // connectProxy serves CONNECT to loopback addresses, asking for user:pass when user is set.
 func connectProxy(t testing.TB, user, pass string) int {
-	return portOfListener(serve(t, func(c net.Conn) {
-		defer c.Close()
-		br := bufio.NewReader(c)
-		req, err := http.ReadRequest(br)
-		if err != nil {
-			return
-		}
-		if user != "" && req.Header.Get("Proxy-Authorization") != "Basic "+base64.StdEncoding.EncodeToString([]byte(user+":"+pass)) {
-			fmt.Fprint(c, "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: NTLM\r\nContent-Length: 0\r\n\r\n")
-			return
-		}
-		host, _, _ := net.SplitHostPort(req.Host)
-		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-			fmt.Fprint(c, "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
-			return
-		}
-		up, err := net.Dial("tcp", req.Host)
-		if err != nil {
-			fmt.Fprint(c, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
-			return
-		}
-		defer up.Close()
-		fmt.Fprint(c, "HTTP/1.1 200 Connection established\r\n\r\n")
-		go io.Copy(up, br)
-		io.Copy(c, up)
-	}))
+	return loopback.NewProxy(t, user, pass, 0).Port()
 }
 
 // runCollect makes a bundle with opts (filled with test defaults) and returns its manifest and

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opadiag/opadiag/internal/loopback"
 	"github.com/opadiag/opadiag/manifest"
 )
 
@@ -134,7 +135,7 @@ func TestProbeVerification(t *testing.T) {
 }
 
 func httptestTLS(t *testing.T, cert tls.Certificate) *httpServer {
-	s := &httpServer{ln: rawServer(t, func(c net.Conn) {
+	s := &httpServer{ln: loopback.Serve(t, func(c net.Conn) {
 		tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{cert}})
 		defer tc.Close()
 		if _, err := http.ReadRequest(bufioReader(tc)); err != nil {
@@ -157,11 +158,11 @@ func TestProbeThroughProxy(t *testing.T) {
 	ca := newCA(t)
 	s := tlsServer(t, ca, 0, nil)
 	target := serverTarget(t, s)
-	open := newConnectProxy(t, "", "", 0)
-	auth := newConnectProxy(t, "bob", "s3cret", 0)
-	forbidden := newConnectProxy(t, "", "", http.StatusForbidden)
-	badGateway := newConnectProxy(t, "", "", http.StatusBadGateway)
-	silent := silentServer(t)
+	open := loopback.NewProxy(t, "", "", 0)
+	auth := loopback.NewProxy(t, "bob", "s3cret", 0)
+	forbidden := loopback.NewProxy(t, "", "", http.StatusForbidden)
+	badGateway := loopback.NewProxy(t, "", "", http.StatusBadGateway)
+	silent := loopback.Silent(t)
 	_, closed := closedPort(t)
 
 	tests := []struct {
@@ -190,7 +191,7 @@ func TestProbeThroughProxy(t *testing.T) {
 				if !strings.Contains(a.Error, "rejected") || strings.Contains(a.Error, "wrong") {
 					t.Errorf("error %q", a.Error)
 				}
-				if a.Proxy != "http://bob:[REDACTED]@"+auth.ln.Addr().String() {
+				if a.Proxy != "http://bob:[REDACTED]@"+auth.Addr() {
 					t.Errorf("proxy recorded as %q", a.Proxy)
 				}
 			}},
@@ -229,35 +230,35 @@ func TestProbeErrorKinds(t *testing.T) {
 	t.Parallel()
 	ca := newCA(t)
 	cert := ca.leaf(t, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), "localhost")
-	silent := silentServer(t)
+	silent := loopback.Silent(t)
 	_, closed := closedPort(t)
-	resetting := rawServer(t, func(c net.Conn) {
+	resetting := loopback.Serve(t, func(c net.Conn) {
 		c.Read(make([]byte, 64<<10)) // reset during the handshake, not during the connection
 		c.(*net.TCPConn).SetLinger(0)
 		c.Close()
 	})
-	closing := rawServer(t, func(c net.Conn) {
+	closing := loopback.Serve(t, func(c net.Conn) {
 		c.Read(make([]byte, 64<<10)) // the whole ClientHello: closing with unread bytes would reset
 		c.(*net.TCPConn).CloseWrite()
 		io.Copy(io.Discard, c)
 	})
-	plainHTTP := rawServer(t, func(c net.Conn) {
+	plainHTTP := loopback.Serve(t, func(c net.Conn) {
 		c.Read(make([]byte, 512))
 		fmt.Fprint(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
 		c.Close()
 	})
-	oldTLS := rawServer(t, func(c net.Conn) {
+	oldTLS := loopback.Serve(t, func(c net.Conn) {
 		tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10})
 		tc.Handshake()
 		tc.Close()
 	})
-	tlsSilent := rawServer(t, func(c net.Conn) {
+	tlsSilent := loopback.Serve(t, func(c net.Conn) {
 		tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{cert}})
 		if tc.Handshake() == nil {
 			io.Copy(io.Discard, tc)
 		}
 	})
-	tlsGarbage := rawServer(t, func(c net.Conn) {
+	tlsGarbage := loopback.Serve(t, func(c net.Conn) {
 		tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{cert}})
 		if tc.Handshake() == nil {
 			tc.Read(make([]byte, 512))
@@ -473,7 +474,7 @@ func TestProbePlainHTTPAndTCP(t *testing.T) {
 }
 
 func plainServer(t *testing.T) net.Listener {
-	return rawServer(t, func(c net.Conn) {
+	return loopback.Serve(t, func(c net.Conn) {
 		if _, err := http.ReadRequest(bufioReader(c)); err != nil {
 			c.Close()
 			return

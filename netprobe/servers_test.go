@@ -13,7 +13,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -23,9 +22,10 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/opadiag/opadiag/internal/loopback"
 )
 
 // testCA is a certificate authority of the tests' own, unknown to the system.
@@ -123,130 +123,9 @@ func serverTarget(t testing.TB, s *httptest.Server) Target {
 	return Target{Host: h, Port: p, Kind: "https"}
 }
 
-// rawServer accepts connections on 127.0.0.1 and hands each to fn, until the test ends.
-func rawServer(t testing.TB, fn func(net.Conn)) net.Listener {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	done := false
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			if done {
-				mu.Unlock()
-				c.Close()
-				return
-			}
-			conns = append(conns, c)
-			wg.Add(1) // under mu, before done: never concurrent with Wait
-			mu.Unlock()
-			go func() {
-				defer wg.Done()
-				fn(c)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		done = true
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return ln
-}
-
-// silentServer accepts connections and never answers.
-func silentServer(t testing.TB) net.Listener {
-	return rawServer(t, func(c net.Conn) { io.Copy(io.Discard, c) })
-}
-
 // closedPort returns a loopback address nothing listens on.
 func closedPort(t testing.TB) (string, int) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return hostPort(t, addr)
-}
-
-// connectProxy is an HTTP proxy that serves CONNECT to loopback addresses only.
-type connectProxy struct {
-	ln     net.Listener
-	user   string // required credentials; empty: none required
-	pass   string
-	status int // answer every CONNECT with this status instead; 0: tunnel
-	mu     sync.Mutex
-	seen   []string // Proxy-Authorization headers received
-}
-
-func newConnectProxy(t testing.TB, user, pass string, status int) *connectProxy {
-	p := &connectProxy{user: user, pass: pass, status: status}
-	p.ln = rawServer(t, p.serve)
-	return p
-}
-
-func (p *connectProxy) URL(userinfo string) string {
-	if userinfo != "" {
-		userinfo += "@"
-	}
-	return "http://" + userinfo + p.ln.Addr().String()
-}
-
-func (p *connectProxy) serve(c net.Conn) {
-	defer c.Close()
-	br := bufio.NewReader(c)
-	req, err := http.ReadRequest(br)
-	if err != nil {
-		return
-	}
-	auth := req.Header.Get("Proxy-Authorization")
-	p.mu.Lock()
-	p.seen = append(p.seen, auth)
-	p.mu.Unlock()
-	if req.Method != http.MethodConnect {
-		fmt.Fprint(c, "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
-		return
-	}
-	if p.user != "" && auth != "Basic "+base64.StdEncoding.EncodeToString([]byte(p.user+":"+p.pass)) {
-		fmt.Fprint(c, "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"opadiag test\"\r\nProxy-Authenticate: NTLM\r\nContent-Length: 0\r\n\r\n")
-		return
-	}
-	if p.status != 0 {
-		fmt.Fprintf(c, "HTTP/1.1 %d %s\r\nContent-Length: 0\r\n\r\n", p.status, http.StatusText(p.status))
-		return
-	}
-	host, _, err := net.SplitHostPort(req.Host)
-	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-		fmt.Fprint(c, "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
-		return
-	}
-	up, err := net.DialTimeout("tcp", req.Host, 5*time.Second)
-	if err != nil {
-		fmt.Fprint(c, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
-		return
-	}
-	defer up.Close()
-	fmt.Fprint(c, "HTTP/1.1 200 Connection established\r\n\r\n")
-	done := make(chan struct{}, 2)
-	go func() { io.Copy(up, br); done <- struct{}{} }()
-	go func() { io.Copy(c, up); done <- struct{}{} }()
-	<-done
+	return "127.0.0.1", loopback.ClosedPort(t)
 }
 
 // loopbackDialer dials loopback addresses only; anything else fails the test.
