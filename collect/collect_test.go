@@ -21,13 +21,7 @@ import (
 func TestRunLayouts(t *testing.T) {
 	for _, l := range []layout{linuxLayout, windowsLayout} {
 		t.Run(l.name, func(t *testing.T) {
-			home := filepath.Join(t.TempDir(), "Agent")
-			makeHome(t, home, l)
-			out := t.TempDir()
-			res, err := Run(context.Background(), testOptions(out, home))
-			if err != nil {
-				t.Fatal(err)
-			}
+			res, _, out := runLayout(t, l)
 			path := onlyZip(t, out)
 			if path != res.Path {
 				t.Fatalf("result path %s, bundle at %s", res.Path, path)
@@ -154,8 +148,7 @@ func TestRunDiscovers(t *testing.T) {
 }
 
 func TestRunTotalCap(t *testing.T) {
-	home := filepath.Join(t.TempDir(), "agent")
-	makeHome(t, home, linuxLayout)
+	home := newHome(t, linuxLayout)
 	opts := testOptions(t.TempDir(), home)
 	opts.MaxTotalSize = 10 << 10
 	res, err := Run(context.Background(), opts)
@@ -186,8 +179,7 @@ func TestRunTotalCap(t *testing.T) {
 // TestReadOnly hashes the agent home (contents, sizes, mtimes) before and after a run: nothing
 // of the agent's may change.
 func TestReadOnly(t *testing.T) {
-	home := filepath.Join(t.TempDir(), "Agent")
-	makeHome(t, home, windowsLayout)
+	home := newHome(t, windowsLayout)
 	before := snapshotTree(t, home)
 	if _, err := Run(context.Background(), testOptions(t.TempDir(), home)); err != nil {
 		t.Fatal(err)
@@ -222,8 +214,7 @@ func snapshotTree(t *testing.T, dir string) string {
 
 // TestNoOverwrite makes two bundles in the same second: the second gets another name.
 func TestNoOverwrite(t *testing.T) {
-	home := filepath.Join(t.TempDir(), "agent")
-	makeHome(t, home, linuxLayout)
+	home := newHome(t, linuxLayout)
 	out := t.TempDir()
 	r1, err := Run(context.Background(), testOptions(out, home))
 	if err != nil {
@@ -258,8 +249,7 @@ func (f *faultyFile) Write(p []byte) (int, error) {
 }
 
 func TestDiskFull(t *testing.T) {
-	home := filepath.Join(t.TempDir(), "agent")
-	makeHome(t, home, linuxLayout)
+	home := newHome(t, linuxLayout)
 	for _, limit := range []int{0, 100, 3000} {
 		out := t.TempDir()
 		opts := testOptions(out, home)
@@ -275,8 +265,7 @@ func TestDiskFull(t *testing.T) {
 }
 
 func TestOutputDirProblems(t *testing.T) {
-	home := filepath.Join(t.TempDir(), "agent")
-	makeHome(t, home, linuxLayout)
+	home := newHome(t, linuxLayout)
 	t.Run("missing is created", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "a", "b")
 		if _, err := Run(context.Background(), testOptions(out, home)); err != nil {
@@ -305,8 +294,7 @@ func TestOutputDirProblems(t *testing.T) {
 }
 
 func TestInterrupted(t *testing.T) {
-	home := filepath.Join(t.TempDir(), "agent")
-	makeHome(t, home, linuxLayout)
+	home := newHome(t, linuxLayout)
 	out := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

@@ -187,8 +187,7 @@ func TestSickMachine(t *testing.T) {
 // TestInterruptedMidRun cancels the run while the logs are being read, as Ctrl-C does: no bundle
 // and no temporary file may be left.
 func TestInterruptedMidRun(t *testing.T) {
-	home := filepath.Join(t.TempDir(), "agent")
-	makeHome(t, home, linuxLayout)
+	home := newHome(t, linuxLayout)
 	writeAgentLog(t, filepath.Join(home, "logs", "huge.log"), 64<<20)
 	os.Chtimes(filepath.Join(home, "logs", "huge.log"), testNow, testNow)
 	out := t.TempDir()
@@ -223,8 +222,7 @@ func TestUnwritableOutput(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("uses /proc, which not even root can write to")
 	}
-	home := filepath.Join(t.TempDir(), "agent")
-	makeHome(t, home, linuxLayout)
+	home := newHome(t, linuxLayout)
 	for _, dir := range []string{"/proc", "/proc/opadiag-test/out"} {
 		if _, err := Run(context.Background(), testOptions(dir, home)); err == nil {
 			t.Fatalf("%s: a bundle was written", dir)

@@ -2,7 +2,6 @@ package collect
 
 import (
 	"bytes"
-	"context"
 	"flag"
 	"os"
 	"path/filepath"
@@ -25,13 +24,7 @@ func TestGolden(t *testing.T) {
 	}
 	for _, l := range []layout{linuxLayout, windowsLayout} {
 		t.Run(l.name, func(t *testing.T) {
-			home := filepath.Join(t.TempDir(), "Agent")
-			makeHome(t, home, l)
-			out := t.TempDir()
-			res, err := Run(context.Background(), testOptions(out, home))
-			if err != nil {
-				t.Fatal(err)
-			}
+			res, home, out := runLayout(t, l)
 			_, entries := readBundle(t, res.Path)
 			norm := strings.NewReplacer(home, "$HOME", out, "$OUT")
 			// summary.txt holds the temporary paths, so its size and hash vary: it is compared

@@ -127,6 +127,25 @@ func makeHome(t testing.TB, dir string, l layout) {
 	}
 }
 
+// newHome makes a fixture agent home named Agent in a new temporary folder.
+func newHome(t testing.TB, l layout) string {
+	t.Helper()
+	home := filepath.Join(t.TempDir(), "Agent")
+	makeHome(t, home, l)
+	return home
+}
+
+// runLayout runs a collect over a new fixture home of layout l into a new output folder.
+func runLayout(t testing.TB, l layout) (res *Result, home, out string) {
+	t.Helper()
+	home, out = newHome(t, l), t.TempDir()
+	res, err := Run(context.Background(), testOptions(out, home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, home, out
+}
+
 // testOptions are the options of a run over homes, writing to out.
 func testOptions(out string, homes ...string) Options {
 	return Options{
