@@ -93,20 +93,37 @@ func cmdBundle(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.WriteFile(ts.MkAbs("bundle.zip"), data, 0o600))
 	out := ts.MkAbs("bundle")
 	ts.Check(os.RemoveAll(out))
-	zr, err := zip.OpenReader(path)
+	entries, err := zipEntries(path)
 	ts.Check(err)
+	for name, data := range entries {
+		target := filepath.Join(out, filepath.FromSlash(name))
+		ts.Check(os.MkdirAll(filepath.Dir(target), 0o755))
+		ts.Check(os.WriteFile(target, []byte(data), 0o644))
+	}
+	ts.Logf("bundle %s: %d entries", zips[0], len(entries))
+}
+
+// zipEntries reads every entry of a zip.
+func zipEntries(path string) (map[string]string, error) {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return nil, err
+	}
 	defer zr.Close()
+	out := map[string]string{}
 	for _, f := range zr.File {
 		r, err := f.Open()
-		ts.Check(err)
-		data, err := io.ReadAll(r)
+		if err != nil {
+			return nil, err
+		}
+		b, err := io.ReadAll(r)
 		r.Close()
-		ts.Check(err)
-		target := filepath.Join(out, filepath.FromSlash(f.Name))
-		ts.Check(os.MkdirAll(filepath.Dir(target), 0o755))
-		ts.Check(os.WriteFile(target, data, 0o644))
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", f.Name, err)
+		}
+		out[f.Name] = string(b)
 	}
-	ts.Logf("bundle %s: %d entries", zips[0], len(zr.File))
+	return out, nil
 }
 
 // datedlog DIR DAYS LINE...: writes DIR/server-<today-DAYS>.log holding the lines, each behind a

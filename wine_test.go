@@ -1,10 +1,8 @@
 package main
 
 import (
-	"archive/zip"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -314,23 +312,9 @@ func writeFixture(t *testing.T, path, content string) {
 
 func readZip(t *testing.T, path string) map[string]string {
 	t.Helper()
-	zr, err := zip.OpenReader(path)
+	out, err := zipEntries(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer zr.Close()
-	out := map[string]string{}
-	for _, f := range zr.File {
-		r, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(r)
-		r.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[f.Name] = string(b)
 	}
 	return out
 }

@@ -1,7 +1,6 @@
 package collect
 
 import (
-	"archive/zip"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -191,30 +190,10 @@ func runCollectors(t *testing.T, goos string, elevated bool, scan *diagnose.LogS
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Verify(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rep.Problems) > 0 {
-		t.Fatalf("the bundle does not verify: %v", rep.Problems)
-	}
-	zr, err := zip.OpenReader(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zr.Close()
-	res := bundleResult{m: rep.Manifest, files: map[string]string{}, path: path}
-	for _, f := range zr.File {
-		r, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(r)
-		r.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.files[f.Name] = string(b)
+	m, entries := readBundle(t, path)
+	res := bundleResult{m: m, files: map[string]string{}, path: path}
+	for name, b := range entries {
+		res.files[name] = string(b)
 	}
 	return res
 }
