@@ -335,6 +335,7 @@ type home struct {
 	id     int
 	path   string
 	folder string
+	idx    *homeIndex // its files, listed once for all collectors
 }
 
 // findHomes returns the agent homes of the run, from --agent-dir or discovery, and records the
@@ -365,7 +366,7 @@ func findHomes(opts Options, m *manifest.Manifest) []home {
 	}
 	var homes []home
 	for i, p := range paths {
-		h := home{id: i + 1, path: p, folder: "agent"}
+		h := home{id: i + 1, path: p, folder: "agent", idx: &homeIndex{}}
 		if len(paths) > 1 {
 			h.folder = fmt.Sprintf("agent/%d", i+1)
 		}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/opadiag/opadiag/platform"
@@ -39,74 +40,133 @@ var skipDirs = map[string]bool{
 	"node_modules": true, "extension state": true, "sync data": true, "leveldb": true,
 }
 
-// walkHome calls keep for every regular file under home (at most maxWalkDepth deep, outside
-// skipDirs) and returns those it accepts. Symlinked folders are not entered; a symlinked file is
-// followed only when its target is inside the home. What cannot be read becomes a problem or an
-// omission on b.
-func walkHome(b *Bundle, home string, keep func(rel, name string) bool) []found {
-	realHome, err := filepath.EvalSymlinks(home)
-	if err != nil {
-		b.Problem("read agent home %s: %v", home, err)
-		return nil
+// homeIndex lists the files of one agent home: made once, by the first collector that looks,
+// for every collector that looks in it, so the home is walked once and a folder that cannot be
+// read is reported once.
+type homeIndex struct {
+	once    sync.Once
+	entries []entry
+	errs    []walkErr
+}
+
+// entry is a file of the index.
+type entry struct {
+	found
+	name string
+	omit string // why it cannot be collected: a symlink out of the home, not a regular file…
+	err  error  // it could not be examined
+}
+
+// walkErr is a folder of the home that could not be read.
+type walkErr struct {
+	path string
+	err  error
+}
+
+// index walks the home (at most maxWalkDepth deep, outside skipDirs) the first time it is
+// called. Symlinked folders are not entered; a symlinked file is followed only when its target
+// is inside the home.
+func (h home) index() *homeIndex {
+	x := h.idx
+	if x == nil {
+		x = &homeIndex{} // a home made without one: list it afresh
 	}
-	var out []found
-	err = filepath.WalkDir(home, func(p string, d fs.DirEntry, err error) error {
+	x.once.Do(func() {
+		realHome, err := filepath.EvalSymlinks(h.path)
 		if err != nil {
-			if p == home {
-				return err
-			}
-			if errors.Is(err, fs.ErrPermission) {
-				b.Denied(p, err)
-			} else {
-				b.Problem("read %s: %v", p, err)
-			}
-			if d != nil && d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
+			x.errs = append(x.errs, walkErr{"agent home " + h.path, err})
+			return
 		}
-		rel, _ := filepath.Rel(home, p)
-		rel = filepath.ToSlash(rel)
-		if d.IsDir() {
-			if p != home && (skipDirs[strings.ToLower(d.Name())] || strings.Count(rel, "/") >= maxWalkDepth-1) {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if !keep(rel, d.Name()) {
-			return nil
-		}
-		target := p
-		if d.Type()&fs.ModeSymlink != 0 {
-			t, err := filepath.EvalSymlinks(p)
+		err = filepath.WalkDir(h.path, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
-				b.Omit(p, fmt.Sprintf("symlink that cannot be resolved: %v", err))
+				if p == h.path {
+					return err
+				}
+				x.errs = append(x.errs, walkErr{p, err})
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
 				return nil
 			}
-			if !within(realHome, t) {
-				b.Omit(p, fmt.Sprintf("symlink to %s, outside the agent home", t))
+			rel, _ := filepath.Rel(h.path, p)
+			rel = filepath.ToSlash(rel)
+			if d.IsDir() {
+				if p != h.path && (skipDirs[strings.ToLower(d.Name())] || strings.Count(rel, "/") >= maxWalkDepth-1) {
+					return fs.SkipDir
+				}
 				return nil
 			}
-			target = t
-		}
-		st, err := os.Stat(target)
+			x.entries = append(x.entries, examine(realHome, p, rel, d))
+			return nil
+		})
 		if err != nil {
-			b.Problem("stat %s: %v", p, err)
-			return nil
+			x.errs = append(x.errs, walkErr{"agent home " + h.path, err})
 		}
-		if !st.Mode().IsRegular() {
-			b.Omit(p, fmt.Sprintf("not a regular file (%s)", st.Mode().Type()))
-			return nil
-		}
-		out = append(out, found{path: target, rel: rel, size: st.Size(), mtime: st.ModTime()})
-		return nil
 	})
-	if errors.Is(err, fs.ErrPermission) {
-		b.Denied("agent home "+home, err)
-	} else if err != nil {
-		b.Problem("read agent home %s: %v", home, err)
+	return x
+}
+
+// examine resolves and stats one file of the home.
+func examine(realHome, p, rel string, d fs.DirEntry) entry {
+	e := entry{found: found{path: p, rel: rel}, name: d.Name()}
+	if d.Type()&fs.ModeSymlink != 0 {
+		t, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			e.omit = fmt.Sprintf("symlink that cannot be resolved: %v", err)
+			return e
+		}
+		if !within(realHome, t) {
+			e.omit = fmt.Sprintf("symlink to %s, outside the agent home", t)
+			return e
+		}
+		e.path = t
+	}
+	st, err := os.Stat(e.path)
+	switch {
+	case err != nil:
+		e.err = fmt.Errorf("stat %s: %w", p, err)
+	case !st.Mode().IsRegular():
+		e.omit = fmt.Sprintf("not a regular file (%s)", st.Mode().Type())
+	default:
+		e.size, e.mtime = st.Size(), st.ModTime()
+	}
+	return e
+}
+
+// files returns the home's regular files that keep accepts, recording on b (when not nil) why
+// an accepted one cannot be collected.
+func (h home) files(b *Bundle, keep func(rel, name string) bool) []found {
+	var out []found
+	for _, e := range h.index().entries {
+		if !keep(e.rel, e.name) {
+			continue
+		}
+		switch {
+		case e.omit != "":
+			if b != nil {
+				b.Omit(e.path, e.omit)
+			}
+		case e.err != nil:
+			if b != nil {
+				b.Problem("%v", e.err)
+			}
+		default:
+			out = append(out, e.found)
+		}
 	}
 	return out
+}
+
+// reportWalk records on b the folders of the home that could not be read; one collector (the
+// logs collector, which looks deepest) does it for all.
+func (h home) reportWalk(b *Bundle) {
+	for _, e := range h.index().errs {
+		if errors.Is(e.err, fs.ErrPermission) {
+			b.Denied(e.path, e.err)
+		} else {
+			b.Problem("read %s: %v", e.path, e.err)
+		}
+	}
 }
 
 // within reports whether path is inside dir (both cleaned, symlinks resolved).

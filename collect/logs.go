@@ -35,6 +35,12 @@ var (
 	nameDate = regexp.MustCompile(`(\d{4})-(\d{2})-(\d{2})`)
 )
 
+// isLogFile reports whether a file of the agent home is a log: *.log or a rotated *.log.N.
+// uncaughtException.log belongs to the crash collector.
+func isLogFile(_, name string) bool {
+	return logName.MatchString(name) && !strings.HasPrefix(strings.ToLower(name), "uncaughtexception")
+}
+
 // logFile is a log chosen for the bundle.
 type logFile struct {
 	found
@@ -47,11 +53,8 @@ func (c *logsCollector) Collect(ctx context.Context, b *Bundle) error {
 	cutoff := c.now.Add(-c.since)
 	var logs []logFile
 	for _, h := range c.homes {
-		isLog := func(_, name string) bool {
-			// uncaughtException.log belongs to the crash collector.
-			return logName.MatchString(name) && !strings.HasPrefix(strings.ToLower(name), "uncaughtexception")
-		}
-		for _, f := range walkHome(b, h.path, isLog) {
+		h.reportWalk(b)
+		for _, f := range h.files(b, isLogFile) {
 			lf := logFile{found: f, h: h, latest: f.mtime}
 			if d, ok := dateInName(path.Base(f.rel), c.now.Location()); ok {
 				// Entries of a dated log belong to that day: it is recent if the day ends
@@ -123,7 +126,7 @@ func (c *crashCollector) Name() string { return "crash" }
 
 func (c *crashCollector) Collect(ctx context.Context, b *Bundle) error {
 	for _, h := range c.homes {
-		files := walkHome(b, h.path, func(rel, name string) bool {
+		files := h.files(b, func(rel, name string) bool {
 			return strings.HasPrefix(strings.ToLower(name), "uncaughtexception") && strings.Count(rel, "/") <= 1
 		})
 		for _, f := range files {

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -223,20 +222,9 @@ func scanLogHints(ctx context.Context, homes []home, open opener) []hostHint {
 	}
 	var files []logFile
 	for _, h := range homes {
-		for _, dir := range []string{h.path, filepath.Join(h.path, "logs")} {
-			entries, err := os.ReadDir(dir)
-			if err != nil {
-				continue
-			}
-			for _, e := range entries {
-				name := e.Name()
-				if !e.Type().IsRegular() || !logName.MatchString(name) || strings.HasPrefix(strings.ToLower(name), "uncaughtexception") {
-					continue
-				}
-				if info, err := e.Info(); err == nil {
-					files = append(files, logFile{filepath.Join(dir, name), info.ModTime().UnixNano()})
-				}
-			}
+		// The logs collector records what cannot be read; hints are a bonus.
+		for _, f := range h.files(nil, isLogFile) {
+			files = append(files, logFile{f.path, f.mtime.UnixNano()})
 		}
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].mod > files[j].mod })

@@ -42,7 +42,7 @@ var settingsNames = map[string]string{
 
 func (c *settingsCollector) Collect(ctx context.Context, b *Bundle) error {
 	for _, h := range c.homes {
-		files := walkHome(b, h.path, func(rel, name string) bool {
+		files := h.files(b, func(rel, name string) bool {
 			return !strings.Contains(rel, "/") && settingsNames[strings.ToLower(name)] != ""
 		})
 		if len(files) == 0 {
