@@ -162,9 +162,8 @@ func (r *Redactor) Obfuscate(o *Obfuscator) {
 // from what was already redacted, such as the manifest).
 func (o *Obfuscator) Bytes(p []byte) []byte {
 	var out bytesBuffer
-	w := &Writer{dst: &out, rules: obfuscationRules(o), buf: make([]byte, 0, window+lookahead+lookbehind), counts: Counts{}}
-	_, _ = w.Write(p)
-	_ = w.Close()
+	w := &Writer{dst: &out, rules: obfuscationRules(o), counts: Counts{}}
+	_ = w.all(p) // a bytesBuffer does not fail
 	return out.b
 }
 

@@ -43,13 +43,21 @@ func (r *Redactor) NewWriter(w io.Writer) *Writer {
 		rules = append(rules, obfuscationRules(r.obf)...)
 	}
 	r.mu.RUnlock()
-	return &Writer{
-		dst:    w,
-		rules:  rules,
-		lits:   lits,
-		buf:    make([]byte, 0, window+lookahead+lookbehind),
-		counts: Counts{},
+	return &Writer{dst: w, rules: rules, lits: lits, counts: Counts{}}
+}
+
+// all redacts the whole of p at once and closes the writer. Text shorter than a window (an error
+// message, a Settings value) is processed in place, without the stream's buffers.
+func (w *Writer) all(p []byte) error {
+	if len(p) > window {
+		if _, err := w.Write(p); err != nil {
+			return err
+		}
+		return w.Close()
 	}
+	w.buf = append([]byte(nil), p...)
+	w.closed = true
+	return w.process(true)
 }
 
 // Counts returns the replacements made so far, per rule.
@@ -62,6 +70,9 @@ func (w *Writer) Write(p []byte) (int, error) {
 	}
 	if w.closed {
 		return 0, io.ErrClosedPipe
+	}
+	if w.buf == nil {
+		w.buf = make([]byte, 0, window+lookahead+lookbehind)
 	}
 	n := len(p)
 	for len(p) > 0 {
