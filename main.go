@@ -210,12 +210,6 @@ func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFi
 			return usagef("give the folder that holds the agent's Settings file", "--agent-dir %q is not a folder", d)
 		}
 	}
-	var given []string
-	for _, name := range []string{"output", "agent-dir", "since", "max-file-size", "max-total-size", "no-network", "obfuscate", "endpoint", "probe-timeout", "json", "quiet", "trigger"} {
-		if cmd.IsSet(name) {
-			given = append(given, "--"+name)
-		}
-	}
 	asJSON := cmd.Bool("json")
 	outStream := stdout
 	if asJSON {
@@ -230,7 +224,7 @@ func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFi
 		OutputDir: cmd.String("output"), AgentDirs: dirs, Since: cmd.Duration("since"),
 		MaxFileSize: maxFile, MaxTotalSize: maxTotal, NoNetwork: cmd.Bool("no-network"), Obfuscate: cmd.Bool("obfuscate"),
 		Endpoints: cmd.StringSlice("endpoint"), ProbeTimeout: cmd.Duration("probe-timeout"),
-		Trigger: trigger, Args: osArgs[1:], Given: given,
+		Trigger: trigger, Args: osArgs[1:],
 		Tool:     manifest.Tool{Name: "opadiag", Version: v, Commit: c, Go: runtime.Version()},
 		Platform: plat, Clock: collect.SystemClock{}, Progress: con,
 	}

@@ -122,7 +122,6 @@ type Options struct {
 	ProbeTimeout time.Duration
 	Trigger      string   // "manual" or "crash"
 	Args         []string // the command line, recorded redacted
-	Given        []string // names of the flags given on the command line ("--endpoint"…)
 	Tool         manifest.Tool
 
 	Platform Platform
@@ -144,13 +143,6 @@ type Result struct {
 	// for; empty without --obfuscate.
 	Mapping string
 }
-
-// absent lists the collectors that belong in a bundle but are not part of this build, and the
-// flags that only they would act on.
-var absent = []struct {
-	name, reason string
-	flags        []string
-}{}
 
 // Run makes one bundle. It returns an error only when no bundle could be written; everything
 // else (collectors failing, nothing found) is recorded in the bundle.
@@ -277,20 +269,6 @@ func newManifest(opts Options, start time.Time, red *redact.Redactor, dir string
 	}
 	for _, e := range opts.Endpoints {
 		m.Options.Endpoints = append(m.Options.Endpoints, red.String(e))
-	}
-	given := map[string]bool{}
-	for _, g := range opts.Given {
-		given[g] = true
-	}
-	for _, a := range absent {
-		m.Absent = append(m.Absent, manifest.Absent{Name: a.name, Reason: a.reason})
-		for _, f := range a.flags {
-			if given[f] {
-				m.Invocation.Unused = append(m.Invocation.Unused, manifest.Unused{
-					Flag: f, Reason: fmt.Sprintf("the %s collector is not part of this build: nothing to act on", a.name),
-				})
-			}
-		}
 	}
 	if opts.Trigger == "crash" {
 		m.Invocation.Unused = append(m.Invocation.Unused, manifest.Unused{

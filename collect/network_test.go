@@ -565,7 +565,7 @@ func portHoldersSupported() bool { return runtime.GOOS == "linux" || runtime.GOO
 
 func TestNetworkSkipped(t *testing.T) {
 	t.Parallel()
-	m, entries := runCollect(t, Options{NoNetwork: true, Given: []string{"--no-network"}})
+	m, entries := runCollect(t, Options{NoNetwork: true})
 	c := collector(t, m, "network")
 	if c.Status != manifest.StatusSkipped || !strings.Contains(c.Error, "--no-network") {
 		t.Errorf("network collector %+v", c)
