@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -197,16 +198,21 @@ func (c *networkCollector) Collect(ctx context.Context, b *Bundle) error {
 	p.Summary = summarize(p)
 	p.DurationMS = c.clock.Now().Sub(start).Milliseconds()
 
+	// Redact the probes once, as a whole: the same redacted record goes into the bundle, the
+	// manifest's headline and the findings (which reach manifest.json unredacted).
 	var buf bytes.Buffer
 	if err := manifest.EncodeProbes(&buf, p); err != nil {
 		return fmt.Errorf("encode the network probes: %w", err)
 	}
-	err := b.Add(ctx, "network/probes.json", &buf, FileInfo{Source: "opadiag's network probes"})
-	red := b.Redactor()
-	headline := p.Summary
-	headline.Text, headline.Proxy, headline.API = red.String(headline.Text), red.String(headline.Proxy), red.String(headline.API)
+	redacted, _ := b.Redactor().Bytes(buf.Bytes())
+	var rp manifest.Probes
+	if err := json.Unmarshal(redacted, &rp); err != nil {
+		return fmt.Errorf("the redacted network probes are not JSON, so they are left out: %w", err)
+	}
+	err := b.Add(ctx, "network/probes.json", bytes.NewReader(redacted), FileInfo{Source: "opadiag's network probes"})
+	headline := rp.Summary
 	b.Update(func(m *manifest.Manifest) { m.Host.Network = &headline })
-	c.result.set(p)
+	c.result.set(&rp)
 	if err != nil {
 		return fmt.Errorf("add network/probes.json: %w", err)
 	}

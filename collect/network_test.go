@@ -667,3 +667,21 @@ func TestHints(t *testing.T) {
 		})
 	}
 }
+
+// TestNetworkFindingsRedacted: what the probes say reaches the manifest's findings and summary,
+// which are written without the text rules, so the probes must be redacted before diagnose sees
+// them.
+func TestNetworkFindingsRedacted(t *testing.T) {
+	t.Parallel()
+	const secret = "Zs3cretAccessTok3n"
+	url := fmt.Sprintf("https://127.0.0.1:%d/x?access_token=%s", closed(t), secret)
+	m, entries := runCollect(t, Options{Endpoints: []string{url}, ProbeTimeout: time.Second})
+	if len(m.Findings) == 0 {
+		t.Fatal("no findings")
+	}
+	for name, data := range entries {
+		if strings.Contains(string(data), secret) {
+			t.Errorf("%s holds the endpoint's access token", name)
+		}
+	}
+}
