@@ -57,7 +57,7 @@ func BenchmarkBundleLog(b *testing.B) {
 		bd := w.Bundle("logs")
 		scan := diagnose.NewLogScan()
 		obs := scan.File("agent/logs/server.log")
-		if err := addTail(context.Background(), bd, platformOpener{fakePlatform{}}, "agent/logs/server.log", log, st.Size(), obs); err != nil {
+		if err := addTail(context.Background(), bd, platformOpener{fakePlatform{}}, "agent/logs/server.log", log, st.Size(), tail{observe: obs}); err != nil {
 			b.Fatal(err)
 		}
 		path, err := w.Finish("bench")

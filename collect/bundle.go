@@ -83,14 +83,27 @@ func (b *Bundle) AddJSON(ctx context.Context, name string, v any, source string)
 
 // Note attaches a note to an entry already added by this collector.
 func (b *Bundle) Note(name, note string) {
+	note = b.w.red.String(note)
+	b.entry(name, func(f *manifest.File) {
+		if f.Note != "" {
+			f.Note += "; "
+		}
+		f.Note += note
+	})
+}
+
+// markTruncated records that an entry already added holds only part of its source.
+func (b *Bundle) markTruncated(name string) {
+	b.entry(name, func(f *manifest.File) { f.Truncated = true })
+}
+
+// entry changes the manifest record of an entry this collector added.
+func (b *Bundle) entry(name string, fn func(*manifest.File)) {
 	b.w.mu.Lock()
 	defer b.w.mu.Unlock()
 	for i := range b.w.files {
 		if f := &b.w.files[i]; f.Path == name && f.Collector == b.collector {
-			if f.Note != "" {
-				f.Note += "; "
-			}
-			f.Note += b.w.red.String(note)
+			fn(f)
 		}
 	}
 }

@@ -181,11 +181,36 @@ const binarySniff = 8 << 10
 // errBinary marks content the text rules cannot redact with confidence.
 var errBinary = errors.New("binary content (NUL bytes), which cannot be redacted with confidence")
 
-// addTail adds the newest bytes of the file at path to the bundle as name: at most limit bytes,
-// starting after the first line break of that window when the file is longer, so that no
-// partial line (and no partial secret the rules could miss) is kept. It records truncation, the
-// original size and the modification time; binary files are left out.
-func addTail(ctx context.Context, b *Bundle, open opener, name, path string, limit int64, observe io.Writer) error {
+// tail says how addTail treats a file beyond its size cap.
+type tail struct {
+	observe io.Writer // also receives the redacted bytes (the log scan)
+	// filter narrows the kept bytes further, such as to the lines since --since; when it
+	// implements dropper and dropped something, the entry is marked truncated.
+	filter func(io.Reader) io.Reader
+	note   string
+}
+
+// countReader counts the bytes read through it.
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// dropper is a filter that tells how many bytes it left out.
+type dropper interface{ Dropped() int64 }
+
+// addTail adds the newest bytes of the file at path to the bundle as name: at most maxBytes,
+// and no more than --max-total-size leaves, starting after the first line break of that window
+// when the file is longer, so that no partial line (and no partial secret the rules could miss)
+// is kept. It records truncation, the original size and the modification time, notes a file
+// that changed while it was read, and leaves binary files out.
+func addTail(ctx context.Context, b *Bundle, open opener, name, path string, maxBytes int64, t tail) error {
 	f, err := open.OpenFile(path)
 	if err != nil {
 		if errors.Is(err, platform.ErrNotRegular) {
@@ -200,12 +225,16 @@ func addTail(ctx context.Context, b *Bundle, open opener, name, path string, lim
 		return fmt.Errorf("stat %s: %w", path, err)
 	}
 	size := st.Size()
-	start := int64(0)
-	truncated := size > limit
-	if truncated {
-		start = size - limit
+	limit := b.Reserve(min(size, maxBytes))
+	if limit == 0 && size > 0 {
+		b.Omit(path, "the bundle's total size cap (--max-total-size) is used up")
+		return nil
 	}
-	br := bufio.NewReaderSize(io.NewSectionReader(f, start, size-start), 64<<10)
+	read := &countReader{}
+	defer func() { b.Release(limit - read.n) }()
+	start := size - limit
+	truncated := start > 0
+	br := bufio.NewReaderSize(io.NewSectionReader(f, start, limit), 64<<10)
 	head, _ := br.Peek(binarySniff)
 	if bytes.IndexByte(head, 0) >= 0 {
 		b.Omit(path, errBinary.Error())
@@ -222,10 +251,18 @@ func addTail(ctx context.Context, b *Bundle, open opener, name, path string, lim
 			return nil
 		}
 	}
-	info := FileInfo{Source: path, Mtime: st.ModTime(), OriginalSize: size, Truncated: truncated, Observe: observe}
-	addErr := b.Add(ctx, name, br, info)
+	var src io.Reader = br
+	if t.filter != nil {
+		src = t.filter(src)
+	}
+	read.r = src
+	info := FileInfo{Source: path, Mtime: st.ModTime(), OriginalSize: size, Truncated: truncated, Observe: t.observe, Note: t.note}
+	addErr := b.Add(ctx, name, read, info)
+	if d, ok := src.(dropper); ok && d.Dropped() > 0 {
+		b.markTruncated(name)
+	}
 	if st2, err := os.Stat(path); err == nil && (st2.Size() != size || !st2.ModTime().Equal(st.ModTime())) {
-		b.Note(name, fmt.Sprintf("the file changed while it was read (%d bytes, then %d): the bundle holds the first %d", size, st2.Size(), size))
+		b.Note(name, fmt.Sprintf("the file changed while it was read (%d bytes, then %d): the bundle holds what was there when it was opened", size, st2.Size()))
 	} else if err != nil && errors.Is(err, fs.ErrNotExist) {
 		b.Note(name, "the file was deleted or rotated away while it was read")
 	}

@@ -84,14 +84,9 @@ func (c *logsCollector) Collect(ctx context.Context, b *Bundle) error {
 			return err
 		}
 		// The total cap, like the per-file one, keeps a log's newest bytes.
-		limit := b.Reserve(min(lf.size, c.maxFile))
-		if limit == 0 && lf.size > 0 {
-			b.Omit(lf.path, "the bundle's total size cap (--max-total-size) is used up")
-			continue
-		}
 		name := path.Join(lf.h.folder, "logs", lf.rel)
 		obs := c.scan.File(name)
-		err := addTail(ctx, b, c.open, name, lf.path, limit, obs)
+		err := addTail(ctx, b, c.open, name, lf.path, c.maxFile, tail{observe: obs})
 		obs.Close()
 		if err != nil {
 			if ctx.Err() != nil {
@@ -130,14 +125,9 @@ func (c *crashCollector) Collect(ctx context.Context, b *Bundle) error {
 			return strings.HasPrefix(strings.ToLower(name), "uncaughtexception") && strings.Count(rel, "/") <= 1
 		})
 		for _, f := range files {
-			limit := b.Reserve(min(f.size, c.maxFile))
-			if limit == 0 && f.size > 0 {
-				b.Omit(f.path, "the bundle's total size cap (--max-total-size) is used up")
-				continue
-			}
 			name := path.Join(h.folder, f.rel)
 			obs := c.scan.File(name)
-			err := addTail(ctx, b, c.open, name, f.path, limit, obs)
+			err := addTail(ctx, b, c.open, name, f.path, c.maxFile, tail{observe: obs})
 			obs.Close()
 			if err != nil {
 				b.Problem("read crash file %q: %v", f.path, err)

@@ -294,47 +294,22 @@ func (c *systemCollector) syslog(ctx context.Context, b *Bundle, p string) []man
 	if err != nil {
 		target = p
 	}
-	file, err := c.open.OpenFile(target)
-	if err != nil {
-		if isDenied(err, "") {
-			b.Denied(p, err)
-		} else {
-			b.Problem("read %s: %v", p, err)
-		}
-		return nil
-	}
-	defer file.Close()
-	st, err := file.Stat()
-	if err != nil {
-		b.Problem("read %s: %v", p, err)
-		return nil
-	}
-	size := st.Size()
-	limit := b.Reserve(min(size, c.maxFile))
-	if limit == 0 && size > 0 {
-		b.Omit(p, "the bundle's total size cap (--max-total-size) is used up")
-		return nil
-	}
-	start := size - limit
-	br := bufio.NewReaderSize(io.NewSectionReader(file, start, limit), 64<<10)
-	if start > 0 {
-		if _, err := br.ReadString('\n'); err != nil {
-			b.Omit(p, fmt.Sprintf("the newest %d bytes hold no complete line", limit))
-			return nil
-		}
-	}
 	entry := "system/" + filepath.Base(p) + ".txt"
 	scan := &oomScanner{path: entry, now: c.now}
 	lines := &lineFunc{fn: scan.add}
-	filter := &sinceFilter{br: br, cutoff: c.now.Add(-c.since), now: c.now}
-	counted := &countReader{r: filter}
-	err = b.Add(ctx, entry, counted, FileInfo{
-		Source: p, Mtime: st.ModTime(), OriginalSize: size, Truncated: start > 0 || filter.dropped > 0, Observe: lines,
-		Note: fmt.Sprintf("lines since %s", c.now.Add(-c.since).UTC().Format(time.RFC3339)),
+	cutoff := c.now.Add(-c.since)
+	err = addTail(ctx, b, c.open, entry, target, c.maxFile, tail{
+		observe: lines,
+		filter: func(r io.Reader) io.Reader {
+			return &sinceFilter{br: bufio.NewReaderSize(r, 64<<10), cutoff: cutoff, now: c.now}
+		},
+		note: fmt.Sprintf("lines since %s", cutoff.UTC().Format(time.RFC3339)),
 	})
 	lines.Close()
-	b.Release(max(0, limit-counted.n))
-	if err != nil {
+	switch {
+	case err != nil && isDenied(err, ""):
+		b.Denied(p, err)
+	case err != nil:
 		b.Problem("read %s: %v", p, err)
 	}
 	return scan.lines
@@ -362,17 +337,6 @@ func (c *systemCollector) systemJournal(ctx context.Context, b *Bundle, journalc
 }
 
 // countReader counts what is read through it.
-type countReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
 // sinceFilter passes the lines of a chronological log from the first one stamped at or after
 // cutoff; the lines before it are dropped.
 type sinceFilter struct {
@@ -383,6 +347,9 @@ type sinceFilter struct {
 	pending []byte
 	dropped int64
 }
+
+// Dropped is how many bytes of lines before the cutoff were left out.
+func (f *sinceFilter) Dropped() int64 { return f.dropped }
 
 func (f *sinceFilter) Read(p []byte) (int, error) {
 	for !f.started {

@@ -115,6 +115,9 @@ func TestSystemLinux(t *testing.T) {
 	if strings.Contains(syslog, "Jul 21") || strings.Count(syslog, "\n") != 3 {
 		t.Errorf("syslog not cut at --since:\n%s", syslog)
 	}
+	if f := fileOf(res.m, "system/syslog.txt"); f == nil || !f.Truncated {
+		t.Errorf("the syslog cut at --since is not marked truncated: %+v", f)
+	}
 	if res.files["system/dmesg.txt"] != readTestdata(t, "linux/dmesg.txt", "") {
 		t.Errorf("dmesg = %q", res.files["system/dmesg.txt"])
 	}
