@@ -284,7 +284,17 @@ func (c *systemCollector) systemLogs(ctx context.Context, b *Bundle, sys *manife
 	} else {
 		b.Omit(strings.Join(c.paths.syslogs, ", "), "no system log file on this system (and no systemd journal to read instead)")
 	}
-	sys.OOM = append(sys.OOM, c.dmesg(ctx, b)...)
+	// rsyslog and journald copy the kernel's messages: a kill seen in the system log is not
+	// counted again from dmesg.
+	seen := map[string]bool{}
+	for _, l := range sys.OOM {
+		seen[platform.KernelMessage(l.Text)] = true
+	}
+	for _, l := range c.dmesg(ctx, b) {
+		if !seen[platform.KernelMessage(l.Text)] {
+			sys.OOM = append(sys.OOM, l)
+		}
+	}
 }
 
 // syslog adds the newest lines of the system log written within --since (at most

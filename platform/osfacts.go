@@ -192,6 +192,19 @@ func SyslogTime(line string, now time.Time) (time.Time, bool) {
 // oomMarks are what the kernel logs when the OOM killer acts.
 var oomMarks = []string{"out of memory: kill", "oom-kill:", "invoked oom-killer", "memory cgroup out of memory", "oom_reaper: reaped"}
 
+// KernelMessage returns a kernel log line without the prefixes that differ between where it was
+// read: syslog's "Jul 29 03:41:55 host kernel: [152001.114020] ", dmesg's ISO time. The same
+// kernel message read from syslog and from dmesg gives the same text.
+func KernelMessage(line string) string {
+	if i := strings.Index(line, "] "); i >= 0 && strings.Contains(line[:i], "[") {
+		return strings.TrimSpace(line[i+2:])
+	}
+	if i := strings.IndexByte(line, ' '); i >= 0 && len(line) > 10 && line[4] == '-' && line[10] == 'T' {
+		return strings.TrimSpace(line[i+1:])
+	}
+	return strings.TrimSpace(line)
+}
+
 // IsOOMLine reports whether a kernel or syslog line is the OOM killer's.
 func IsOOMLine(line string) bool {
 	l := strings.ToLower(line)

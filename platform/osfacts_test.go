@@ -230,3 +230,14 @@ func FuzzParseLimits(f *testing.F) {
 		_, _ = JavaVersion(s)
 	})
 }
+
+func TestKernelMessage(t *testing.T) {
+	syslog := "Jul 29 03:41:55 opa-01 kernel: [152001.114020] Out of memory: Killed process 20411 (node)"
+	dmesg := "2025-07-29T03:41:55,114020+00:00 Out of memory: Killed process 20411 (node)"
+	if a, b := KernelMessage(syslog), KernelMessage(dmesg); a != b || a != "Out of memory: Killed process 20411 (node)" {
+		t.Fatalf("%q / %q", a, b)
+	}
+	if got := KernelMessage("plain text"); got != "plain text" {
+		t.Fatalf("%q", got)
+	}
+}
