@@ -175,6 +175,9 @@ func within(dir, path string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
+// minTail is the least of a file worth keeping when the total size cap leaves less than its share.
+const minTail = 4 << 10
+
 // binarySniff is how much of a file is checked for NUL bytes before it is collected.
 const binarySniff = 8 << 10
 
@@ -225,9 +228,17 @@ func addTail(ctx context.Context, b *Bundle, open opener, name, path string, max
 		return fmt.Errorf("stat %s: %w", path, err)
 	}
 	size := st.Size()
+	const totalCap = "the bundle's total size cap (--max-total-size) is used up"
 	limit := b.Reserve(min(size, maxBytes))
 	if limit == 0 && size > 0 {
-		b.Omit(path, "the bundle's total size cap (--max-total-size) is used up")
+		b.Omit(path, totalCap)
+		return nil
+	}
+	capped := limit < min(size, maxBytes) // what the total cap left is less than the file's share
+	if capped && limit < minTail {
+		// Crumbs of a file tell nothing: leave it out, and the crumbs to a smaller file.
+		b.Release(limit)
+		b.Omit(path, totalCap)
 		return nil
 	}
 	read := &countReader{}
@@ -247,7 +258,11 @@ func addTail(ctx context.Context, b *Bundle, open opener, name, path string, max
 			break
 		}
 		if !errors.Is(err, bufio.ErrBufferFull) {
-			b.Omit(path, fmt.Sprintf("the newest %d bytes hold no complete line", limit))
+			if capped {
+				b.Omit(path, totalCap)
+			} else {
+				b.Omit(path, fmt.Sprintf("the newest %d bytes hold no complete line", limit))
+			}
 			return nil
 		}
 	}
@@ -256,7 +271,11 @@ func addTail(ctx context.Context, b *Bundle, open opener, name, path string, max
 		src = t.filter(src)
 	}
 	read.r = src
-	info := FileInfo{Source: path, Mtime: st.ModTime(), OriginalSize: size, Truncated: truncated, Observe: t.observe, Note: t.note}
+	note := t.note
+	if capped {
+		note = strings.TrimPrefix(note+"; cut to what --max-total-size left", "; ")
+	}
+	info := FileInfo{Source: path, Mtime: st.ModTime(), OriginalSize: size, Truncated: truncated, Observe: t.observe, Note: note}
 	addErr := b.Add(ctx, name, read, info)
 	if d, ok := src.(dropper); ok && d.Dropped() > 0 {
 		b.markTruncated(name)
