@@ -139,7 +139,11 @@ func (c *serviceCollector) linux(ctx context.Context, b *Bundle) error {
 		for _, name := range guideUnits {
 			units = append(units, c.queryUnit(ctx, b, systemctl, name, whyGuide))
 		}
-		for _, extra := range c.discoverUnits(ctx, b, systemctl, execDirs(units)) {
+		var dirs []string
+		for _, d := range c.unitDirs(units) {
+			dirs = append(dirs, d.dir)
+		}
+		for _, extra := range c.discoverUnits(ctx, b, systemctl, dirs) {
 			units = append(units, c.queryUnit(ctx, b, systemctl, extra[0], extra[1]))
 		}
 	}
@@ -353,17 +357,32 @@ func (c *serviceCollector) discoverUnits(ctx context.Context, b *Bundle, systemc
 	return found
 }
 
-// execDirs returns the folders the units' programs are in.
-func execDirs(units []unitInfo) []string {
-	var dirs []string
+// unitDir is a folder holding a unit's program: where the agent may be installed.
+type unitDir struct {
+	dir string
+	u   unitInfo
+}
+
+// unitDirs returns the folders the units' programs are in, once each, leaving out interpreters
+// (/usr/bin/node) and system folders, which hold other programs too.
+func (c *serviceCollector) unitDirs(units []unitInfo) []unitDir {
+	var out []unitDir
+	seen := map[string]bool{}
 	for _, u := range units {
 		for _, e := range u.exec {
-			if bin := platform.ExecBinary(e); strings.HasPrefix(bin, "/") && !platform.IsInterpreter(bin) {
-				dirs = append(dirs, path.Dir(bin))
+			bin := platform.ExecBinary(e)
+			if !strings.HasPrefix(bin, "/") || platform.IsInterpreter(bin) {
+				continue
 			}
+			dir := path.Dir(bin)
+			if seen[dir] || isSystemDir(c.os, dir) {
+				continue
+			}
+			seen[dir] = true
+			out = append(out, unitDir{dir, u})
 		}
 	}
-	return uniq(dirs, false)
+	return out
 }
 
 // journal adds the unit's journal within --since, scanned by the log scan (the agent logs to
@@ -404,22 +423,10 @@ func (c *serviceCollector) journal(ctx context.Context, b *Bundle, journalctl st
 // in them.
 func (c *serviceCollector) installsFromUnits(ctx context.Context, b *Bundle, units []unitInfo) []manifest.Install {
 	var out []manifest.Install
-	seen := map[string]bool{}
-	for _, u := range units {
-		for _, e := range u.exec {
-			bin := platform.ExecBinary(e)
-			if !strings.HasPrefix(bin, "/") {
-				continue
-			}
-			dir := path.Dir(bin)
-			if seen[dir] || isSystemDir(c.os, dir) {
-				continue
-			}
-			seen[dir] = true
-			in := manifest.Install{Source: "service", Where: u.svc.Name + " ExecStart", Dir: dir, DisplayName: u.svc.DisplayName}
-			c.versionFromFiles(b, &in)
-			out = append(out, in)
-		}
+	for _, d := range c.unitDirs(units) {
+		in := manifest.Install{Source: "service", Where: d.u.svc.Name + " ExecStart", Dir: d.dir, DisplayName: d.u.svc.DisplayName}
+		c.versionFromFiles(b, &in)
+		out = append(out, in)
 	}
 	return out
 }
