@@ -530,3 +530,21 @@ func TestRealCommandHangs(t *testing.T) {
 		t.Errorf("collector = %+v", col)
 	}
 }
+
+// TestUnitDirs: the folders of the units' programs, as agent install candidates, leave out
+// interpreters and system folders, for discovery and installs alike.
+func TestUnitDirs(t *testing.T) {
+	c := &serviceCollector{os: &fakeOS{goos: "linux"}}
+	units := []unitInfo{
+		{svc: manifest.AgentService{Name: "celigo-agent.service"}, exec: []platform.Exec{{Path: "/usr/bin/celigo-agent"}}},
+		{svc: manifest.AgentService{Name: "celigoagent.service"}, exec: []platform.Exec{{Path: "/usr/bin/node", Argv: []string{"/usr/bin/node", "/opt/celigo/agent/server.js"}}}},
+		{svc: manifest.AgentService{Name: "opa.service"}, exec: []platform.Exec{{Path: "/opt/opa/bin/agent"}, {Path: "/opt/opa/bin/helper"}}},
+	}
+	var got []string
+	for _, d := range c.unitDirs(units) {
+		got = append(got, d.dir+" "+d.u.svc.Name)
+	}
+	if want := []string{"/opt/celigo/agent celigoagent.service", "/opt/opa/bin opa.service"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("unit dirs %q, want %q", got, want)
+	}
+}

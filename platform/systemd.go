@@ -362,7 +362,7 @@ func ExecBinary(e Exec) string {
 	if p == "" && len(e.Argv) > 0 {
 		p = e.Argv[0]
 	}
-	if IsInterpreter(p) {
+	if IsInterpreter(p) && len(e.Argv) > 1 {
 		for _, a := range e.Argv[1:] {
 			if strings.HasPrefix(a, "/") || len(a) > 2 && a[1] == ':' {
 				return a

@@ -204,6 +204,7 @@ func TestExecBinary(t *testing.T) {
 		{"binary", Exec{Path: "/opt/celigo-agent/agent", Argv: []string{"/opt/celigo-agent/agent", "--service"}}, "/opt/celigo-agent/agent"},
 		{"node script", Exec{Path: "/usr/bin/node", Argv: []string{"/usr/bin/node", "--max-old-space-size=2048", "/srv/celigo/agent/main.js"}}, "/srv/celigo/agent/main.js"},
 		{"interpreter without script", Exec{Path: "/usr/bin/node", Argv: []string{"/usr/bin/node", "-e", "1"}}, "/usr/bin/node"},
+		{"interpreter with no argv", Exec{Path: "/usr/bin/node"}, "/usr/bin/node"},
 		{"windows electron", Exec{Path: `C:\Program Files\nodejs\node.exe`, Argv: []string{`C:\Program Files\nodejs\node.exe`, `C:\agent\main.js`}}, `C:\agent\main.js`},
 	}
 	for _, tt := range tests {
