@@ -136,15 +136,16 @@ func (c *serviceCollector) linux(ctx context.Context, b *Bundle) error {
 			units = append(units, u)
 		}
 	} else {
+		queried := map[string]string{} // unit ID -> the name it was queried as
 		for _, name := range guideUnits {
-			units = append(units, c.queryUnit(ctx, b, systemctl, name, whyGuide))
+			units = append(units, c.queryUnit(ctx, b, systemctl, name, whyGuide, queried))
 		}
 		var dirs []string
 		for _, d := range c.unitDirs(units) {
 			dirs = append(dirs, d.dir)
 		}
 		for _, extra := range c.discoverUnits(ctx, b, systemctl, dirs) {
-			units = append(units, c.queryUnit(ctx, b, systemctl, extra[0], extra[1]))
+			units = append(units, c.queryUnit(ctx, b, systemctl, extra[0], extra[1], queried))
 		}
 	}
 	for _, u := range units {
@@ -169,7 +170,7 @@ func (c *serviceCollector) linux(ctx context.Context, b *Bundle) error {
 	journalctl := c.paths.first(c.paths.journalctl)
 	for i := range svc.Services {
 		s := &svc.Services[i]
-		if !s.Found {
+		if !s.Found || s.AliasOf != "" {
 			continue
 		}
 		if journalctl == "" {
@@ -182,8 +183,10 @@ func (c *serviceCollector) linux(ctx context.Context, b *Bundle) error {
 	return ctx.Err()
 }
 
-// queryUnit reads one unit: systemctl show (parsed), systemctl status and its unit files.
-func (c *serviceCollector) queryUnit(ctx context.Context, b *Bundle, systemctl, name, why string) unitInfo {
+// queryUnit reads one unit: systemctl show (parsed), systemctl status and its unit files. A name
+// that is an alias of a unit already queried (queried maps unit IDs to names) is recorded as
+// such and not read again, so its journal is not scanned twice.
+func (c *serviceCollector) queryUnit(ctx context.Context, b *Bundle, systemctl, name, why string, queried map[string]string) unitInfo {
 	red := b.Redactor()
 	u := unitInfo{svc: manifest.AgentService{Name: name, Why: why, State: platform.ServiceUnknown}}
 	s := &u.svc
@@ -211,6 +214,11 @@ func (c *serviceCollector) queryUnit(ctx context.Context, b *Bundle, systemctl, 
 		s.RawState = unit.LoadState
 		return u
 	}
+	if first, ok := queried[unit.ID]; ok && unit.ID != "" {
+		s.AliasOf = first
+		return u
+	}
+	queried[unit.ID] = name
 	u.exec = unit.ExecStart
 	s.DisplayName = red.String(unit.Description)
 	s.RawState = unit.ActiveState + " (" + unit.SubState + ")"

@@ -548,3 +548,38 @@ func TestUnitDirs(t *testing.T) {
 		t.Fatalf("unit dirs %q, want %q", got, want)
 	}
 }
+
+// TestServiceLinuxAlias: when celigoagent.service is another name of celigo-agent.service,
+// systemctl show answers both with the same unit; it is read, and its journal scanned, once.
+func TestServiceLinuxAlias(t *testing.T) {
+	root := linuxHost(t)
+	show := readTestdata(t, "linux/show-celigo-agent.txt", root)
+	r := &fakeRunner{cmds: map[string]fakeCmd{
+		"/usr/bin/systemctl show celigo-agent.service --no-pager " + showProps:     {out: show},
+		"/usr/bin/systemctl show celigoagent.service --no-pager " + showProps:      {out: show},
+		"/usr/bin/systemctl list-units *":                                          {},
+		"/usr/bin/systemctl show --no-pager --property=Id,Description,ExecStart *": {},
+		"/usr/bin/systemctl status celigo-agent.service *":                         {out: readTestdata(t, "linux/status-running.txt", root)},
+		"/usr/bin/journalctl -u celigo-agent.service *":                            {out: readTestdata(t, "linux/journal.txt", root)},
+	}}
+	c, _, scan := newLinuxService(t, root, r, true, existsOnly("/usr/bin/systemctl", "/usr/bin/journalctl"))
+	res := runCollectors(t, "linux", true, scan, c)
+	if a := res.service(t, "celigoagent.service"); a.AliasOf != "celigo-agent.service" {
+		t.Errorf("celigoagent.service = %+v, want an alias of celigo-agent.service", a)
+	}
+	journals, statuses := 0, 0
+	for _, call := range r.calls {
+		if strings.Contains(call, "journalctl -u") {
+			journals++
+		}
+		if strings.Contains(call, "systemctl status") {
+			statuses++
+		}
+	}
+	if journals != 1 || statuses != 1 {
+		t.Errorf("%d journal and %d status queries for one unit: %q", journals, statuses, r.calls)
+	}
+	if _, ok := res.files["service/celigoagent.service/journal.txt"]; ok {
+		t.Error("the alias's journal is in the bundle too")
+	}
+}

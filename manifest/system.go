@@ -37,6 +37,8 @@ type AgentService struct {
 	// agent install"…
 	Why   string `json:"why"`
 	Found bool   `json:"found"`
+	// AliasOf names the unit this name is another name of; it is not queried again.
+	AliasOf string `json:"alias_of,omitempty"`
 	// State: running, stopped, starting, stopping, paused, failed, not_found, no_systemd,
 	// unknown.
 	State     string `json:"state"`
