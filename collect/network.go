@@ -601,8 +601,7 @@ func bindErrorKind(err error) string {
 // isAgentProcess reports whether a process looks like the Celigo agent (its Electron or Node
 // executable, or a command line that names it).
 func isAgentProcess(name, command string) bool {
-	s := strings.ToLower(name + " " + command)
-	return strings.Contains(s, "celigo") || strings.Contains(s, "integrator")
+	return agentPattern.MatchString(name) || agentPattern.MatchString(command)
 }
 
 // summarize draws the headline from the probes.

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -96,10 +95,8 @@ const (
 	slowTimeout    = 45 * time.Second // journalctl, wevtutil: they read large logs
 )
 
-// agentPattern recognises the agent by name: in a program's path, a unit's description, a
-// process name. Generic words ("on-premise agent") are left out: other vendors' agents use
-// them too.
-var agentPattern = regexp.MustCompile(`(?i)celigo|integrator[.-]?io`)
+// agentPattern recognises the agent by name (platform.AgentName).
+var agentPattern = platform.AgentName
 
 // agentFacts is what the service collector learns that the system collector needs: where the
 // agent is installed and which processes its services run. The service collector publishes it

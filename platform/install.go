@@ -42,12 +42,11 @@ type Install struct {
 }
 
 // InstallFromUninstall interprets an Uninstall key; ok is false when it is not the agent's (its
-// DisplayName or Publisher mentions neither Celigo nor integrator.io).
+// DisplayName or Publisher does not name it, see AgentName).
 func InstallFromUninstall(k RegistryKey) (Install, bool) {
 	v := k.Values
 	name := v["DisplayName"]
-	low := strings.ToLower(name + "\x00" + v["Publisher"])
-	if !strings.Contains(low, "celigo") && !strings.Contains(low, "integrator.io") {
+	if !AgentName.MatchString(name) && !AgentName.MatchString(v["Publisher"]) {
 		return Install{}, false
 	}
 	in := Install{
