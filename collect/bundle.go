@@ -139,6 +139,16 @@ func (b *Bundle) Denied(what string, err error) {
 	})
 }
 
+// Failed records that what could not be read: as Denied when the error is a lack of rights,
+// else as a Problem.
+func (b *Bundle) Failed(what string, err error) {
+	if isDenied(err, "") {
+		b.Denied(what, err)
+		return
+	}
+	b.Problem("%s: %v", what, err)
+}
+
 // elevateHint says how to get the rights that were missing.
 func elevateHint(goos string, elevated bool) string {
 	switch {

@@ -161,11 +161,7 @@ func (h home) files(b *Bundle, keep func(rel, name string) bool) []found {
 // logs collector, which looks deepest) does it for all.
 func (h home) reportWalk(b *Bundle) {
 	for _, e := range h.index().errs {
-		if errors.Is(e.err, fs.ErrPermission) {
-			b.Denied(e.path, e.err)
-		} else {
-			b.Problem("read %s: %v", e.path, e.err)
-		}
+		b.Failed("read "+e.path, e.err)
 	}
 }
 

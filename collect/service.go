@@ -262,11 +262,7 @@ func (c *serviceCollector) queryUnit(ctx context.Context, b *Bundle, systemctl, 
 func (c *serviceCollector) addUnitFile(ctx context.Context, b *Bundle, dir, file string, s *manifest.AgentService) []byte {
 	data, err := readSmall(c.open, file, maxUnitFile)
 	if err != nil {
-		if isDenied(err, "") {
-			b.Denied(file, err)
-		} else {
-			b.Problem("read unit file %s: %v", file, err)
-		}
+		b.Failed("read unit file "+file, err)
 		s.Errors = append(s.Errors, b.Redactor().String(fmt.Sprintf("read %s: %v", file, err)))
 		return nil
 	}
@@ -456,13 +452,12 @@ func (c *serviceCollector) versionFromFiles(b *Bundle, in *manifest.Install) {
 		}
 		data, err := c.readVersionFile(cand.file, cand.inner)
 		if err != nil {
-			if isDenied(err, "") {
-				b.Denied(cand.file, err)
-			}
+			b.Failed("read the agent's version from "+cand.file, err)
 			continue
 		}
 		p, err := platform.ParsePackageJSON(data)
 		if err != nil {
+			b.Problem("read the agent's version from %s: %v", cand.file, err)
 			continue
 		}
 		in.Version = b.Redactor().String(p.Version)
@@ -536,11 +531,7 @@ func (c *serviceCollector) windows(ctx context.Context, b *Bundle) error {
 	var binaries []string
 	if err != nil {
 		svc.Available, svc.Detail = false, red.String(err.Error())
-		if isDenied(err, "") {
-			b.Denied("the service control manager", err)
-		} else {
-			b.Problem("%v", err)
-		}
+		b.Failed("the service control manager", err)
 		lookedFor.State, lookedFor.Errors = platform.ServiceUnknown, []string{svc.Detail}
 		svc.Services = append(svc.Services, lookedFor)
 	} else {
@@ -698,11 +689,7 @@ func (c *serviceCollector) windowsInstalls(b *Bundle, binaries []string) []manif
 	red := b.Redactor()
 	keys, errs := c.os.UninstallKeys()
 	for _, err := range errs {
-		if isDenied(err, "") {
-			b.Denied("registry", err)
-		} else {
-			b.Problem("%v", err)
-		}
+		b.Failed("read the Uninstall keys of the registry", err)
 	}
 	var out []manifest.Install
 	for _, k := range keys {

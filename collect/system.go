@@ -316,11 +316,8 @@ func (c *systemCollector) syslog(ctx context.Context, b *Bundle, p string) []man
 		note: fmt.Sprintf("lines since %s", cutoff.UTC().Format(time.RFC3339)),
 	})
 	lines.Close()
-	switch {
-	case err != nil && isDenied(err, ""):
-		b.Denied(p, err)
-	case err != nil:
-		b.Problem("read %s: %v", p, err)
+	if err != nil {
+		b.Failed("read "+p, err)
 	}
 	return scan.lines
 }
