@@ -19,6 +19,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -390,11 +391,13 @@ func (p *Prober) tunnel(ctx context.Context, conn net.Conn, t Target, px *Proxy,
 	if err := req.Write(conn); err != nil {
 		return failed(Classify(err), fmt.Errorf("send CONNECT to the proxy %s: %w", px.URL.Host, err))
 	}
-	br := bufio.NewReader(conn)
+	head := &headerCap{r: conn, n: maxHeaderBytes}
+	br := bufio.NewReader(head)
 	resp, err := http.ReadResponse(br, req)
 	if err != nil {
 		return failed(Classify(err), fmt.Errorf("read the proxy's answer to CONNECT: %w", err))
 	}
+	head.n = -1 // the tunnel's bytes are not headers
 	pc.Status, pc.StatusText = resp.StatusCode, resp.Status
 	for _, c := range resp.Header.Values("Proxy-Authenticate") {
 		if scheme, _, _ := strings.Cut(strings.TrimSpace(c), " "); scheme != "" {
@@ -432,6 +435,34 @@ func proxyStatusKind(status int) string {
 		return manifest.KindProxyUpstream
 	}
 	return manifest.KindProxyError
+}
+
+// maxHeaderBytes bounds what is read of an answer's status line and headers: a proxy or a
+// captive portal that streams headers cannot fill the memory.
+const maxHeaderBytes = 64 << 10
+
+// errHeadersTooLarge is the error of an answer whose headers pass maxHeaderBytes.
+var errHeadersTooLarge = fmt.Errorf("the answer's headers are larger than %d KiB", maxHeaderBytes>>10)
+
+// headerCap reads at most n bytes from r, then fails with errHeadersTooLarge; n < 0 lifts the cap.
+type headerCap struct {
+	r io.Reader
+	n int64
+}
+
+func (h *headerCap) Read(p []byte) (int, error) {
+	if h.n < 0 {
+		return h.r.Read(p)
+	}
+	if h.n == 0 {
+		return 0, errHeadersTooLarge
+	}
+	if int64(len(p)) > h.n {
+		p = p[:h.n]
+	}
+	n, err := h.r.Read(p)
+	h.n -= int64(n)
+	return n, err
 }
 
 // bufferedConn is a connection whose first bytes were already read into r.
@@ -541,7 +572,7 @@ func (p *Prober) head(ctx context.Context, conn net.Conn, t Target, px *Proxy, a
 		fail(a, "http", h.ErrorKind, h.Error)
 		return
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+	resp, err := http.ReadResponse(bufio.NewReader(&headerCap{r: conn, n: maxHeaderBytes}), req)
 	answered := p.now()
 	if err != nil {
 		h.ErrorKind, h.Error = httpKind(err), "read the answer: "+err.Error()

@@ -473,6 +473,32 @@ func TestProbePlainHTTPAndTCP(t *testing.T) {
 	}
 }
 
+// TestProbeEndlessHeaders: a server (or captive portal, or proxy) that streams headers without
+// end fails the probe once 64 KiB are read, instead of filling the memory until the deadline.
+func TestProbeEndlessHeaders(t *testing.T) {
+	t.Parallel()
+	endless := loopback.Serve(t, func(c net.Conn) {
+		defer c.Close()
+		if _, err := http.ReadRequest(bufioReader(c)); err != nil {
+			return
+		}
+		fmt.Fprint(c, "HTTP/1.1 200 OK\r\n")
+		line := []byte("X-Filler: " + strings.Repeat("x", 1000) + "\r\n")
+		for {
+			if _, err := c.Write(line); err != nil {
+				return
+			}
+		}
+	})
+	h, port := hostPort(t, endless.Addr().String())
+	p := prober(t)
+	p.Timeout = 10 * time.Second
+	a := p.Probe(context.Background(), Target{Host: h, Port: port, Kind: "http"}, nil)
+	if a.OK || a.HTTP == nil || !strings.Contains(a.HTTP.Error, "larger than 64 KiB") {
+		t.Fatalf("attempt %+v http %+v", a, a.HTTP)
+	}
+}
+
 func plainServer(t *testing.T) net.Listener {
 	return loopback.Serve(t, func(c net.Conn) {
 		if _, err := http.ReadRequest(bufioReader(c)); err != nil {
