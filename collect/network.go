@@ -57,11 +57,11 @@ type NetworkSystem interface {
 type noSystem struct{}
 
 func (noSystem) WinINetProxy() (platform.WinINetProxy, error) {
-	return platform.WinINetProxy{}, platform.ErrUnsupported
+	return platform.WinINetProxy{}, errors.ErrUnsupported
 }
 
 func (noSystem) PortHolders(context.Context, int) ([]platform.PortHolder, string, error) {
-	return nil, "", platform.ErrUnsupported
+	return nil, "", errors.ErrUnsupported
 }
 
 // networkResult hands the probes to diagnose once the collector is done.

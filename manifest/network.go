@@ -30,7 +30,6 @@ const (
 	KindNotTLS        = "not_tls"         // the server answered, but not with TLS
 	KindTLS           = "tls_handshake"   // the TLS handshake failed
 	KindHTTP          = "http_error"      // the HTTP exchange failed after the connection was made
-	KindUnsupported   = "unsupported"     // not probed: a kind of proxy or target opadiag cannot probe
 	KindError         = "error"           // anything else; Error says what
 )
 
@@ -92,7 +91,6 @@ type RegionChoice struct {
 // (its path on disk).
 type HintEvidence struct {
 	Path  string `json:"path"`
-	Line  int    `json:"line,omitempty"`
 	Key   string `json:"key,omitempty"`
 	Value string `json:"value"` // the host, URL or region word that was found
 	Means string `json:"means"` // what it was taken as: "region eu", "tunnel host x"…
@@ -332,10 +330,6 @@ func EncodeProbes(w io.Writer, p *Probes) error {
 	enc.SetEscapeHTML(false)
 	return enc.Encode(&c)
 }
-
-// FillProbes replaces nil slices and maps by empty ones, so that readers and the schema see
-// arrays and objects, never null, where a list is expected.
-func FillProbes(p *Probes) { fillProbes(p) }
 
 func fillProbes(p *Probes) {
 	nonNil(&p.Region.Evidence)

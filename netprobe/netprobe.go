@@ -45,10 +45,6 @@ type Dialer interface {
 // Clock tells the time. Durations are differences of its readings.
 type Clock interface{ Now() time.Time }
 
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
 // Target is a host to probe.
 type Target struct {
 	Host string

@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -17,9 +16,6 @@ import (
 	"strconv"
 	"strings"
 )
-
-// ErrUnsupported is returned for facts this OS does not have (WinINet settings on Linux).
-var ErrUnsupported = errors.New("not available on this operating system")
 
 // WinINetProxy are the current user's WinINet proxy settings, from HKCU\Software\Microsoft\
 // Windows\CurrentVersion\Internet Settings.

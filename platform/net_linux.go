@@ -12,7 +12,7 @@ import (
 	"strings"
 )
 
-func wininetProxy() (WinINetProxy, error) { return WinINetProxy{}, ErrUnsupported }
+func wininetProxy() (WinINetProxy, error) { return WinINetProxy{}, errors.ErrUnsupported }
 
 // portHolders finds the sockets listening on port in /proc/net/tcp{,6}, then their processes by
 // the socket inodes behind /proc/<pid>/fd. Other users' processes can be seen only by root.

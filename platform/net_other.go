@@ -2,10 +2,13 @@
 
 package platform
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
-func wininetProxy() (WinINetProxy, error) { return WinINetProxy{}, ErrUnsupported }
+func wininetProxy() (WinINetProxy, error) { return WinINetProxy{}, errors.ErrUnsupported }
 
 func portHolders(context.Context, int) ([]PortHolder, string, error) {
-	return nil, "", ErrUnsupported
+	return nil, "", errors.ErrUnsupported
 }
