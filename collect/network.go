@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"os"
@@ -502,14 +501,13 @@ func (c *networkCollector) winHTTP(ctx context.Context, b *Bundle) winHTTPResult
 	red := b.Redactor()
 	rec := &manifest.WinHTTPSettings{Entry: winHTTPEntry}
 	name, args := platform.NetshCommand(func(k string) string { return lookupEnv(c.env.Environ, k) })
-	out := &capped{max: 64 << 10}
-	res, err := b.AddCommand(ctx, teeRunner{c.runner, out}, winHTTPEntry, 64<<10, name, args...)
+	out, res, err := b.CaptureCommand(ctx, c.runner, winHTTPEntry, 64<<10, name, args...)
 	if err == nil && res.ExitCode != 0 {
 		err = fmt.Errorf("netsh exited with %d: %s", res.ExitCode, firstLineOf(res.Stderr))
 	}
 	var parsed platform.WinHTTPProxy
 	if err == nil {
-		parsed, err = platform.ParseWinHTTPProxy(out.String())
+		parsed, err = platform.ParseWinHTTPProxy(strings.TrimSpace(string(out)))
 	}
 	if err != nil {
 		rec.Error = red.String(err.Error())
@@ -518,17 +516,6 @@ func (c *networkCollector) winHTTP(ctx context.Context, b *Bundle) winHTTPResult
 	}
 	rec.Direct, rec.Server, rec.ExcludedHosts = parsed.Direct, red.String(netprobe.RedactProxyValue(parsed.Server)), red.String(parsed.Bypass)
 	return winHTTPResult{rec: rec, parsed: parsed}
-}
-
-// teeRunner copies a command's output to w as well, so that it can be parsed after it was added
-// to the bundle.
-type teeRunner struct {
-	r CommandRunner
-	w io.Writer
-}
-
-func (t teeRunner) Run(ctx context.Context, stdout io.Writer, name string, args ...string) (CommandResult, error) {
-	return t.r.Run(ctx, io.MultiWriter(stdout, t.w), name, args...)
 }
 
 // lookupEnv finds a variable in an environment list, in any case (Windows' rule).

@@ -499,7 +499,7 @@ func firstNonEmpty(s ...string) string {
 // agent's.
 func isSystemDir(os SystemOS, dir string) bool {
 	if os.OS() == "windows" {
-		root := strings.ToLower(strings.TrimRight(firstNonEmpty(os.Getenv("SystemRoot"), `C:\Windows`), `\`))
+		root := strings.ToLower(platform.WindowsRoot(os.Getenv))
 		d := strings.ToLower(strings.TrimRight(dir, `\`))
 		return d == root || strings.HasPrefix(d, root+`\`)
 	}
@@ -711,7 +711,7 @@ func (c *serviceCollector) windowsInstalls(b *Bundle, binaries []string) []manif
 		return false
 	}
 	for _, bin := range binaries {
-		dir := winDir(bin)
+		dir := platform.WinDir(bin)
 		if dir == "" || inKnown(dir) || isSystemDir(c.os, dir) {
 			continue
 		}
@@ -720,15 +720,6 @@ func (c *serviceCollector) windowsInstalls(b *Bundle, binaries []string) []manif
 		out = append(out, in)
 	}
 	return out
-}
-
-// winDir is the folder of a Windows path; "" when it has none.
-func winDir(p string) string {
-	i := strings.LastIndexAny(p, `\/`)
-	if i <= 0 {
-		return ""
-	}
-	return p[:i]
 }
 
 // addEvents queries one event log with wevtutil (rendered XML, newest first, at most count

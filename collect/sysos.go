@@ -80,13 +80,7 @@ func (p sysPaths) first(cands []string) string {
 }
 
 // windowsTool is the path of a program in %SystemRoot%\System32.
-func windowsTool(os SystemOS, exe string) string {
-	root := os.Getenv("SystemRoot")
-	if root == "" {
-		root = `C:\Windows`
-	}
-	return strings.TrimRight(root, `\`) + `\System32\` + exe
-}
+func windowsTool(os SystemOS, exe string) string { return platform.System32(os.Getenv, exe) }
 
 // Timeouts of external commands. Each command runs under its own deadline, within its
 // collector's.

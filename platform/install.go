@@ -58,7 +58,7 @@ func InstallFromUninstall(k RegistryKey) (Install, bool) {
 		for _, src := range []string{v["DisplayIcon"], v["UninstallString"], v["QuietUninstallString"]} {
 			icon, _, _ := strings.Cut(src, ",") // "C:\…\Agent.exe,0"
 			if b := CommandLineBinary(icon); b != "" && strings.Contains(b, `\`) {
-				in.Dir = winDir(b)
+				in.Dir = WinDir(b)
 				break
 			}
 		}
@@ -85,15 +85,6 @@ func installDate(s string) string {
 		}
 	}
 	return s
-}
-
-// winDir is the folder of a Windows path.
-func winDir(p string) string {
-	i := strings.LastIndexAny(p, `\/`)
-	if i <= 0 {
-		return ""
-	}
-	return p[:i]
 }
 
 // PackageInfo is what a package.json says of an application.

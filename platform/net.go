@@ -64,11 +64,7 @@ type WinHTTPProxy struct {
 // NetshCommand returns the absolute path of netsh.exe and the arguments that print the WinHTTP
 // proxy. getenv gives SystemRoot.
 func NetshCommand(getenv func(string) string) (string, []string) {
-	root := getenv("SystemRoot")
-	if root == "" {
-		root = `C:\Windows`
-	}
-	return strings.TrimRight(root, `\`) + `\System32\netsh.exe`, []string{"winhttp", "show", "proxy"}
+	return System32(getenv, "netsh.exe"), []string{"winhttp", "show", "proxy"}
 }
 
 var netshField = regexp.MustCompile(`^\s*(\S.*?)\s+:\s*(.*?)\s*$`)

@@ -1,0 +1,28 @@
+package platform
+
+import "strings"
+
+// WindowsRoot is %SystemRoot% as getenv gives it, C:\Windows when it is unset, without a
+// trailing backslash.
+func WindowsRoot(getenv func(string) string) string {
+	root := getenv("SystemRoot")
+	if root == "" {
+		root = `C:\Windows`
+	}
+	return strings.TrimRight(root, `\`)
+}
+
+// System32 is the absolute path of a program in %SystemRoot%\System32: external commands run by
+// absolute path, never found through PATH.
+func System32(getenv func(string) string, exe string) string {
+	return WindowsRoot(getenv) + `\System32\` + exe
+}
+
+// WinDir is the folder of a Windows path; "" when it has none.
+func WinDir(p string) string {
+	i := strings.LastIndexAny(p, `\/`)
+	if i <= 0 {
+		return ""
+	}
+	return p[:i]
+}
