@@ -213,9 +213,9 @@ const (
 	hintLogBytes = 1 << 20
 )
 
-// scanLogHints reads the end of the newest logs of each home for hints. It stops at ctx's end;
-// reading happens on its own goroutine so that a stuck file cannot hold the caller.
-func scanLogHints(ctx context.Context, homes []home, open opener) []hostHint {
+// scanLogHints reads the end of the newest logs of each home for hints, until ctx's end; done
+// says it read them all.
+func scanLogHints(ctx context.Context, homes []home, open opener) (hints []hostHint, done bool) {
 	type logFile struct {
 		path string
 		mod  int64
@@ -231,25 +231,13 @@ func scanLogHints(ctx context.Context, homes []home, open opener) []hostHint {
 	if len(files) > hintLogs {
 		files = files[:hintLogs]
 	}
-	out := make(chan []hostHint, 1)
-	go func() {
-		var hs []hostHint
-		for _, f := range files {
-			if ctx.Err() != nil {
-				break
-			}
-			hs = append(hs, scanLogTail(ctx, open, f.path)...)
-		}
-		out <- hs
-	}()
-	select {
-	case hs := <-out:
-		return hs
-	case <-ctx.Done():
-		return nil
+	for _, f := range files {
+		hints = append(hints, scanLogTail(ctx, open, f.path)...)
 	}
+	return hints, ctx.Err() == nil
 }
 
+// scanLogTail reads the last hintLogBytes of a log for hints, until ctx's end.
 func scanLogTail(ctx context.Context, open opener, path string) []hostHint {
 	f, err := open.OpenFile(path)
 	if err != nil {
@@ -263,11 +251,11 @@ func scanLogTail(ctx context.Context, open opener, path string) []hostHint {
 	}
 	var out []hostHint
 	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 64<<10)
+	sc.Buffer(make([]byte, 64<<10), hintLogBytes) // every line of the tail fits
 	for sc.Scan() && ctx.Err() == nil {
 		line := sc.Text()
-		if !strings.Contains(line, "integrator.io") && !strings.Contains(line, "22") {
-			continue
+		if !strings.Contains(line, "integrator.io") && !strings.Contains(line, ":22") && !strings.Contains(line, "port") {
+			continue // names no host, nor port 22
 		}
 		out = append(out, lineHints(path, line)...)
 	}

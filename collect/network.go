@@ -158,15 +158,30 @@ func (c *networkCollector) Collect(ctx context.Context, b *Bundle) error {
 
 	// What to probe and through which proxies, within half a probe timeout.
 	setup, cancelSetup := context.WithTimeout(pctx, c.timeout/2)
-	logHints := make(chan []hostHint, 1)
-	go func() { logHints <- scanLogHints(setup, c.homes, c.open) }()
+	type scanned struct {
+		hints []hostHint
+		done  bool
+	}
+	logHints := make(chan scanned, 1)
+	go func() { // on its own goroutine: a read that blocks (a hung share) cannot hold the probes
+		hs, done := scanLogHints(setup, c.homes, c.open)
+		logHints <- scanned{hs, done}
+	}()
 	proxies := c.proxySettings(setup, b, &p.Proxy)
 	hints := c.hints.snapshot()
+	var got scanned
 	select {
-	case hs := <-logHints:
-		hints = append(hints, hs...)
+	case got = <-logHints:
 	case <-setup.Done():
-		b.Problem("the agent's logs were not read for its region and tunnel host within %s", c.timeout/2)
+		// The scan stops at its next line: take what it found so far.
+		select {
+		case got = <-logHints:
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	hints = append(hints, got.hints...)
+	if !got.done {
+		b.Problem("the agent's logs were not all read for its region and tunnel host within %s", c.timeout/2)
 	}
 	cancelSetup()
 	targets := c.targets(b, hints, &p.Region)
