@@ -453,7 +453,8 @@ func (c *networkCollector) proxySettings(ctx context.Context, b *Bundle, ps *man
 	if err != nil {
 		ps.WinINet.Error = red.String(err.Error())
 		b.Problem("read the WinINet proxy settings: %v", err)
-	} else if wi.ProxyEnable {
+	}
+	if wi.ProxyEnable { // what could be read is used, even when a value could not
 		for _, e := range platform.ParseProxyServer(wi.ProxyServer) {
 			if src, ok := entrySource("wininet", e.Scheme); ok {
 				add(src, entryURL(e), nil, nil, netprobe.ParseWindowsBypass(wi.ProxyOverride))

@@ -624,16 +624,26 @@ func (p *Prober) follow(ctx context.Context, from *url.URL, resp *http.Response,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	cur := from
-	for i := 0; i < maxRedirects && isRedirect(resp.StatusCode); i++ {
+	stop := func(why string) { h.ErrorKind, h.Error = manifest.KindHTTP, why }
+	for i := 0; isRedirect(resp.StatusCode); i++ {
+		if i == maxRedirects {
+			stop(fmt.Sprintf("stopped following redirects after %d", maxRedirects))
+			return
+		}
 		loc := resp.Header.Get("Location")
+		if loc == "" {
+			return // a redirect that says nowhere: its status is the answer
+		}
 		next, err := cur.Parse(loc)
-		if loc == "" || err != nil {
-			break
+		if err != nil {
+			stop(fmt.Sprintf("the redirect's Location %q is not a URL: %v", loc, err))
+			return
 		}
 		h.Redirects = append(h.Redirects, manifest.Redirect{Status: resp.StatusCode, URL: cur.String(), Location: loc})
 		req, err := http.NewRequestWithContext(ctx, http.MethodHead, next.String(), nil)
 		if err != nil {
-			break
+			stop(fmt.Sprintf("follow the redirect to %s: %v", next, err))
+			return
 		}
 		p.setHeaders(req)
 		r, err := client.Do(req)

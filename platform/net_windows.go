@@ -20,19 +20,28 @@ func wininetProxy() (WinINetProxy, error) {
 		return WinINetProxy{}, fmt.Errorf(`read HKCU\%s: %w`, path, err)
 	}
 	defer k.Close()
+	// A value that is absent is the default; one that cannot be read (a wrong type) is an error,
+	// returned beside what could be read.
 	var p WinINetProxy
-	if n, _, err := k.GetIntegerValue("ProxyEnable"); err == nil {
+	var errs []error
+	failed := func(name string, err error) bool {
+		if err != nil && !errors.Is(err, registry.ErrNotExist) {
+			errs = append(errs, fmt.Errorf(`read HKCU\%s\%s: %w`, path, name, err))
+		}
+		return err != nil
+	}
+	if n, _, err := k.GetIntegerValue("ProxyEnable"); !failed("ProxyEnable", err) {
 		p.ProxyEnable = n != 0
 	}
 	str := func(name string) string {
 		s, _, err := k.GetStringValue(name)
-		if err != nil {
+		if failed(name, err) {
 			return ""
 		}
 		return s
 	}
 	p.ProxyServer, p.ProxyOverride, p.AutoConfigURL = str("ProxyServer"), str("ProxyOverride"), str("AutoConfigURL")
-	return p, nil
+	return p, errors.Join(errs...)
 }
 
 var procGetExtendedTcpTable = windows.NewLazySystemDLL("iphlpapi.dll").NewProc("GetExtendedTcpTable")
