@@ -416,7 +416,7 @@ func (c *networkCollector) proxySettings(ctx context.Context, b *Bundle, ps *man
 		if err == nil && u == nil {
 			u, err = netprobe.ParseProxyURL(value)
 		}
-		shown := red.String(netprobe.RedactProxyValue(value))
+		shown := red.String(value)
 		if err != nil {
 			ps.NotProbed = append(ps.NotProbed, manifest.ProxyNotProbed{Source: source, Value: shown, Reason: red.String(err.Error())})
 			return
@@ -436,7 +436,7 @@ func (c *networkCollector) proxySettings(ctx context.Context, b *Bundle, ps *man
 
 	env := netprobe.FromEnv(c.env.Environ)
 	for _, v := range env.Vars {
-		ps.Env = append(ps.Env, manifest.EnvVar{Name: v.Name, Value: red.String(netprobe.RedactProxyValue(v.Value))})
+		ps.Env = append(ps.Env, manifest.EnvVar{Name: v.Name, Value: red.String(v.Value)})
 	}
 	for _, ep := range env.Proxies {
 		add("env "+ep.Var, "", ep.URL, ep.Err, env.NoProxy)
@@ -447,7 +447,7 @@ func (c *networkCollector) proxySettings(ctx context.Context, b *Bundle, ps *man
 
 	wi, err := c.env.System.WinINetProxy()
 	ps.WinINet = &manifest.WinINetSettings{
-		ProxyEnable: wi.ProxyEnable, ProxyServer: red.String(netprobe.RedactProxyValue(wi.ProxyServer)),
+		ProxyEnable: wi.ProxyEnable, ProxyServer: red.String(wi.ProxyServer),
 		ProxyOverride: red.String(wi.ProxyOverride), AutoConfigURL: red.String(wi.AutoConfigURL),
 	}
 	if err != nil {
@@ -530,7 +530,7 @@ func (c *networkCollector) winHTTP(ctx context.Context, b *Bundle) winHTTPResult
 		b.Problem("read the WinHTTP proxy (netsh winhttp show proxy): %v", err)
 		return winHTTPResult{rec: rec, err: err}
 	}
-	rec.Direct, rec.Server, rec.ExcludedHosts = parsed.Direct, red.String(netprobe.RedactProxyValue(parsed.Server)), red.String(parsed.Bypass)
+	rec.Direct, rec.Server, rec.ExcludedHosts = parsed.Direct, red.String(parsed.Server), red.String(parsed.Bypass)
 	return winHTTPResult{rec: rec, parsed: parsed}
 }
 

@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,15 +24,15 @@ func ParseProxyURL(s string) (*url.URL, error) {
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return nil, fmt.Errorf("proxy setting %q is not a URL: %w", RedactProxyValue(s), unwrapURLError(err))
+		return nil, fmt.Errorf("proxy setting %q is not a URL: %w", redact.New().String(s), unwrapURLError(err))
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	if u.Hostname() == "" {
-		return nil, fmt.Errorf("proxy setting %q has no host", RedactProxyValue(s))
+		return nil, fmt.Errorf("proxy setting %q has no host", redact.New().String(s))
 	}
 	if u.Port() != "" {
 		if n, err := strconv.Atoi(u.Port()); err != nil || n < 1 || n > 65535 {
-			return nil, fmt.Errorf("proxy setting %q has an invalid port", RedactProxyValue(s))
+			return nil, fmt.Errorf("proxy setting %q has an invalid port", redact.New().String(s))
 		}
 	}
 	return u, nil
@@ -76,41 +75,6 @@ func RedactURL(u *url.URL) string {
 		user = u.User.Username() + ":" + redact.Marker
 	}
 	return strings.Replace(s, "://", "://"+user+"@", 1)
-}
-
-var userinfo = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*://)?[^@/\s]*@`)
-
-// RedactProxyValue redacts the credentials of a proxy setting that may not parse as a URL
-// (user:pass@host:port without a scheme, a WinINet list).
-func RedactProxyValue(s string) string {
-	var out []string
-	for _, part := range splitKeep(s) {
-		if u, err := url.Parse(part); err == nil && u.User != nil && strings.Contains(part, "://") {
-			out = append(out, RedactURL(u))
-			continue
-		}
-		out = append(out, userinfo.ReplaceAllString(part, "${1}"+redact.Marker+"@"))
-	}
-	return strings.Join(out, "")
-}
-
-// splitKeep splits a list on ; , and spaces, keeping the separators as their own parts.
-func splitKeep(s string) []string {
-	var parts []string
-	start := 0
-	for i, r := range s {
-		if r == ';' || r == ',' || r == ' ' || r == '=' {
-			if i > start {
-				parts = append(parts, s[start:i])
-			}
-			parts = append(parts, s[i:i+1])
-			start = i + 1
-		}
-	}
-	if start < len(s) {
-		parts = append(parts, s[start:])
-	}
-	return parts
 }
 
 // Bypass is a list of hosts a proxy is not used for.

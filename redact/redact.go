@@ -88,7 +88,7 @@ func isTokenMarker(b []byte) bool {
 
 // isMarker reports whether b is already the output of a rule, so redacting twice changes nothing.
 func isMarker(b []byte) bool {
-	return string(b) == Marker || string(b) == PrivateKeyMarker || isTokenMarker(b)
+	return string(b) == Marker || string(b) == PrivateKeyMarker || string(b) == "["+Marker+"]" || isTokenMarker(b)
 }
 
 // literal is one exact byte string to replace.

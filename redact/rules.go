@@ -16,6 +16,7 @@ func newRules(lits []literal) []rule {
 		pemRule{},
 		jwtRule{},
 		urlCredRule{},
+		userinfoRule{},
 		schemeRule{anchor: []byte("bearer"), rule: RuleBearer, valid: isBearerValue},
 		schemeRule{anchor: []byte("basic"), rule: RuleBasicAuth, valid: isBasicValue},
 		awsRule{},
@@ -295,6 +296,73 @@ func (urlCredRule) next(s *scan, from, min int) (match, int, bool) {
 		}
 		return match{start: start, end: end, repl: Marker, rule: RuleURLCredentials}, from, true
 	}
+}
+
+// userinfoRule replaces the password of user:password@host written without a scheme, as proxy
+// settings often are (HTTP_PROXY=bob:pw@proxy:8080, WinINet's http=bob:pw@proxy:80). With a
+// scheme, urlCredRule applies.
+type userinfoRule struct{}
+
+// isUserinfoStart reports the bytes a scheme-less user:password@ starts after.
+func isUserinfoStart(c byte) bool {
+	switch c {
+	case ' ', '\t', '\r', '\n', '=', ';', ',', '"', '\'', '(', '<', '`':
+		return true
+	}
+	return false
+}
+
+func (userinfoRule) next(s *scan, from, min int) (match, int, bool) {
+	b := s.buf
+	from = max(from, min)
+	for {
+		i := bytes.IndexByte(b[from:], '@')
+		if i < 0 {
+			return match{}, len(b), false
+		}
+		at := from + i
+		from = at + 1
+		if at+1 >= len(b) || !isAlnum(b[at+1]) {
+			continue // no host after it
+		}
+		u := at
+		for u > 0 && at-u < 512 && !isUserinfoStart(b[u-1]) {
+			u--
+		}
+		info := b[u:at]
+		if bytes.ContainsAny(info, "/@") || bytes.Contains(info, schemeSep) {
+			continue // a path, an e-mail in a URL, or a URL: not this rule's
+		}
+		colon := -1
+		for c := range info {
+			if info[c] == ':' && !isMarkerColon(b, u+c) {
+				colon = c
+				break
+			}
+		}
+		if colon <= 0 || colon == len(info)-1 || u+colon+1 < min || hasMarker(info) {
+			continue // no password, or already redacted (whole or in part, which moved its start)
+		}
+		return match{start: u + colon + 1, end: at, repl: Marker, rule: RuleURLCredentials}, from, true
+	}
+}
+
+// hasMarker reports whether b holds a marker of any rule.
+func hasMarker(b []byte) bool {
+	if bytes.Contains(b, []byte(Marker)) || bytes.Contains(b, []byte(PrivateKeyMarker)) {
+		return true
+	}
+	for i := bytes.Index(b, []byte("sha256:")); i >= 0; {
+		if i+markerLen <= len(b) && isTokenMarker(b[i:i+markerLen]) {
+			return true
+		}
+		j := bytes.Index(b[i+1:], []byte("sha256:"))
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
 }
 
 // schemeRule replaces the credential after an HTTP auth scheme word such as "Bearer".
