@@ -444,8 +444,9 @@ func checkInstanceType(in *Input) []manifest.Finding {
 		manifest.Evidence{Path: "system/os.json"})}
 }
 
-// isTinyInstance mirrors platform.TinyInstanceTypes; diagnose does no OS work and imports no
-// platform code.
+// isTinyInstance reports the low-tier cloud instance types the guide warns about (t2/t3/t3a/t4g
+// nano, micro, small): network bandwidth, packets-per-second and CPU credit limits make the
+// agent lose its connection.
 func isTinyInstance(t string) bool {
 	t = strings.ToLower(t)
 	fam, size, ok := strings.Cut(t, ".")

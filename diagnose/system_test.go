@@ -258,3 +258,14 @@ func TestLogScanVersion(t *testing.T) {
 		})
 	}
 }
+
+func TestIsTinyInstance(t *testing.T) {
+	for itype, want := range map[string]bool{
+		"t2.micro": true, "t3.small": true, "T3A.nano": true, "t4g.small": true,
+		"t3.medium": false, "m5.large": false, "": false, "t3": false,
+	} {
+		if got := isTinyInstance(itype); got != want {
+			t.Errorf("isTinyInstance(%q) = %v, want %v", itype, got, want)
+		}
+	}
+}

@@ -78,11 +78,6 @@ func IsWindowsServer2012R2(name, version string) bool {
 	return strings.Contains(n, "server") && (version == "6.3" || strings.HasPrefix(version, "6.3."))
 }
 
-// TinyInstanceTypes are the cloud instance types the guide warns about: network bandwidth,
-// packets-per-second and CPU credit limits make the agent lose its connection.
-var TinyInstanceTypes = []string{"t2.nano", "t2.micro", "t2.small", "t3.nano", "t3.micro", "t3.small",
-	"t3a.nano", "t3a.micro", "t3a.small", "t4g.nano", "t4g.micro", "t4g.small"}
-
 var instanceType = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
 
 // CloudInstance tells the cloud and instance type from the firmware's vendor and product name
@@ -103,16 +98,6 @@ func CloudInstance(vendor, product string) (cloud, itype string) {
 		itype = strings.ToLower(p)
 	}
 	return cloud, itype
-}
-
-// IsTinyInstance reports whether itype is one of TinyInstanceTypes.
-func IsTinyInstance(itype string) bool {
-	for _, t := range TinyInstanceTypes {
-		if strings.EqualFold(t, itype) {
-			return true
-		}
-	}
-	return false
 }
 
 // PathFacts describes a Windows PATH value.

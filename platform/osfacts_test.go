@@ -94,21 +94,20 @@ func TestIsWindowsServer2012R2(t *testing.T) {
 func TestCloudInstance(t *testing.T) {
 	tests := []struct {
 		name, vendor, product, cloud, itype string
-		tiny                                bool
 	}{
-		{"nitro t3.micro", "Amazon EC2", "t3.micro", "aws", "t3.micro", true},
-		{"nitro m5.large", "Amazon EC2", "m5.large", "aws", "m5.large", false},
-		{"xen t2", "Xen", "HVM domU", "aws", "", false},
-		{"azure", "Microsoft Corporation", "Virtual Machine", "azure", "", false},
-		{"gcp", "Google", "Google Compute Engine", "gcp", "", false},
-		{"bare metal", "Dell Inc.", "PowerEdge R640", "", "", false},
-		{"hyper-v on premises is not azure", "Microsoft Corporation", "Surface Pro", "", "", false},
+		{"nitro t3.micro", "Amazon EC2", "t3.micro", "aws", "t3.micro"},
+		{"nitro m5.large", "Amazon EC2", "m5.large", "aws", "m5.large"},
+		{"xen t2", "Xen", "HVM domU", "aws", ""},
+		{"azure", "Microsoft Corporation", "Virtual Machine", "azure", ""},
+		{"gcp", "Google", "Google Compute Engine", "gcp", ""},
+		{"bare metal", "Dell Inc.", "PowerEdge R640", "", ""},
+		{"hyper-v on premises is not azure", "Microsoft Corporation", "Surface Pro", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cloud, itype := CloudInstance(tt.vendor, tt.product)
-			if cloud != tt.cloud || itype != tt.itype || IsTinyInstance(itype) != tt.tiny {
-				t.Errorf("got %q %q tiny=%v", cloud, itype, IsTinyInstance(itype))
+			if cloud != tt.cloud || itype != tt.itype {
+				t.Errorf("got %q %q", cloud, itype)
 			}
 		})
 	}
