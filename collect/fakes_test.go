@@ -138,7 +138,7 @@ func (f *fakeOS) Processes(ctx context.Context, keep func(*platform.Process) boo
 	return out, len(f.procs) + 40, nil
 }
 func (f *fakeOS) VisibleWindowPIDs() (map[int32]bool, error) { return f.windows, nil }
-func (f *fakeOS) MachinePath() (string, string, error)       { return f.machinePath, "", nil }
+func (f *fakeOS) MachinePath() (string, error)               { return f.machinePath, nil }
 func (f *fakeOS) Firmware() (string, string, error)          { return f.vendor, f.product, nil }
 
 // fakeSCM is a service control manager with canned services.

@@ -13,7 +13,6 @@ import (
 // state and how many instances run.
 func summarizeHost(m *manifest.Manifest, scan *diagnose.LogScan) {
 	h := &m.Host
-	h.Elevated = m.Invocation.Elevated
 	h.OSName, h.OSVersion = m.System.OS.Name, m.System.OS.Version
 	if pretty := m.System.OS.OSRelease["PRETTY_NAME"]; pretty != "" {
 		h.OSName = pretty

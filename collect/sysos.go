@@ -34,7 +34,7 @@ type SystemOS interface {
 	DiskUsage(ctx context.Context, path string) (platform.Disk, error)
 	Processes(ctx context.Context, keep func(*platform.Process) bool) ([]platform.Process, int, error)
 	VisibleWindowPIDs() (map[int32]bool, error)
-	MachinePath() (machine, user string, err error)
+	MachinePath() (string, error)
 	Firmware() (vendor, product string, err error)
 }
 

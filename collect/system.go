@@ -122,7 +122,7 @@ func (c *systemCollector) osFacts(b *Bundle, o *manifest.OSFacts) {
 	o.Cloud = manifest.Cloud{Vendor: red.String(vendor), Product: red.String(product)}
 	o.Cloud.Provider, o.Cloud.InstanceType = platform.CloudInstance(vendor, product)
 	if windows {
-		machine, _, err := c.os.MachinePath()
+		machine, err := c.os.MachinePath()
 		if err != nil {
 			o.Errors = append(o.Errors, red.String(err.Error()))
 			if isDenied(err, "") {

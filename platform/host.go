@@ -196,9 +196,9 @@ func (Platform) UninstallKeys() ([]RegistryKey, []error) { return uninstallKeys(
 // agent's UI), nil elsewhere.
 func (Platform) VisibleWindowPIDs() (map[int32]bool, error) { return visibleWindowPIDs() }
 
-// MachinePath returns the PATH stored for the machine and for the current user (Windows
-// registry, unexpanded), which services and new sessions get; empty elsewhere.
-func (Platform) MachinePath() (machine, user string, err error) { return machinePath() }
+// MachinePath returns the PATH stored for the machine in the registry (unexpanded), which
+// services and new sessions get; empty elsewhere.
+func (Platform) MachinePath() (string, error) { return machinePath() }
 
 // Firmware returns the firmware's vendor and product name (Linux: DMI sys_vendor and
 // product_name; Windows: the BIOS SystemManufacturer and SystemProductName). On EC2 the product

@@ -75,7 +75,7 @@ func uninstallKeys() ([]RegistryKey, []error) { return nil, nil }
 
 func visibleWindowPIDs() (map[int32]bool, error) { return nil, nil }
 
-func machinePath() (string, string, error) { return "", "", nil }
+func machinePath() (string, error) { return "", nil }
 
 // dmiDir is where the kernel exposes the firmware's DMI strings.
 const dmiDir = "/sys/class/dmi/id"

@@ -51,6 +51,6 @@ func uninstallKeys() ([]RegistryKey, []error) { return nil, nil }
 
 func visibleWindowPIDs() (map[int32]bool, error) { return nil, nil }
 
-func machinePath() (string, string, error) { return "", "", nil }
+func machinePath() (string, error) { return "", nil }
 
 func firmware() (string, string, error) { return "", "", errors.ErrUnsupported }

@@ -354,23 +354,17 @@ func visibleWindowPIDs() (map[int32]bool, error) {
 	return pids, nil
 }
 
-func machinePath() (string, string, error) {
-	var machine, user string
-	var firstErr error
-	if k, err := registry.OpenKey(registry.LOCAL_MACHINE, `SYSTEM\CurrentControlSet\Control\Session Manager\Environment`, registry.QUERY_VALUE); err == nil {
-		machine, _, err = k.GetStringValue("Path")
-		k.Close()
-		if err != nil {
-			firstErr = fmt.Errorf("read the machine PATH: %w", err)
-		}
-	} else {
-		firstErr = fmt.Errorf("read the machine PATH: %w", err)
+func machinePath() (string, error) {
+	k, err := registry.OpenKey(registry.LOCAL_MACHINE, `SYSTEM\CurrentControlSet\Control\Session Manager\Environment`, registry.QUERY_VALUE)
+	if err != nil {
+		return "", fmt.Errorf("read the machine PATH: %w", err)
 	}
-	if k, err := registry.OpenKey(registry.CURRENT_USER, `Environment`, registry.QUERY_VALUE); err == nil {
-		user, _, _ = k.GetStringValue("Path")
-		k.Close()
+	defer k.Close()
+	machine, _, err := k.GetStringValue("Path")
+	if err != nil {
+		return "", fmt.Errorf("read the machine PATH: %w", err)
 	}
-	return machine, user, firstErr
+	return machine, nil
 }
 
 func firmware() (string, string, error) {
