@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"path/filepath"
 	"sort"
@@ -260,7 +259,7 @@ func (c *serviceCollector) queryUnit(ctx context.Context, b *Bundle, systemctl, 
 
 // addUnitFile adds a unit file or drop-in to the service's folder.
 func (c *serviceCollector) addUnitFile(ctx context.Context, b *Bundle, dir, file string, s *manifest.AgentService) []byte {
-	data, err := readSmall(c.open, file, maxUnitFile)
+	data, st, err := readSmallStat(c.open, file, maxUnitFile)
 	if err != nil {
 		b.Failed("read unit file "+file, err)
 		s.Errors = append(s.Errors, b.Redactor().String(fmt.Sprintf("read %s: %v", file, err)))
@@ -270,19 +269,12 @@ func (c *serviceCollector) addUnitFile(ctx context.Context, b *Bundle, dir, file
 	if strings.HasSuffix(path.Dir(file), ".d") {
 		entry = dir + "/" + path.Base(path.Dir(file)) + "/" + path.Base(file)
 	}
-	if err := b.Add(ctx, entry, bytes.NewReader(data), FileInfo{Source: file, Mtime: mtime(file)}); err != nil {
+	if err := b.Add(ctx, entry, bytes.NewReader(data), FileInfo{Source: file, Mtime: st.ModTime()}); err != nil {
 		b.Problem("add %s: %v", file, err)
 		return data
 	}
 	s.Files = append(s.Files, entry)
 	return data
-}
-
-func mtime(p string) time.Time {
-	if st, err := os.Stat(p); err == nil {
-		return st.ModTime()
-	}
-	return time.Time{}
 }
 
 // unitFileOnDisk looks for a unit's file where systemd would load it from, when systemd does

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"path"
 	"strings"
 	"unicode"
@@ -104,20 +103,9 @@ func (c *settingsCollector) one(ctx context.Context, b *Bundle, h home, f found)
 }
 
 func (c *settingsCollector) read(f found) ([]byte, error) {
-	if f.size > maxSettingsSize {
-		return nil, fmt.Errorf("read settings %q: %d bytes, more than the %d a Settings file can have: left out", f.path, f.size, maxSettingsSize)
-	}
-	file, err := c.open.OpenFile(f.path)
+	data, err := readSmall(c.open, f.path, maxSettingsSize)
 	if err != nil {
-		return nil, fmt.Errorf("read settings %q: %w", f.path, err)
-	}
-	defer file.Close()
-	data, err := io.ReadAll(io.LimitReader(file, maxSettingsSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read settings %q: %w", f.path, err)
-	}
-	if len(data) > maxSettingsSize {
-		return nil, fmt.Errorf("read settings %q: grew past %d bytes while read: left out", f.path, maxSettingsSize)
+		return nil, fmt.Errorf("read settings %q (left out): %w", f.path, err)
 	}
 	return data, nil
 }

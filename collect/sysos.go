@@ -136,23 +136,33 @@ func (f *agentFacts) wait(ctx context.Context, max time.Duration) bool {
 // /proc/<pid>/limits, package.json), following symlinks (/etc/os-release is one) and opening
 // the target without disturbing it.
 func readSmall(open opener, path string, limit int64) ([]byte, error) {
+	data, _, err := readSmallStat(open, path, limit)
+	return data, err
+}
+
+// readSmallStat is readSmall that also returns the opened file's information.
+func readSmallStat(open opener, path string, limit int64) ([]byte, fs.FileInfo, error) {
 	target, err := filepath.EvalSymlinks(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	f, err := open.OpenFile(target)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, fmt.Errorf("stat %s: %w", path, err)
+	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("read %s: larger than %d bytes", path, limit)
+		return nil, nil, fmt.Errorf("read %s: larger than %d bytes", path, limit)
 	}
-	return data, nil
+	return data, st, nil
 }
 
 // isDenied reports whether err, or a command's stderr, says permission was denied.
