@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -92,6 +93,17 @@ func capture(ctx context.Context, b *Bundle, r CommandRunner, timeout time.Durat
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	return b.CaptureCommand(cctx, r, entry, limit, name, args...)
+}
+
+// addJournal adds journalctl's entries since the given time, selected by args (-u UNIT,
+// -p warning), as entry (at most limit bytes, the newest journalLines entries, short-iso), each
+// line also written to observe.
+func addJournal(ctx context.Context, b *Bundle, r CommandRunner, timeout time.Duration, journalctl, entry string, limit int64,
+	since time.Time, observe io.Writer, args ...string) (CommandResult, error) {
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	args = append(args, "--since", since.Local().Format("2006-01-02 15:04:05"), "-n", strconv.Itoa(journalLines), "-o", "short-iso", "--no-pager")
+	return b.AddCommandObserved(cctx, r, entry, limit, observe, journalctl, args...)
 }
 
 // commandFailure describes a command that failed or exited non-zero, for problems and errors.
@@ -388,11 +400,8 @@ func (c *serviceCollector) journal(ctx context.Context, b *Bundle, journalctl st
 	var sum platform.JournalSummary
 	lines := &lineFunc{fn: sum.Add}
 	scan := c.scan.File(entry)
-	since := c.now.Add(-c.since).Local().Format("2006-01-02 15:04:05")
-	cctx, cancel := context.WithTimeout(ctx, c.slowTimeout)
-	res, err := b.AddCommandObserved(cctx, c.runner, entry, min(c.maxFile, maxJournal), io.MultiWriter(lines, scan),
-		journalctl, "-u", s.Name, "--since", since, "-n", fmt.Sprint(journalLines), "-o", "short-iso", "--no-pager")
-	cancel()
+	res, err := addJournal(ctx, b, c.runner, c.slowTimeout, journalctl, entry, min(c.maxFile, maxJournal), c.now.Add(-c.since),
+		io.MultiWriter(lines, scan), "-u", s.Name)
 	lines.Close()
 	scan.Close()
 	red := b.Redactor()

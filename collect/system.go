@@ -328,11 +328,7 @@ func (c *systemCollector) systemJournal(ctx context.Context, b *Bundle, journalc
 	entry := "system/journal.txt"
 	scan := &oomScanner{path: entry, now: c.now}
 	lines := &lineFunc{fn: scan.add}
-	since := c.now.Add(-c.since).Local().Format("2006-01-02 15:04:05")
-	cctx, cancel := context.WithTimeout(ctx, c.slowTimeout)
-	res, err := b.AddCommandObserved(cctx, c.runner, entry, min(c.maxFile, maxJournal), lines,
-		journalctl, "--since", since, "-p", "warning", "-n", strconv.Itoa(journalLines), "-o", "short-iso", "--no-pager")
-	cancel()
+	res, err := addJournal(ctx, b, c.runner, c.slowTimeout, journalctl, entry, min(c.maxFile, maxJournal), c.now.Add(-c.since), lines, "-p", "warning")
 	lines.Close()
 	switch {
 	case err != nil || res.ExitCode != 0:
@@ -343,7 +339,6 @@ func (c *systemCollector) systemJournal(ctx context.Context, b *Bundle, journalc
 	return scan.lines
 }
 
-// countReader counts what is read through it.
 // sinceFilter passes the lines of a chronological log from the first one stamped at or after
 // cutoff; the lines before it are dropped.
 type sinceFilter struct {
