@@ -2,10 +2,10 @@ package collect
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/opadiag/opadiag/diagnose"
 	"github.com/opadiag/opadiag/manifest"
+	"github.com/opadiag/opadiag/platform"
 )
 
 // summarizeHost fills the manifest's host summary with the headline facts the service and
@@ -47,10 +47,10 @@ func mainService(ss []manifest.AgentService) *manifest.AgentService {
 // key or package.json of the install the service runs, else of any install, else the newest
 // version the logs name.
 func agentVersion(m *manifest.Manifest, scan *diagnose.LogScan) (string, string) {
-	var serviceDirs []string
+	var programs []string // of the services found
 	for _, s := range m.Service.Services {
 		if s.Found && s.BinaryPath != "" {
-			serviceDirs = append(serviceDirs, strings.ToLower(s.BinaryPath))
+			programs = append(programs, platform.CommandLineBinary(s.BinaryPath))
 		}
 	}
 	var first *manifest.Install
@@ -62,8 +62,8 @@ func agentVersion(m *manifest.Manifest, scan *diagnose.LogScan) (string, string)
 		if first == nil {
 			first = in
 		}
-		for _, bin := range serviceDirs {
-			if in.Dir != "" && strings.Contains(bin, strings.ToLower(in.Dir)) {
+		for _, bin := range programs {
+			if platform.Under(bin, in.Dir, m.Host.OS == "windows") {
 				return in.Version, in.Source + " " + in.Where
 			}
 		}

@@ -89,16 +89,7 @@ func (m *processMatcher) why(p *platform.Process) string {
 }
 
 // under reports whether p is inside dir.
-func (m *processMatcher) under(p, dir string) bool {
-	if p == "" || dir == "" {
-		return false
-	}
-	if m.fold {
-		p, dir = strings.ToLower(strings.ReplaceAll(p, "/", `\`)), strings.ToLower(strings.ReplaceAll(dir, "/", `\`))
-		return strings.HasPrefix(p, strings.TrimRight(dir, `\`)+`\`)
-	}
-	return strings.HasPrefix(p, strings.TrimRight(dir, "/")+"/")
-}
+func (m *processMatcher) under(p, dir string) bool { return platform.Under(p, dir, m.fold) }
 
 func baseName(p string) string { return path.Base(strings.ReplaceAll(p, `\`, "/")) }
 

@@ -347,7 +347,7 @@ func (c *serviceCollector) discoverUnits(ctx context.Context, b *Bundle, systemc
 		for _, e := range u.ExecStart {
 			bin := platform.ExecBinary(e)
 			for _, d := range dirs {
-				if bin == d || strings.HasPrefix(bin, strings.TrimSuffix(d, "/")+"/") {
+				if platform.Under(bin, d, false) {
 					why = "its ExecStart points into the agent install " + d
 				}
 			}
@@ -500,9 +500,7 @@ func firstNonEmpty(s ...string) string {
 // agent's.
 func isSystemDir(os SystemOS, dir string) bool {
 	if os.OS() == "windows" {
-		root := strings.ToLower(platform.WindowsRoot(os.Getenv))
-		d := strings.ToLower(strings.TrimRight(dir, `\`))
-		return d == root || strings.HasPrefix(d, root+`\`)
+		return platform.Under(dir, platform.WindowsRoot(os.Getenv), true)
 	}
 	switch strings.TrimRight(dir, "/") {
 	case "", "/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/lib", "/usr/lib", "/usr/libexec",
@@ -702,10 +700,8 @@ func (c *serviceCollector) windowsInstalls(b *Bundle, binaries []string) []manif
 			Version: red.String(in.Version), Dir: red.String(in.Dir), InstallDate: in.InstallDate, Scope: in.Scope, User: in.User})
 	}
 	inKnown := func(dir string) bool {
-		d := strings.ToLower(dir)
 		for _, in := range out {
-			k := strings.ToLower(strings.TrimRight(in.Dir, `\`))
-			if k != "" && (d == k || strings.HasPrefix(d, k+`\`)) {
+			if platform.Under(dir, in.Dir, true) {
 				return true
 			}
 		}

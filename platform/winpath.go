@@ -26,3 +26,18 @@ func WinDir(p string) string {
 	}
 	return p[:i]
 }
+
+// Under reports whether path p is dir or inside it. fold compares as Windows does: in any case,
+// with / and \ alike.
+func Under(p, dir string, fold bool) bool {
+	if p == "" || dir == "" {
+		return false
+	}
+	sep := "/"
+	if fold {
+		p, dir = strings.ToLower(strings.ReplaceAll(p, "/", `\`)), strings.ToLower(strings.ReplaceAll(dir, "/", `\`))
+		sep = `\`
+	}
+	dir = strings.TrimRight(dir, sep)
+	return p == dir || strings.HasPrefix(p, dir+sep)
+}
