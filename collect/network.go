@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/opadiag/opadiag/diagnose"
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/netprobe"
 	"github.com/opadiag/opadiag/platform"
@@ -209,7 +210,7 @@ func (c *networkCollector) Collect(ctx context.Context, b *Bundle) error {
 	for _, px := range proxies {
 		p.Proxy.Proxies = append(p.Proxy.Proxies, px.used())
 	}
-	p.Summary = summarize(p)
+	p.Summary = diagnose.SummarizeProbes(p)
 	p.DurationMS = c.clock.Now().Sub(start).Milliseconds()
 
 	// Redact the probes once, as a whole: the same redacted record goes into the bundle, the
@@ -605,142 +606,4 @@ func bindErrorKind(err error) string {
 // executable, or a command line that names it).
 func isAgentProcess(name, command string) bool {
 	return agentPattern.MatchString(name) || agentPattern.MatchString(command)
-}
-
-// summarize draws the headline from the probes.
-func summarize(p *manifest.Probes) manifest.NetworkSummary {
-	s := manifest.NetworkSummary{Probed: true, Region: p.Region.Region}
-	reachable := len(p.Targets) > 0
-	var candidates, candidateOK bool
-	var failures []string
-	var directSkew, anySkew *int64
-	for _, t := range p.Targets {
-		ok, route := targetOK(t)
-		if t.Required {
-			reachable = reachable && ok
-		} else {
-			candidates = true
-			candidateOK = candidateOK || ok
-		}
-		if !ok {
-			failures = append(failures, t.Name+" ("+attemptFailures(t)+")")
-		}
-		if t.Role == manifest.RoleTunnel {
-			continue
-		}
-		if s.API == "" || ok && s.Route == "" {
-			s.API = t.Host
-			if ok {
-				s.Route = route
-			}
-		}
-		for _, a := range t.Attempts {
-			if a.Clock != nil && (directSkew == nil && a.Route == manifest.RouteDirect || anySkew == nil) {
-				v := a.Clock.SkewMS
-				if a.Route == manifest.RouteDirect && directSkew == nil {
-					directSkew = &v
-				}
-				if anySkew == nil {
-					anySkew = &v
-				}
-			}
-			if a.Route == manifest.RouteProxy && !s.ProxyInUse {
-				s.ProxyInUse, s.Proxy = true, a.Proxy
-			}
-			if a.TLS != nil && a.TLS.OK {
-				v := a.TLS.Verified && (s.TLSVerified == nil || *s.TLSVerified)
-				s.TLSVerified = &v
-			}
-		}
-	}
-	s.ClockSkewMS = directSkew
-	if s.ClockSkewMS == nil {
-		s.ClockSkewMS = anySkew
-	}
-	if candidates && !candidateOK {
-		reachable = false
-	}
-	s.Reachable = reachable
-	if p.LocalPort != nil {
-		v := p.LocalPort.Bindable
-		s.LocalPortFree = &v
-	}
-
-	var parts []string
-	switch {
-	case len(p.Targets) == 0:
-		parts = append(parts, "nothing probed")
-	case s.Reachable && s.Route != "":
-		parts = append(parts, s.API+" reachable "+map[string]string{manifest.RouteDirect: "directly", manifest.RouteProxy: "through the proxy"}[s.Route])
-	case s.Route != "":
-		parts = append(parts, s.API+" reachable")
-	}
-	if !s.Reachable && len(failures) > 0 {
-		parts = append(parts, "not reachable: "+strings.Join(failures, "; "))
-	}
-	if s.ClockSkewMS != nil {
-		parts = append(parts, "clock skew "+formatSkew(*s.ClockSkewMS))
-	}
-	if s.TLSVerified != nil && !*s.TLSVerified {
-		parts = append(parts, "TLS chain not verified")
-	}
-	if s.ProxyInUse {
-		parts = append(parts, "proxy "+s.Proxy)
-	} else {
-		parts = append(parts, "no proxy")
-	}
-	if p.LocalPort != nil {
-		if p.LocalPort.Bindable {
-			parts = append(parts, "port "+portOf(p.LocalPort.Address)+" free")
-		} else {
-			parts = append(parts, "port "+portOf(p.LocalPort.Address)+" in use")
-		}
-	}
-	s.Text = strings.Join(parts, "; ")
-	return s
-}
-
-// targetOK reports whether some attempt reached t, and how (direct preferred).
-func targetOK(t manifest.ProbeTarget) (bool, string) {
-	route := ""
-	for _, a := range t.Attempts {
-		if a.OK && (route == "" || a.Route == manifest.RouteDirect) {
-			route = a.Route
-		}
-	}
-	return route != "", route
-}
-
-func attemptFailures(t manifest.ProbeTarget) string {
-	var out []string
-	for _, a := range t.Attempts {
-		if a.OK {
-			continue
-		}
-		how := "direct"
-		if a.Route == manifest.RouteProxy {
-			how = "via " + a.Proxy
-		}
-		out = append(out, how+": "+a.Stage+" "+a.ErrorKind)
-	}
-	return strings.Join(out, ", ")
-}
-
-func formatSkew(ms int64) string {
-	d := time.Duration(ms) * time.Millisecond
-	sign := "+"
-	if d < 0 {
-		sign, d = "-", -d
-	}
-	if d < time.Minute {
-		return fmt.Sprintf("%s%.1fs", sign, d.Seconds())
-	}
-	return sign + d.Round(time.Second).String()
-}
-
-func portOf(addr string) string {
-	if _, p, err := net.SplitHostPort(addr); err == nil {
-		return p
-	}
-	return addr
 }
