@@ -53,26 +53,6 @@ func (m mapResolver) LookupIPAddr(_ context.Context, host string) ([]net.IPAddr,
 	return []net.IPAddr{{IP: net.ParseIP(ip)}}, nil
 }
 
-// loopbackDialer dials loopback addresses only, after rewriting some; any other address fails
-// the test.
-type loopbackDialer struct {
-	t       testing.TB
-	rewrite map[string]string
-}
-
-func (d loopbackDialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
-	if to, ok := d.rewrite[address]; ok {
-		address = to
-	}
-	host, _, err := net.SplitHostPort(address)
-	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-		d.t.Errorf("the collector dialed %s, which is not a loopback address", address)
-		return nil, fmt.Errorf("test dialer: %s is not loopback", address)
-	}
-	var nd net.Dialer
-	return nd.DialContext(ctx, network, address)
-}
-
 func silent(t testing.TB) int { return loopback.Port(loopback.Silent(t)) }
 
 func closed(t testing.TB) int { return loopback.ClosedPort(t) }
@@ -146,7 +126,7 @@ func runCollect(t *testing.T, opts Options) (*manifest.Manifest, map[string][]by
 		opts.Network.Environ = []string{}
 	}
 	if opts.Network.Dialer == nil {
-		opts.Network.Dialer = loopbackDialer{t: t}
+		opts.Network.Dialer = loopback.Dialer{T: t}
 	}
 	if opts.Network.Resolver == nil {
 		opts.Network.Resolver = mapResolver{}
@@ -332,7 +312,7 @@ func TestNetworkDefaultTargets(t *testing.T) {
 			}
 			opts.Network = NetworkEnv{
 				Resolver: mapResolver{APIHostUS: "127.0.0.1", APIHostEU: "127.0.0.1", "opadiag-tunnel.invalid": "127.0.0.1"},
-				Dialer: loopbackDialer{t: t, rewrite: map[string]string{
+				Dialer: loopback.Dialer{T: t, Rewrite: map[string]string{
 					"127.0.0.1:443": apiAddr,
 					"127.0.0.1:22":  fmt.Sprintf("127.0.0.1:%d", tunnel),
 				}},

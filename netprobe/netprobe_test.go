@@ -27,7 +27,7 @@ const shortTimeout = 400 * time.Millisecond
 const slack = 2 * time.Second
 
 func prober(t testing.TB) *Prober {
-	return &Prober{Dialer: loopbackDialer{t: t}, Resolver: mapResolver{}, Timeout: shortTimeout, UserAgent: "opadiag-test"}
+	return &Prober{Dialer: loopback.Dialer{T: t}, Resolver: mapResolver{}, Timeout: shortTimeout, UserAgent: "opadiag-test"}
 }
 
 func mustURL(t testing.TB, s string) *url.URL {

@@ -1,7 +1,7 @@
 package netprobe
 
 // Loopback servers for the tests. Nothing here contacts an address off this machine: every
-// listener is on 127.0.0.1, the proxy refuses to connect anywhere else, and loopbackDialer fails
+// listener is on 127.0.0.1, the proxy refuses to connect anywhere else, and loopback.Dialer fails
 // the test on any other address.
 
 import (
@@ -14,7 +14,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/binary"
-	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -126,25 +125,6 @@ func serverTarget(t testing.TB, s *httptest.Server) Target {
 // closedPort returns a loopback address nothing listens on.
 func closedPort(t testing.TB) (string, int) {
 	return "127.0.0.1", loopback.ClosedPort(t)
-}
-
-// loopbackDialer dials loopback addresses only; anything else fails the test.
-type loopbackDialer struct {
-	t       testing.TB
-	rewrite map[string]string // address -> loopback address to dial instead
-}
-
-func (d loopbackDialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
-	if to, ok := d.rewrite[address]; ok {
-		address = to
-	}
-	host, _, err := net.SplitHostPort(address)
-	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-		d.t.Errorf("the probe dialed %s, which is not a loopback address", address)
-		return nil, fmt.Errorf("test dialer: %s is not loopback", address)
-	}
-	var nd net.Dialer
-	return nd.DialContext(ctx, network, address)
 }
 
 // errDialer fails every dial with err.

@@ -5,6 +5,7 @@ package loopback
 
 import (
 	"bufio"
+	"context"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -146,4 +147,26 @@ func (p *Proxy) serve(c net.Conn) {
 	go func() { io.Copy(up, br); done <- struct{}{} }()
 	go func() { io.Copy(c, up); done <- struct{}{} }()
 	<-done
+}
+
+// Dialer dials loopback addresses only, after rewriting the addresses in Rewrite; dialing
+// anything else fails the test: the guard that keeps probes of the default targets on this
+// machine.
+type Dialer struct {
+	T       testing.TB
+	Rewrite map[string]string // address -> loopback address to dial instead
+}
+
+// DialContext implements netprobe.Dialer.
+func (d Dialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	if to, ok := d.Rewrite[address]; ok {
+		address = to
+	}
+	host, _, err := net.SplitHostPort(address)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		d.T.Errorf("dialed %s, which is not a loopback address", address)
+		return nil, fmt.Errorf("test dialer: %s is not loopback", address)
+	}
+	var nd net.Dialer
+	return nd.DialContext(ctx, network, address)
 }
