@@ -158,8 +158,8 @@ type SettingsFile struct {
 
 // Token describes the agent token without revealing it.
 type Token struct {
-	Key                string `json:"key"`  // the key path it is stored under
-	Hash               string `json:"hash"` // redact.HashToken of the exact stored value
+	Key                string `json:"key"`             // the key path it is stored under
+	Hash               string `json:"hash" redact:"-"` // redact.HashToken of the exact stored value
 	Length             int    `json:"length"`
 	LeadingWhitespace  bool   `json:"leading_whitespace"`
 	TrailingWhitespace bool   `json:"trailing_whitespace"`
@@ -200,7 +200,7 @@ type File struct {
 	Source       string         `json:"source,omitempty"` // where it came from: a path, or a command line
 	Collector    string         `json:"collector"`
 	Size         int64          `json:"size"` // bytes in the zip entry, after redaction
-	SHA256       string         `json:"sha256"`
+	SHA256       string         `json:"sha256" redact:"-"`
 	Redactions   map[string]int `json:"redactions"`
 	Truncated    bool           `json:"truncated"`
 	OriginalSize int64          `json:"original_size"` // bytes at the source, before truncation and redaction
@@ -208,6 +208,9 @@ type File struct {
 	// Note says what else a reader must know: "interrupted at the collector's deadline", "the
 	// file grew while read"…
 	Note string `json:"note,omitempty"`
+	// Stalled is set when reading the source stopped making progress and was abandoned: the
+	// entry holds what was read before (Truncated is set too).
+	Stalled bool `json:"stalled,omitempty"`
 }
 
 // Omitted is something that was found but deliberately not put in the bundle.
@@ -236,8 +239,22 @@ type Evidence struct {
 
 // Redaction summarises what was redacted across the bundle.
 type Redaction struct {
-	TokenHash string         `json:"token_hash,omitempty"` // hash of the first agent token found
-	Rules     map[string]int `json:"rules"`                // replacements per rule, all files together
+	TokenHash string         `json:"token_hash,omitempty" redact:"-"` // hash of the first agent token found
+	Rules     map[string]int `json:"rules"`                           // replacements per rule, all files together
+	// Strict is set when the agent token could not be learned (Settings unreadable, damaged,
+	// undecodable): every token-shaped string was redacted, everywhere. StrictReason says why.
+	Strict       bool   `json:"strict,omitempty"`
+	StrictReason string `json:"strict_reason,omitempty"`
+	// Late lists what the last line of defence caught at Finish in opadiag's own records and
+	// generated entries (manifest fields, summary.txt, report.html): a secret that reached them
+	// unredacted. Empty in a healthy run.
+	Late []Late `json:"late,omitempty"`
+}
+
+// Late is a secret caught at Finish in opadiag's own output, where it should never have been.
+type Late struct {
+	Where string         `json:"where"` // "manifest.json collectors[2].error", "summary.txt"
+	Rules map[string]int `json:"rules"`
 }
 
 // FormatSize formats a byte count the way opadiag's flags read sizes: 512B, 12.3KiB, 64.0MiB.

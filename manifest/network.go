@@ -244,7 +244,7 @@ type CertInfo struct {
 	NotAfter   time.Time `json:"not_after"`
 	DNSNames   []string  `json:"dns_names"`
 	SelfSigned bool      `json:"self_signed"`
-	SHA256     string    `json:"sha256"`
+	SHA256     string    `json:"sha256" redact:"-"`
 }
 
 // HTTPProbe is the HEAD request `curl -I` would send, and what came back.
