@@ -105,6 +105,9 @@ type Redactor struct {
 	literals []literal
 	seen     map[string]bool
 	obf      *Obfuscator // also replace host names, IPs and user names; nil: do not
+	// strict: the agent token could not be learned (interim: until the token-shaped rule lands)
+	strict       bool
+	strictReason string
 }
 
 // New returns a Redactor with the pattern rules and no literals.
