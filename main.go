@@ -24,6 +24,7 @@ import (
 	"github.com/opadiag/opadiag/collect"
 	"github.com/opadiag/opadiag/console"
 	"github.com/opadiag/opadiag/manifest"
+	"github.com/opadiag/opadiag/netprobe"
 	"github.com/opadiag/opadiag/platform"
 	"github.com/opadiag/opadiag/redact"
 )
@@ -196,7 +197,7 @@ func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFi
 		return usagef("give a positive duration such as 5s", "--probe-timeout must be positive")
 	}
 	for _, e := range cmd.StringSlice("endpoint") {
-		if _, err := collect.ParseEndpoint(e); err != nil {
+		if _, err := netprobe.ParseEndpoint(e); err != nil {
 			return usagef("give a URL such as https://host[:port]/path, http://host:port or tcp://host:port", "--endpoint %q: %v", redact.New().String(e), err)
 		}
 	}

@@ -248,7 +248,7 @@ func (c *networkCollector) targets(b *Bundle, hints []hostHint, rc *manifest.Reg
 	if len(c.endpoints) > 0 {
 		*rc = manifest.RegionChoice{Region: manifest.RegionCustom, Source: "endpoint"}
 		for _, e := range c.endpoints {
-			t, err := ParseEndpoint(e)
+			t, err := netprobe.ParseEndpoint(e)
 			if err != nil {
 				b.Problem("--endpoint %q: %v", e, err)
 				continue
@@ -296,73 +296,6 @@ func newTarget(t netprobe.Target, role, region string, required bool, why string
 		Name: t.Addr(), URL: t.URL(), Host: t.Host, Port: t.Port, Kind: t.Kind, Role: role,
 		Region: region, Required: required, Reason: why,
 	}}
-}
-
-// ParseEndpoint reads an --endpoint value: https://host[:port][/path] (TLS and a HEAD request),
-// http://host[:port][/path] (a HEAD request), tcp://host:port or ssh://host[:port] (a TCP
-// connection only). Without a scheme, host and host:443 mean https, host:port a TCP connection.
-func ParseEndpoint(s string) (netprobe.Target, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return netprobe.Target{}, errors.New("empty endpoint")
-	}
-	if !strings.Contains(s, "://") {
-		host, port, err := net.SplitHostPort(s)
-		if err != nil {
-			s = "https://" + s
-		} else if port == "443" {
-			s = "https://" + net.JoinHostPort(host, port)
-		} else {
-			s = "tcp://" + net.JoinHostPort(host, port)
-		}
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return netprobe.Target{}, fmt.Errorf("not a URL: %w", unwrapURL(err))
-	}
-	if u.User != nil {
-		return netprobe.Target{}, errors.New("an endpoint carries no user name or password")
-	}
-	t := netprobe.Target{Host: u.Hostname()}
-	def := 0
-	switch strings.ToLower(u.Scheme) {
-	case "https":
-		t.Kind, def = manifest.TargetHTTPS, 443
-	case "http":
-		t.Kind, def = manifest.TargetHTTP, 80
-	case "ssh":
-		t.Kind, def = manifest.TargetTCP, tunnelPort
-	case "tcp":
-		t.Kind = manifest.TargetTCP
-	default:
-		return netprobe.Target{}, fmt.Errorf("scheme %q: use https, http, tcp or ssh", u.Scheme)
-	}
-	if t.Host == "" {
-		return netprobe.Target{}, errors.New("no host")
-	}
-	t.Port = def
-	if p := u.Port(); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 65535 {
-			return netprobe.Target{}, fmt.Errorf("port %q is not a port number", p)
-		}
-		t.Port = n
-	}
-	if t.Port == 0 {
-		return netprobe.Target{}, errors.New("a tcp:// endpoint needs a port")
-	}
-	if t.Kind != manifest.TargetTCP {
-		t.Path = u.RequestURI()
-	}
-	return t, nil
-}
-
-func unwrapURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }
 
 // proxy is one proxy URL and every setting that names it.
