@@ -237,11 +237,12 @@ func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFi
 		}
 		return &hintError{err: err, hint: "choose another folder with --output (it must be writable and have free space)"}
 	}
-	for _, w := range res.Warnings {
+	done := console.Outcome{Bundle: res.Path, Manifest: res.Manifest, Warnings: res.Warnings, Mapping: res.Mapping}
+	for _, w := range done.Warnings {
 		con.Warn("%s", w)
 	}
 	if asJSON {
-		if err := console.New(stdout, stderr, false, true).JSON(res); err != nil {
+		if err := console.New(stdout, stderr, false, true).JSON(done); err != nil {
 			return fmt.Errorf("write the JSON summary: %w", err)
 		}
 	} else {
@@ -306,10 +307,11 @@ func inspectAction(cmd *cli.Command, stdout, stderr io.Writer) error {
 		return usagef("give the path of one bundle zip", "inspect takes one bundle, got %d arguments", cmd.Args().Len())
 	}
 	path := cmd.Args().First()
-	rep, err := collect.Verify(path)
+	r, err := collect.Verify(path)
 	if err != nil {
 		return &hintError{err: err, hint: "check the path; the file must be a bundle written by opadiag"}
 	}
+	rep := console.Verdict{Manifest: r.Manifest, Entries: r.Entries, Problems: r.Problems}
 	if cmd.Bool("json") {
 		if err := console.InspectJSON(stdout, path, rep); err != nil {
 			return err
