@@ -21,6 +21,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/opadiag/opadiag/agent"
 	"github.com/opadiag/opadiag/collect"
 	"github.com/opadiag/opadiag/console"
 	"github.com/opadiag/opadiag/manifest"
@@ -228,6 +229,9 @@ func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFi
 		Trigger: trigger, Args: osArgs[1:],
 		Tool:     manifest.Tool{Name: "opadiag", Version: v, Commit: c, Go: runtime.Version()},
 		Platform: plat, Clock: collect.SystemClock{}, Progress: con,
+	}
+	if len(dirs) == 0 {
+		opts.Candidates = agent.Candidates(plat)
 	}
 	con.Collecting("a support bundle for the Celigo on-premise agent")
 	res, err := collect.Run(ctx, opts)

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/opadiag/opadiag/agent"
 	"github.com/opadiag/opadiag/diagnose"
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/netprobe"
@@ -538,5 +539,5 @@ func bindErrorKind(err error) string {
 // isAgentProcess reports whether a process looks like the Celigo agent (its Electron or Node
 // executable, or a command line that names it).
 func isAgentProcess(name, command string) bool {
-	return agentPattern.MatchString(name) || agentPattern.MatchString(command)
+	return agent.NamePattern.MatchString(name) || agent.NamePattern.MatchString(command)
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"github.com/opadiag/opadiag/agent"
 	"github.com/opadiag/opadiag/diagnose"
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/platform"
@@ -351,11 +352,11 @@ func (c *serviceCollector) discoverUnits(ctx context.Context, b *Bundle, systemc
 					why = "its ExecStart points into the agent install " + d
 				}
 			}
-			if why == "" && agentPattern.MatchString(bin) {
+			if why == "" && agent.NamePattern.MatchString(bin) {
 				why = "its ExecStart program " + bin + " names the agent"
 			}
 		}
-		if why == "" && (agentPattern.MatchString(u.ID) || agentPattern.MatchString(u.Description)) {
+		if why == "" && (agent.NamePattern.MatchString(u.ID) || agent.NamePattern.MatchString(u.Description)) {
 			why = "its name or description names the agent"
 		}
 		if why != "" {
@@ -456,7 +457,7 @@ func (c *serviceCollector) versionFromFiles(b *Bundle, in *manifest.Install) {
 			b.Failed("read the agent's version from "+cand.file, err)
 			continue
 		}
-		p, err := platform.ParsePackageJSON(data)
+		p, err := agent.ParsePackageJSON(data)
 		if err != nil {
 			b.Problem("read the agent's version from %s: %v", cand.file, err)
 			continue
@@ -482,7 +483,7 @@ func (c *serviceCollector) readVersionFile(file, inner string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return platform.AsarFile(f, inner, maxPackageJSON)
+	return agent.AsarFile(f, inner, maxPackageJSON)
 }
 
 func firstNonEmpty(s ...string) string {
@@ -541,7 +542,7 @@ func (c *serviceCollector) windows(ctx context.Context, b *Bundle) error {
 			b.Problem("%v", err)
 		}
 		for _, e := range list {
-			if platform.MatchAgentService(e.Name, e.DisplayName) {
+			if agent.MatchService(e.Name, e.DisplayName) {
 				s, bin := c.windowsService(ctx, b, mgr, e)
 				svc.Services = append(svc.Services, s)
 				binaries = append(binaries, bin)
@@ -692,7 +693,7 @@ func (c *serviceCollector) windowsInstalls(b *Bundle, binaries []string) []manif
 	}
 	var out []manifest.Install
 	for _, k := range keys {
-		in, ok := platform.InstallFromUninstall(k)
+		in, ok := agent.InstallFromUninstall(k)
 		if !ok {
 			continue
 		}

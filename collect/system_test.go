@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opadiag/opadiag/agent"
 	"github.com/opadiag/opadiag/diagnose"
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/platform"
@@ -24,7 +25,7 @@ func newSystem(t *testing.T, fos *fakeOS, r *fakeRunner, paths sysPaths, facts *
 	return &systemCollector{
 		os: fos, open: platformOpener{platform.Current()}, runner: r, since: 168 * time.Hour, now: sysNow, maxFile: 1 << 20,
 		homes: []home{{id: 1, path: "/root/.config/agent", folder: "agent"}}, output: "/tmp/out", facts: facts,
-		paths: paths, pattern: agentPattern, factsWait: 2 * time.Second, cmdTimeout: time.Second, slowTimeout: time.Second,
+		paths: paths, pattern: agent.NamePattern, factsWait: 2 * time.Second, cmdTimeout: time.Second, slowTimeout: time.Second,
 	}
 }
 
@@ -278,8 +279,8 @@ func TestTwoRealInstances(t *testing.T) {
 }
 
 func TestProcessMatcher(t *testing.T) {
-	m := newProcessMatcher(100, []string{"/opt/celigo-agent", "/srv/opa/"}, map[int32]string{7: "x.service"}, agentPattern, false)
-	w := newProcessMatcher(100, []string{`C:\Program Files\Celigo Agent\`}, nil, agentPattern, true)
+	m := newProcessMatcher(100, []string{"/opt/celigo-agent", "/srv/opa/"}, map[int32]string{7: "x.service"}, agent.NamePattern, false)
+	w := newProcessMatcher(100, []string{`C:\Program Files\Celigo Agent\`}, nil, agent.NamePattern, true)
 	tests := []struct {
 		name string
 		m    *processMatcher

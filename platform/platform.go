@@ -51,9 +51,9 @@ var ErrNotRegular = errors.New("not a regular file")
 // ErrNotRegular.
 func (Platform) Open(path string) (*os.File, error) { return openShared(path) }
 
-// AgentHomeCandidates returns the folders that may contain an agent home, each with the name the
-// home has in it (matched case-insensitively), in the order they are searched.
-func (Platform) AgentHomeCandidates() []Candidate { return homeCandidates(os.Getenv) }
+// ProfileDirs returns every user profile folder the Windows registry knows (ProfileList), loaded
+// or not; nil elsewhere.
+func (Platform) ProfileDirs() []string { return profileDirs() }
 
 // DoubleClicked reports whether opadiag was started on its own console window (from Explorer on
 // Windows), so that the window would close as soon as it exits.

@@ -16,10 +16,6 @@ import (
 	"golang.org/x/sys/windows/registry"
 )
 
-func homeCandidates(getenv func(string) string) []Candidate {
-	return windowsCandidates(getenv, profileDirs())
-}
-
 // profileDirs returns every user profile folder the registry knows, loaded or not.
 func profileDirs() []string {
 	const list = `SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList`

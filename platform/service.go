@@ -319,18 +319,6 @@ func firstWord(s string) string {
 	return f[0]
 }
 
-// AgentName recognises the agent by name, in any case: in a program's path, a unit's
-// description, a service's or an install's name, a process. Generic words ("on-premise agent")
-// are left out: other vendors' agents use them too. Every "is this the agent?" check uses it.
-var AgentName = regexp.MustCompile(`(?i)celigo|integrator[.-]?io`)
-
-// MatchAgentService reports whether a Windows service is the agent's: its display name is
-// "Celigo Agent", or its key or display name names the agent (AgentName).
-func MatchAgentService(name, display string) bool {
-	return strings.EqualFold(strings.TrimSpace(display), "Celigo Agent") ||
-		AgentName.MatchString(name) || AgentName.MatchString(display)
-}
-
 // CommandLineBinary returns the program of a Windows command line (a service's ImagePath or an
 // UninstallString): the quoted first part, or the text up to the first ".exe".
 func CommandLineBinary(cmd string) string {

@@ -1,0 +1,15 @@
+package platform
+
+// The Uninstall keys are read under HKLM (64-bit view, then the 32-bit WOW6432Node) and under
+// each loaded profile in HKEY_USERS.
+const (
+	UninstallKey      = `SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall`
+	UninstallKeyWOW64 = `SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall`
+)
+
+// RegistryKey is a registry key with its string and number values (numbers in decimal), as the
+// registry returned them.
+type RegistryKey struct {
+	Path   string // full path: HKLM\SOFTWARE\…\Uninstall\{guid}, HKU\S-1-5-21-…\Software\…
+	Values map[string]string
+}
