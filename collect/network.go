@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/opadiag/opadiag/agent"
+	"github.com/opadiag/opadiag/collect/osout"
 	"github.com/opadiag/opadiag/diagnose"
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/netprobe"
@@ -390,7 +391,7 @@ func (c *networkCollector) proxySettings(ctx context.Context, b *Bundle, ps *man
 		b.Problem("read the WinINet proxy settings: %v", err)
 	}
 	if wi.ProxyEnable { // what could be read is used, even when a value could not
-		for _, e := range platform.ParseProxyServer(wi.ProxyServer) {
+		for _, e := range osout.ParseProxyServer(wi.ProxyServer) {
 			if src, ok := entrySource("wininet", e.Scheme); ok {
 				add(src, entryURL(e), nil, nil, netprobe.ParseWindowsBypass(wi.ProxyOverride))
 			}
@@ -406,7 +407,7 @@ func (c *networkCollector) proxySettings(ctx context.Context, b *Bundle, ps *man
 	wh := c.winHTTP(ctx, b)
 	ps.WinHTTP = wh.rec
 	if wh.err == nil && !wh.parsed.Direct {
-		for _, e := range platform.ParseProxyServer(wh.parsed.Server) {
+		for _, e := range osout.ParseProxyServer(wh.parsed.Server) {
 			if src, ok := entrySource("winhttp", e.Scheme); ok {
 				add(src, entryURL(e), nil, nil, netprobe.ParseWindowsBypass(wh.parsed.Bypass))
 			}
@@ -431,7 +432,7 @@ func entrySource(setting, scheme string) (string, bool) {
 
 // entryURL makes a proxy URL of a list entry: "socks=host:port" is a SOCKS proxy, anything else
 // without a scheme an HTTP one.
-func entryURL(e platform.ProxyEntry) string {
+func entryURL(e osout.ProxyEntry) string {
 	if e.Scheme == "socks" && !strings.Contains(e.Address, "://") {
 		return "socks://" + e.Address
 	}
@@ -443,7 +444,7 @@ const winHTTPEntry = "network/winhttp-proxy.txt"
 
 type winHTTPResult struct {
 	rec    *manifest.WinHTTPSettings
-	parsed platform.WinHTTPProxy
+	parsed osout.WinHTTPProxy
 	err    error
 }
 
@@ -451,14 +452,14 @@ type winHTTPResult struct {
 func (c *networkCollector) winHTTP(ctx context.Context, b *Bundle) winHTTPResult {
 	red := b.Redactor()
 	rec := &manifest.WinHTTPSettings{Entry: winHTTPEntry}
-	name, args := platform.NetshCommand(func(k string) string { return lookupEnv(c.env.Environ, k) })
+	name, args := osout.NetshCommand(func(k string) string { return lookupEnv(c.env.Environ, k) })
 	out, res, err := b.CaptureCommand(ctx, c.runner, winHTTPEntry, 64<<10, name, args...)
 	if err == nil && res.ExitCode != 0 {
 		err = fmt.Errorf("netsh exited with %d: %s", res.ExitCode, firstLineOf(res.Stderr))
 	}
-	var parsed platform.WinHTTPProxy
+	var parsed osout.WinHTTPProxy
 	if err == nil {
-		parsed, err = platform.ParseWinHTTPProxy(strings.TrimSpace(string(out)))
+		parsed, err = osout.ParseWinHTTPProxy(strings.TrimSpace(string(out)))
 	}
 	if err != nil {
 		rec.Error = red.String(err.Error())

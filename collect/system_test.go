@@ -32,7 +32,7 @@ func newSystem(t *testing.T, fos *fakeOS, r *fakeRunner, paths sysPaths, facts *
 func TestSystemLinux(t *testing.T) {
 	root := t.TempDir()
 	agent := root + "/opt/celigo-agent/agent"
-	writeFile(t, root+"/etc/os-release", readTestdata(t, "../../platform/testdata/os-release/ubuntu2204", ""))
+	writeFile(t, root+"/etc/os-release", readTestdata(t, "../osout/testdata/os-release/ubuntu2204", ""))
 	writeFile(t, root+"/var/log/syslog", readTestdata(t, "linux/syslog", ""))
 	writeFile(t, root+"/proc/1187/cgroup", "0::/system.slice/celigo-agent.service\n")
 	writeFile(t, root+"/proc/1187/limits", readTestdata(t, "linux/limits", ""))

@@ -1,4 +1,4 @@
-package platform
+package osout
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/opadiag/opadiag/platform"
 )
 
 func TestParseSC(t *testing.T) {
@@ -15,22 +17,22 @@ func TestParseSC(t *testing.T) {
 		name   string
 		file   string
 		ok     bool
-		apply  func(*ServiceDetail, SCOutput)
-		want   ServiceDetail
-		recovr *Recovery
+		apply  func(*platform.ServiceDetail, SCOutput)
+		want   platform.ServiceDetail
+		recovr *platform.Recovery
 	}{
 		{name: "queryex running", file: "sc/queryex-running.txt", ok: true, apply: ApplySCQueryEx,
-			want: ServiceDetail{State: ServiceRunning, RawState: "RUNNING", PID: 4312}},
+			want: platform.ServiceDetail{State: platform.ServiceRunning, RawState: "RUNNING", PID: 4312}},
 		{name: "queryex stopped with exit code", file: "sc/queryex-stopped.txt", ok: true, apply: ApplySCQueryEx,
-			want: ServiceDetail{State: ServiceStopped, RawState: "STOPPED", Win32ExitCode: 1067}},
+			want: platform.ServiceDetail{State: platform.ServiceStopped, RawState: "STOPPED", Win32ExitCode: 1067}},
 		{name: "qc delayed", file: "sc/qc-delayed.txt", ok: true, apply: ApplySCQC,
-			want: ServiceDetail{StartType: "Automatic (Delayed)", DisplayName: "Celigo Agent", Account: "LocalSystem",
+			want: platform.ServiceDetail{StartType: "Automatic (Delayed)", DisplayName: "Celigo Agent", Account: "LocalSystem",
 				BinaryPath: `"C:\Program Files\Celigo Agent\resources\app.asar.unpacked\daemon\celigoagent.exe"`}},
 		{name: "qc manual, per-user account", file: "sc/qc-manual.txt", ok: true, apply: ApplySCQC,
-			want: ServiceDetail{StartType: "Manual", DisplayName: "Celigo Agent", Account: `.\ops`,
+			want: platform.ServiceDetail{StartType: "Manual", DisplayName: "Celigo Agent", Account: `.\ops`,
 				BinaryPath: `C:\Users\ops\AppData\Local\Programs\celigo-agent\Celigo Agent.exe --service`}},
 		{name: "qfailure", file: "sc/qfailure.txt", ok: true,
-			recovr: &Recovery{ResetPeriodS: 86400, Actions: []RecoveryAction{{"restart", 60000}, {"restart", 60000}, {"restart", 120000}}}},
+			recovr: &platform.Recovery{ResetPeriodS: 86400, Actions: []platform.RecoveryAction{{Type: "restart", DelayMS: 60000}, {Type: "restart", DelayMS: 60000}, {Type: "restart", DelayMS: 120000}}}},
 		{name: "service does not exist", file: "sc/error.txt", ok: false},
 	}
 	for _, tt := range tests {
@@ -40,7 +42,7 @@ func TestParseSC(t *testing.T) {
 				t.Fatalf("ok = %v, want %v", ok, tt.ok)
 			}
 			if tt.apply != nil {
-				var d ServiceDetail
+				var d platform.ServiceDetail
 				tt.apply(&d, o)
 				if !reflect.DeepEqual(d, tt.want) {
 					t.Errorf("got %+v\nwant %+v", d, tt.want)
@@ -52,46 +54,6 @@ func TestParseSC(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestStartTypeName(t *testing.T) {
-	tests := []struct {
-		typ     uint32
-		delayed bool
-		want    string
-		auto    bool
-	}{
-		{2, false, "Automatic", true},
-		{2, true, "Automatic (Delayed)", true},
-		{3, false, "Manual", false},
-		{4, false, "Disabled", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.want, func(t *testing.T) {
-			got := StartTypeName(tt.typ, tt.delayed)
-			if got != tt.want {
-				t.Errorf("StartTypeName = %q, want %q", got, tt.want)
-			}
-			if a := StartTypeAuto(got); a == nil || *a != tt.auto {
-				t.Errorf("StartTypeAuto(%q) = %v, want %v", got, a, tt.auto)
-			}
-		})
-	}
-}
-
-func TestCommandLineBinary(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{`"C:\Program Files\Celigo Agent\Celigo Agent.exe" --service`, `C:\Program Files\Celigo Agent\Celigo Agent.exe`},
-		{`C:\Program Files\Celigo Agent\Celigo Agent.exe --service`, `C:\Program Files\Celigo Agent\Celigo Agent.exe`},
-		{`C:\agent\agent.EXE`, `C:\agent\agent.EXE`},
-		{`"unterminated`, `unterminated`},
-		{``, ``},
-	}
-	for _, tt := range tests {
-		if got := CommandLineBinary(tt.in); got != tt.want {
-			t.Errorf("CommandLineBinary(%q) = %q, want %q", tt.in, got, tt.want)
-		}
 	}
 }
 
@@ -239,7 +201,7 @@ func FuzzParseSC(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		o, _ := ParseSC(strings.NewReader(s))
-		var d ServiceDetail
+		var d platform.ServiceDetail
 		ApplySCQueryEx(&d, o)
 		ApplySCQC(&d, o)
 		_ = ParseSCQFailure(o)
