@@ -1,8 +1,8 @@
 package platform
 
 // Network facts of the machine: the Windows proxy settings and which process listens on a port.
-// The parsers here are untagged so that Linux tests cover them; the readers are in net_linux.go,
-// net_windows.go and net_other.go.
+// The readers of the kernels' socket tables here (/proc/net/tcp, GetExtendedTcpTable's rows) are
+// untagged so that Linux tests cover both; the calls are in net_unix.go and net_windows.go.
 
 import (
 	"bufio"

@@ -13,3 +13,16 @@ type RegistryKey struct {
 	Path   string // full path: HKLM\SOFTWARE\…\Uninstall\{guid}, HKU\S-1-5-21-…\Software\…
 	Values map[string]string
 }
+
+// UninstallKeys reads the Uninstall keys of HKLM (both registry views) and of every profile
+// loaded in HKEY_USERS. Nothing elsewhere than Windows. The errors are the keys that could not
+// be read.
+func (Platform) UninstallKeys() ([]RegistryKey, []error) { return uninstallKeys() }
+
+// MachinePath returns the PATH stored for the machine in the registry (unexpanded), which
+// services and new sessions get; empty elsewhere.
+func (Platform) MachinePath() (string, error) { return machinePath() }
+
+// ProfileDirs returns every user profile folder the Windows registry knows (ProfileList), loaded
+// or not; nil elsewhere.
+func (Platform) ProfileDirs() []string { return profileDirs() }

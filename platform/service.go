@@ -172,3 +172,11 @@ func RecoveryActionName(t uint32) string {
 	}
 	return fmt.Sprintf("unknown_%d", t)
 }
+
+// SystemdBooted reports whether systemd manages this system (it is PID 1: /run/systemd/system
+// exists), and the name of PID 1. Always false on Windows.
+func (Platform) SystemdBooted() (bool, string) { return systemdBooted() }
+
+// ServiceManager opens the Windows service control manager read-only. Elsewhere it returns
+// ErrNoServiceManager.
+func (Platform) ServiceManager() (ServiceManager, error) { return openServiceManager() }
