@@ -21,9 +21,11 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/opadiag/opadiag/agent"
 	"github.com/opadiag/opadiag/collect"
 	"github.com/opadiag/opadiag/console"
 	"github.com/opadiag/opadiag/manifest"
+	"github.com/opadiag/opadiag/netprobe"
 	"github.com/opadiag/opadiag/platform"
 	"github.com/opadiag/opadiag/redact"
 )
@@ -196,7 +198,7 @@ func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFi
 		return usagef("give a positive duration such as 5s", "--probe-timeout must be positive")
 	}
 	for _, e := range cmd.StringSlice("endpoint") {
-		if _, err := collect.ParseEndpoint(e); err != nil {
+		if _, err := netprobe.ParseEndpoint(e); err != nil {
 			return usagef("give a URL such as https://host[:port]/path, http://host:port or tcp://host:port", "--endpoint %q: %v", redact.New().String(e), err)
 		}
 	}
@@ -228,6 +230,9 @@ func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFi
 		Tool:     manifest.Tool{Name: "opadiag", Version: v, Commit: c, Go: runtime.Version()},
 		Platform: plat, Clock: collect.SystemClock{}, Progress: con,
 	}
+	if len(dirs) == 0 {
+		opts.Candidates = agent.Candidates(plat)
+	}
 	con.Collecting("a support bundle for the Celigo on-premise agent")
 	res, err := collect.Run(ctx, opts)
 	if err != nil {
@@ -236,11 +241,12 @@ func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFi
 		}
 		return &hintError{err: err, hint: "choose another folder with --output (it must be writable and have free space)"}
 	}
-	for _, w := range res.Warnings {
+	done := console.Outcome{Bundle: res.Path, Manifest: res.Manifest, Warnings: res.Warnings, Mapping: res.Mapping}
+	for _, w := range done.Warnings {
 		con.Warn("%s", w)
 	}
 	if asJSON {
-		if err := console.New(stdout, stderr, false, true).JSON(res); err != nil {
+		if err := console.New(stdout, stderr, false, true).JSON(done); err != nil {
 			return fmt.Errorf("write the JSON summary: %w", err)
 		}
 	} else {
@@ -305,10 +311,11 @@ func inspectAction(cmd *cli.Command, stdout, stderr io.Writer) error {
 		return usagef("give the path of one bundle zip", "inspect takes one bundle, got %d arguments", cmd.Args().Len())
 	}
 	path := cmd.Args().First()
-	rep, err := collect.Verify(path)
+	r, err := collect.Verify(path)
 	if err != nil {
 		return &hintError{err: err, hint: "check the path; the file must be a bundle written by opadiag"}
 	}
+	rep := console.Verdict{Manifest: r.Manifest, Entries: r.Entries, Problems: r.Problems}
 	if cmd.Bool("json") {
 		if err := console.InspectJSON(stdout, path, rep); err != nil {
 			return err

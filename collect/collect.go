@@ -21,9 +21,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/opadiag/opadiag/agent"
 	"github.com/opadiag/opadiag/diagnose"
 	"github.com/opadiag/opadiag/manifest"
-	"github.com/opadiag/opadiag/platform"
 	"github.com/opadiag/opadiag/redact"
 )
 
@@ -81,16 +81,10 @@ type HostInfo interface {
 	Elevated() bool
 }
 
-// HomeFinder lists where agent homes may be.
-type HomeFinder interface {
-	AgentHomeCandidates() []platform.Candidate
-}
-
 // Platform is what a run needs of the operating system.
 type Platform interface {
 	FileOpener
 	HostInfo
-	HomeFinder
 }
 
 // Clock tells the time; tests pass a fixed one.
@@ -111,8 +105,11 @@ type Progress interface {
 // Options configure one run. The CLI fills them from flags; zero values are not defaults, the
 // CLI supplies those.
 type Options struct {
-	OutputDir    string   // where the bundle goes; empty: the current directory, else the home directory
-	AgentDirs    []string // agent homes given with --agent-dir; empty: discover
+	OutputDir string   // where the bundle goes; empty: the current directory, else the home directory
+	AgentDirs []string // agent homes given with --agent-dir; empty: discover
+	// Candidates are where discovery looks for agent homes when AgentDirs is empty: the CLI
+	// gives agent.Candidates of the machine; nil looks nowhere.
+	Candidates   []agent.Candidate
 	Since        time.Duration
 	MaxFileSize  int64
 	MaxTotalSize int64
@@ -205,7 +202,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 				cmdTimeout: commandTimeout, slowTimeout: slowTimeout},
 			&systemCollector{os: sysOS, open: open, runner: opts.Runner, since: opts.Since, now: start,
 				maxFile: opts.MaxFileSize, homes: homes, output: dir, facts: facts, paths: defaultPaths(),
-				pattern: agentPattern, factsWait: factsWait, cmdTimeout: commandTimeout, slowTimeout: slowTimeout})
+				pattern: agent.NamePattern, factsWait: factsWait, cmdTimeout: commandTimeout, slowTimeout: slowTimeout})
 	} else {
 		m.Absent = append(m.Absent,
 			manifest.Absent{Name: "service", Reason: "the platform gives no access to services"},
@@ -331,7 +328,7 @@ func findHomes(opts Options, m *manifest.Manifest) []home {
 		}
 	} else {
 		m.Discovery.Method = "discovered"
-		f := platform.FindHomes(opts.Platform.AgentHomeCandidates())
+		f := agent.FindHomes(opts.Candidates)
 		m.Discovery.Searched = f.Searched
 		m.Discovery.Problems = f.Problems
 		for _, d := range f.Denied {

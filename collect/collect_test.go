@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opadiag/opadiag/agent"
 	"github.com/opadiag/opadiag/manifest"
-	"github.com/opadiag/opadiag/platform"
 	"github.com/opadiag/opadiag/redact"
 )
 
@@ -110,7 +110,7 @@ func TestRunLayouts(t *testing.T) {
 func TestRunNothingFound(t *testing.T) {
 	out := t.TempDir()
 	opts := testOptions(out)
-	opts.Platform = fakePlatform{cands: []platform.Candidate{{Parent: t.TempDir(), Name: "agent"}}}
+	opts.Candidates = []agent.Candidate{{Parent: t.TempDir(), Name: "agent"}}
 	res, err := Run(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +130,7 @@ func TestRunDiscovers(t *testing.T) {
 	makeHome(t, filepath.Join(root, "bob", ".config", "agent"), linuxLayout)
 	opts := testOptions(t.TempDir())
 	opts.AgentDirs = nil
-	opts.Platform = fakePlatform{cands: []platform.Candidate{{Parent: filepath.Join(root, "*", ".config"), Name: "agent"}}}
+	opts.Candidates = []agent.Candidate{{Parent: filepath.Join(root, "*", ".config"), Name: "agent"}}
 	res, err := Run(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)

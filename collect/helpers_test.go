@@ -22,8 +22,7 @@ const fixtureToken = "9b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e"
 // fakePlatform is a machine with fixed facts that opens real files; sys answers the network
 // collector's questions (fakeSystem{} when nil).
 type fakePlatform struct {
-	cands []platform.Candidate
-	sys   NetworkSystem
+	sys NetworkSystem
 }
 
 func (f fakePlatform) system() NetworkSystem {
@@ -38,11 +37,10 @@ func (f fakePlatform) PortHolders(ctx context.Context, port int) ([]platform.Por
 	return f.system().PortHolders(ctx, port)
 }
 
-func (fakePlatform) Hostname() string                            { return "testhost" }
-func (fakePlatform) User() string                                { return "tester" }
-func (fakePlatform) Elevated() bool                              { return false }
-func (p fakePlatform) AgentHomeCandidates() []platform.Candidate { return p.cands }
-func (fakePlatform) Open(path string) (*os.File, error)          { return platform.Current().Open(path) }
+func (fakePlatform) Hostname() string                   { return "testhost" }
+func (fakePlatform) User() string                       { return "tester" }
+func (fakePlatform) Elevated() bool                     { return false }
+func (fakePlatform) Open(path string) (*os.File, error) { return platform.Current().Open(path) }
 
 // fixedClock always says the same time.
 type fixedClock struct{ t time.Time }

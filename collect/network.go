@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/opadiag/opadiag/agent"
+	"github.com/opadiag/opadiag/collect/osout"
 	"github.com/opadiag/opadiag/diagnose"
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/netprobe"
@@ -248,7 +250,7 @@ func (c *networkCollector) targets(b *Bundle, hints []hostHint, rc *manifest.Reg
 	if len(c.endpoints) > 0 {
 		*rc = manifest.RegionChoice{Region: manifest.RegionCustom, Source: "endpoint"}
 		for _, e := range c.endpoints {
-			t, err := ParseEndpoint(e)
+			t, err := netprobe.ParseEndpoint(e)
 			if err != nil {
 				b.Problem("--endpoint %q: %v", e, err)
 				continue
@@ -296,73 +298,6 @@ func newTarget(t netprobe.Target, role, region string, required bool, why string
 		Name: t.Addr(), URL: t.URL(), Host: t.Host, Port: t.Port, Kind: t.Kind, Role: role,
 		Region: region, Required: required, Reason: why,
 	}}
-}
-
-// ParseEndpoint reads an --endpoint value: https://host[:port][/path] (TLS and a HEAD request),
-// http://host[:port][/path] (a HEAD request), tcp://host:port or ssh://host[:port] (a TCP
-// connection only). Without a scheme, host and host:443 mean https, host:port a TCP connection.
-func ParseEndpoint(s string) (netprobe.Target, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return netprobe.Target{}, errors.New("empty endpoint")
-	}
-	if !strings.Contains(s, "://") {
-		host, port, err := net.SplitHostPort(s)
-		if err != nil {
-			s = "https://" + s
-		} else if port == "443" {
-			s = "https://" + net.JoinHostPort(host, port)
-		} else {
-			s = "tcp://" + net.JoinHostPort(host, port)
-		}
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return netprobe.Target{}, fmt.Errorf("not a URL: %w", unwrapURL(err))
-	}
-	if u.User != nil {
-		return netprobe.Target{}, errors.New("an endpoint carries no user name or password")
-	}
-	t := netprobe.Target{Host: u.Hostname()}
-	def := 0
-	switch strings.ToLower(u.Scheme) {
-	case "https":
-		t.Kind, def = manifest.TargetHTTPS, 443
-	case "http":
-		t.Kind, def = manifest.TargetHTTP, 80
-	case "ssh":
-		t.Kind, def = manifest.TargetTCP, tunnelPort
-	case "tcp":
-		t.Kind = manifest.TargetTCP
-	default:
-		return netprobe.Target{}, fmt.Errorf("scheme %q: use https, http, tcp or ssh", u.Scheme)
-	}
-	if t.Host == "" {
-		return netprobe.Target{}, errors.New("no host")
-	}
-	t.Port = def
-	if p := u.Port(); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 65535 {
-			return netprobe.Target{}, fmt.Errorf("port %q is not a port number", p)
-		}
-		t.Port = n
-	}
-	if t.Port == 0 {
-		return netprobe.Target{}, errors.New("a tcp:// endpoint needs a port")
-	}
-	if t.Kind != manifest.TargetTCP {
-		t.Path = u.RequestURI()
-	}
-	return t, nil
-}
-
-func unwrapURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }
 
 // proxy is one proxy URL and every setting that names it.
@@ -456,7 +391,7 @@ func (c *networkCollector) proxySettings(ctx context.Context, b *Bundle, ps *man
 		b.Problem("read the WinINet proxy settings: %v", err)
 	}
 	if wi.ProxyEnable { // what could be read is used, even when a value could not
-		for _, e := range platform.ParseProxyServer(wi.ProxyServer) {
+		for _, e := range osout.ParseProxyServer(wi.ProxyServer) {
 			if src, ok := entrySource("wininet", e.Scheme); ok {
 				add(src, entryURL(e), nil, nil, netprobe.ParseWindowsBypass(wi.ProxyOverride))
 			}
@@ -472,7 +407,7 @@ func (c *networkCollector) proxySettings(ctx context.Context, b *Bundle, ps *man
 	wh := c.winHTTP(ctx, b)
 	ps.WinHTTP = wh.rec
 	if wh.err == nil && !wh.parsed.Direct {
-		for _, e := range platform.ParseProxyServer(wh.parsed.Server) {
+		for _, e := range osout.ParseProxyServer(wh.parsed.Server) {
 			if src, ok := entrySource("winhttp", e.Scheme); ok {
 				add(src, entryURL(e), nil, nil, netprobe.ParseWindowsBypass(wh.parsed.Bypass))
 			}
@@ -497,7 +432,7 @@ func entrySource(setting, scheme string) (string, bool) {
 
 // entryURL makes a proxy URL of a list entry: "socks=host:port" is a SOCKS proxy, anything else
 // without a scheme an HTTP one.
-func entryURL(e platform.ProxyEntry) string {
+func entryURL(e osout.ProxyEntry) string {
 	if e.Scheme == "socks" && !strings.Contains(e.Address, "://") {
 		return "socks://" + e.Address
 	}
@@ -509,7 +444,7 @@ const winHTTPEntry = "network/winhttp-proxy.txt"
 
 type winHTTPResult struct {
 	rec    *manifest.WinHTTPSettings
-	parsed platform.WinHTTPProxy
+	parsed osout.WinHTTPProxy
 	err    error
 }
 
@@ -517,14 +452,14 @@ type winHTTPResult struct {
 func (c *networkCollector) winHTTP(ctx context.Context, b *Bundle) winHTTPResult {
 	red := b.Redactor()
 	rec := &manifest.WinHTTPSettings{Entry: winHTTPEntry}
-	name, args := platform.NetshCommand(func(k string) string { return lookupEnv(c.env.Environ, k) })
+	name, args := osout.NetshCommand(func(k string) string { return lookupEnv(c.env.Environ, k) })
 	out, res, err := b.CaptureCommand(ctx, c.runner, winHTTPEntry, 64<<10, name, args...)
 	if err == nil && res.ExitCode != 0 {
 		err = fmt.Errorf("netsh exited with %d: %s", res.ExitCode, firstLineOf(res.Stderr))
 	}
-	var parsed platform.WinHTTPProxy
+	var parsed osout.WinHTTPProxy
 	if err == nil {
-		parsed, err = platform.ParseWinHTTPProxy(strings.TrimSpace(string(out)))
+		parsed, err = osout.ParseWinHTTPProxy(strings.TrimSpace(string(out)))
 	}
 	if err != nil {
 		rec.Error = red.String(err.Error())
@@ -605,5 +540,5 @@ func bindErrorKind(err error) string {
 // isAgentProcess reports whether a process looks like the Celigo agent (its Electron or Node
 // executable, or a command line that names it).
 func isAgentProcess(name, command string) bool {
-	return agentPattern.MatchString(name) || agentPattern.MatchString(command)
+	return agent.NamePattern.MatchString(name) || agent.NamePattern.MatchString(command)
 }

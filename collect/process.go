@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opadiag/opadiag/collect/osout"
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/platform"
 )
@@ -70,7 +71,7 @@ func (m *processMatcher) why(p *platform.Process) string {
 	if m.pattern.MatchString(baseName(exe)) || m.pattern.MatchString(p.Name) {
 		return "its program name matches the agent's"
 	}
-	if platform.IsInterpreter(exe) || platform.IsInterpreter(p.Name) {
+	if osout.IsInterpreter(exe) || osout.IsInterpreter(p.Name) {
 		for _, a := range p.Argv[min(1, len(p.Argv)):] {
 			if strings.HasPrefix(a, "-") {
 				continue

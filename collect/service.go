@@ -14,6 +14,8 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"github.com/opadiag/opadiag/agent"
+	"github.com/opadiag/opadiag/collect/osout"
 	"github.com/opadiag/opadiag/diagnose"
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/platform"
@@ -121,7 +123,7 @@ func commandFailure(what string, res CommandResult, err error) error {
 // unitInfo is a unit looked at, with its ExecStart.
 type unitInfo struct {
 	svc  manifest.AgentService
-	exec []platform.Exec
+	exec []osout.Exec
 }
 
 func (c *serviceCollector) linux(ctx context.Context, b *Bundle) error {
@@ -204,7 +206,7 @@ func (c *serviceCollector) queryUnit(ctx context.Context, b *Bundle, systemctl, 
 	dir := "service/" + name
 	entry := dir + "/show.txt"
 	out, res, err := capture(ctx, b, c.runner, c.cmdTimeout, entry, maxShowOutput, systemctl,
-		"show", name, "--no-pager", "--property="+strings.Join(platform.ShowProperties, ","))
+		"show", name, "--no-pager", "--property="+strings.Join(osout.ShowProperties, ","))
 	if err != nil || res.ExitCode != 0 {
 		e := commandFailure("systemctl show "+name, res, err)
 		s.Errors = append(s.Errors, red.String(e.Error()))
@@ -212,14 +214,14 @@ func (c *serviceCollector) queryUnit(ctx context.Context, b *Bundle, systemctl, 
 		return u
 	}
 	s.Files = append(s.Files, entry)
-	blocks := platform.ParseSystemctlShow(bytes.NewReader(out))
+	blocks := osout.ParseSystemctlShow(bytes.NewReader(out))
 	if len(blocks) == 0 {
 		s.Errors = append(s.Errors, "systemctl show printed no properties")
 		b.Problem("systemctl show %s printed no properties", name)
 		return u
 	}
-	unit := platform.UnitFromShow(blocks[0])
-	s.State = platform.UnitState(unit)
+	unit := osout.UnitFromShow(blocks[0])
+	s.State = osout.UnitState(unit)
 	s.Found = s.State != platform.ServiceNotFound && unit.LoadState != ""
 	if !s.Found {
 		s.RawState = unit.LoadState
@@ -234,7 +236,7 @@ func (c *serviceCollector) queryUnit(ctx context.Context, b *Bundle, systemctl, 
 	s.DisplayName = red.String(unit.Description)
 	s.RawState = unit.ActiveState + " (" + unit.SubState + ")"
 	s.StartType = unit.UnitFileState
-	s.AutoStart = platform.UnitAutoStart(unit.UnitFileState)
+	s.AutoStart = osout.UnitAutoStart(unit.UnitFileState)
 	s.PID = unit.MainPID
 	if unit.ExecMainCode != "" {
 		s.ExitCode = fmt.Sprintf("status=%d (%s)", unit.ExecMainStatus, unit.ExecMainCode)
@@ -304,7 +306,7 @@ func (c *serviceCollector) unitFileOnDisk(ctx context.Context, b *Bundle, u *uni
 		}
 		u.svc.UnitFile = f
 		u.svc.Why += "; its unit file exists"
-		u.exec = platform.ParseUnitExecStart(bytes.NewReader(data))
+		u.exec = osout.ParseUnitExecStart(bytes.NewReader(data))
 		if len(u.exec) > 0 {
 			u.svc.BinaryPath = b.Redactor().String(strings.Join(u.exec[0].Argv, " "))
 		}
@@ -323,7 +325,7 @@ func (c *serviceCollector) discoverUnits(ctx context.Context, b *Bundle, systemc
 		return nil
 	}
 	var names []string
-	for _, n := range platform.ParseListUnits(bytes.NewReader(out)) {
+	for _, n := range osout.ParseListUnits(bytes.NewReader(out)) {
 		if n != guideUnits[0] && n != guideUnits[1] && strings.HasSuffix(n, ".service") {
 			names = append(names, n)
 		}
@@ -338,24 +340,24 @@ func (c *serviceCollector) discoverUnits(ctx context.Context, b *Bundle, systemc
 		return nil
 	}
 	var found [][2]string
-	for _, p := range platform.ParseSystemctlShow(bytes.NewReader(out)) {
-		u := platform.UnitFromShow(p)
+	for _, p := range osout.ParseSystemctlShow(bytes.NewReader(out)) {
+		u := osout.UnitFromShow(p)
 		if u.ID == "" {
 			continue
 		}
 		why := ""
 		for _, e := range u.ExecStart {
-			bin := platform.ExecBinary(e)
+			bin := osout.ExecBinary(e)
 			for _, d := range dirs {
 				if platform.Under(bin, d, false) {
 					why = "its ExecStart points into the agent install " + d
 				}
 			}
-			if why == "" && agentPattern.MatchString(bin) {
+			if why == "" && agent.NamePattern.MatchString(bin) {
 				why = "its ExecStart program " + bin + " names the agent"
 			}
 		}
-		if why == "" && (agentPattern.MatchString(u.ID) || agentPattern.MatchString(u.Description)) {
+		if why == "" && (agent.NamePattern.MatchString(u.ID) || agent.NamePattern.MatchString(u.Description)) {
 			why = "its name or description names the agent"
 		}
 		if why != "" {
@@ -378,8 +380,8 @@ func (c *serviceCollector) unitDirs(units []unitInfo) []unitDir {
 	seen := map[string]bool{}
 	for _, u := range units {
 		for _, e := range u.exec {
-			bin := platform.ExecBinary(e)
-			if !strings.HasPrefix(bin, "/") || platform.IsInterpreter(bin) {
+			bin := osout.ExecBinary(e)
+			if !strings.HasPrefix(bin, "/") || osout.IsInterpreter(bin) {
 				continue
 			}
 			dir := path.Dir(bin)
@@ -397,7 +399,7 @@ func (c *serviceCollector) unitDirs(units []unitInfo) []unitDir {
 // the journal when it runs as a service) and summed up.
 func (c *serviceCollector) journal(ctx context.Context, b *Bundle, journalctl string, s *manifest.AgentService) {
 	entry := "service/" + s.Name + "/journal.txt"
-	var sum platform.JournalSummary
+	var sum osout.JournalSummary
 	lines := &lineFunc{fn: sum.Add}
 	scan := c.scan.File(entry)
 	res, err := addJournal(ctx, b, c.runner, c.slowTimeout, journalctl, entry, min(c.maxFile, maxJournal), c.now.Add(-c.since),
@@ -456,7 +458,7 @@ func (c *serviceCollector) versionFromFiles(b *Bundle, in *manifest.Install) {
 			b.Failed("read the agent's version from "+cand.file, err)
 			continue
 		}
-		p, err := platform.ParsePackageJSON(data)
+		p, err := agent.ParsePackageJSON(data)
 		if err != nil {
 			b.Problem("read the agent's version from %s: %v", cand.file, err)
 			continue
@@ -482,7 +484,7 @@ func (c *serviceCollector) readVersionFile(file, inner string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return platform.AsarFile(f, inner, maxPackageJSON)
+	return agent.AsarFile(f, inner, maxPackageJSON)
 }
 
 func firstNonEmpty(s ...string) string {
@@ -541,7 +543,7 @@ func (c *serviceCollector) windows(ctx context.Context, b *Bundle) error {
 			b.Problem("%v", err)
 		}
 		for _, e := range list {
-			if platform.MatchAgentService(e.Name, e.DisplayName) {
+			if agent.MatchService(e.Name, e.DisplayName) {
 				s, bin := c.windowsService(ctx, b, mgr, e)
 				svc.Services = append(svc.Services, s)
 				binaries = append(binaries, bin)
@@ -572,14 +574,14 @@ func (c *serviceCollector) windows(ctx context.Context, b *Bundle) error {
 	if len(names) > 0 {
 		names = uniq(names, true)
 		counts, _, err := addEvents(ctx, b, c.runner, c.slowTimeout, wevtutil, "service/events-scm.txt", "System",
-			platform.SCMQuery(names, c.since), maxSCMEvents, func(e platform.Event) bool { return e.Mentions(names) }, c.since)
+			osout.SCMQuery(names, c.since), maxSCMEvents, func(e osout.Event) bool { return e.Mentions(names) }, c.since)
 		if err != nil {
 			b.Problem("%v", err)
 		}
 		svc.Events = append(svc.Events, counts...)
 	}
 	if _, _, err := addEvents(ctx, b, c.runner, c.slowTimeout, wevtutil, "service/events-application.txt", "Application",
-		platform.LevelQuery([]int{1, 2}, c.since), maxAppEvents, nil, c.since); err != nil {
+		osout.LevelQuery([]int{1, 2}, c.since), maxAppEvents, nil, c.since); err != nil {
 		b.Problem("%v", err)
 	}
 	c.record(b, svc)
@@ -599,11 +601,11 @@ func (c *serviceCollector) windowsService(ctx context.Context, b *Bundle, mgr pl
 	s := manifest.AgentService{Name: e.Name, DisplayName: firstNonEmpty(d.DisplayName, e.DisplayName), Why: why, Found: true}
 	dir := "service/" + e.Name
 	sc := windowsTool(c.os, "sc.exe")
-	parsed := map[string]platform.SCOutput{}
+	parsed := map[string]osout.SCOutput{}
 	for _, q := range []string{"queryex", "qc", "qfailure"} {
 		entry := dir + "/sc-" + q + ".txt"
 		out, res, err := capture(ctx, b, c.runner, c.cmdTimeout, entry, maxSCOutput, sc, q, e.Name)
-		if o, ok := platform.ParseSC(bytes.NewReader(out)); ok {
+		if o, ok := osout.ParseSC(bytes.NewReader(out)); ok {
 			parsed[q] = o
 		} else {
 			s.Errors = append(s.Errors, red.String(commandFailure("sc "+q+" "+e.Name, res, err).Error()))
@@ -616,7 +618,7 @@ func (c *serviceCollector) windowsService(ctx context.Context, b *Bundle, mgr pl
 	fixed := map[string]bool{}
 	if o, ok := parsed["queryex"]; ok {
 		var x platform.ServiceDetail
-		platform.ApplySCQueryEx(&x, o)
+		osout.ApplySCQueryEx(&x, o)
 		if x.State != "" {
 			fixed[platform.PartStatus] = true
 			if d.State == "" || d.State == platform.ServiceUnknown {
@@ -626,7 +628,7 @@ func (c *serviceCollector) windowsService(ctx context.Context, b *Bundle, mgr pl
 	}
 	if o, ok := parsed["qc"]; ok {
 		var x platform.ServiceDetail
-		platform.ApplySCQC(&x, o)
+		osout.ApplySCQC(&x, o)
 		if x.StartType != "" {
 			fixed[platform.PartConfig], fixed[platform.PartDelayed] = true, true
 			// sc qc prints "(DELAYED)": it knows the delayed flag the API may have missed.
@@ -638,7 +640,7 @@ func (c *serviceCollector) windowsService(ctx context.Context, b *Bundle, mgr pl
 		}
 	}
 	if o, ok := parsed["qfailure"]; ok {
-		if r := platform.ParseSCQFailure(o); r != nil {
+		if r := osout.ParseSCQFailure(o); r != nil {
 			fixed[platform.PartRecovery] = true
 			if d.Recovery == nil {
 				d.Recovery = r
@@ -692,7 +694,7 @@ func (c *serviceCollector) windowsInstalls(b *Bundle, binaries []string) []manif
 	}
 	var out []manifest.Install
 	for _, k := range keys {
-		in, ok := platform.InstallFromUninstall(k)
+		in, ok := agent.InstallFromUninstall(k)
 		if !ok {
 			continue
 		}
@@ -723,8 +725,8 @@ func (c *serviceCollector) windowsInstalls(b *Bundle, binaries []string) []manif
 // events), keeps the events keep accepts (all when nil), and adds them to the bundle as entry,
 // one line each, oldest first. It returns the count of each event ID with the line of its
 // newest event, and the events in the order of the file.
-func addEvents(ctx context.Context, b *Bundle, r CommandRunner, timeout time.Duration, wevtutil, entry, log, query string, count int, keep func(platform.Event) bool, since time.Duration) ([]manifest.EventCount, []platform.Event, error) {
-	args := platform.WevtutilArgs(log, query, count)
+func addEvents(ctx context.Context, b *Bundle, r CommandRunner, timeout time.Duration, wevtutil, entry, log, query string, count int, keep func(osout.Event) bool, since time.Duration) ([]manifest.EventCount, []osout.Event, error) {
+	args := osout.WevtutilArgs(log, query, count)
 	out, res, err := capture(ctx, b, r, timeout, "", maxEventOutput, wevtutil, args...)
 	if err == nil && res.ExitCode != 0 && !isDenied(nil, res.Stderr) {
 		// Rendering fails for events whose publisher is gone: the events without their
@@ -740,13 +742,13 @@ func addEvents(ctx context.Context, b *Bundle, r CommandRunner, timeout time.Dur
 		return nil, nil, commandFailure("read the "+log+" event log", res, err)
 	}
 	text := commandText(out)
-	var events []platform.Event
+	var events []osout.Event
 	var perr error
 	if t := strings.TrimSpace(text); t == "" || strings.HasPrefix(t, "<") {
-		events, perr = platform.ParseEventsXML(strings.NewReader(text))
+		events, perr = osout.ParseEventsXML(strings.NewReader(text))
 	} else {
 		// Not XML: wevtutil's text rendering (/f:text), as some builds and wrappers print.
-		events, perr = platform.ParseEventsText(strings.NewReader(text))
+		events, perr = osout.ParseEventsText(strings.NewReader(text))
 	}
 	if perr != nil && len(events) == 0 {
 		// Keep the raw output: it is still evidence.
@@ -755,7 +757,7 @@ func addEvents(ctx context.Context, b *Bundle, r CommandRunner, timeout time.Dur
 		}
 		return nil, nil, fmt.Errorf("read the %s event log: %w", log, perr)
 	}
-	var kept []platform.Event
+	var kept []osout.Event
 	for _, e := range events {
 		if keep == nil || keep(e) {
 			kept = append(kept, e)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opadiag/opadiag/collect/osout"
 	"github.com/opadiag/opadiag/diagnose"
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/platform"
@@ -239,7 +240,7 @@ func TestServiceWindows(t *testing.T) {
 	const key = "celigoagent.exe"
 	sc := `C:\Windows\System32\sc.exe`
 	wev := `C:\Windows\System32\wevtutil.exe`
-	read := func(name string) string { return readTestdata(t, "../../platform/testdata/"+name, "") }
+	read := func(name string) string { return readTestdata(t, "../osout/testdata/"+name, "") }
 	tests := []struct {
 		name      string
 		errs      []error
@@ -434,7 +435,7 @@ func TestCommandText(t *testing.T) {
 
 func TestAddEvents(t *testing.T) {
 	wev := `C:\Windows\System32\wevtutil.exe`
-	read := func(name string) string { return readTestdata(t, "../../platform/testdata/"+name, "") }
+	read := func(name string) string { return readTestdata(t, "../osout/testdata/"+name, "") }
 	tests := []struct {
 		name    string
 		cmds    map[string]fakeCmd
@@ -456,7 +457,7 @@ func TestAddEvents(t *testing.T) {
 			names := []string{"Celigo Agent"}
 			c := collectorFunc{name: "service", fn: func(ctx context.Context, b *Bundle) error {
 				counts, events, err := addEvents(ctx, b, r, time.Second, wev, "service/events-scm.txt", "System", "*", 10,
-					func(e platform.Event) bool { return e.Mentions(names) }, time.Hour)
+					func(e osout.Event) bool { return e.Mentions(names) }, time.Hour)
 				if err != nil {
 					b.Problem("%v", err)
 				}
@@ -536,9 +537,9 @@ func TestRealCommandHangs(t *testing.T) {
 func TestUnitDirs(t *testing.T) {
 	c := &serviceCollector{os: &fakeOS{goos: "linux"}}
 	units := []unitInfo{
-		{svc: manifest.AgentService{Name: "celigo-agent.service"}, exec: []platform.Exec{{Path: "/usr/bin/celigo-agent"}}},
-		{svc: manifest.AgentService{Name: "celigoagent.service"}, exec: []platform.Exec{{Path: "/usr/bin/node", Argv: []string{"/usr/bin/node", "/opt/celigo/agent/server.js"}}}},
-		{svc: manifest.AgentService{Name: "opa.service"}, exec: []platform.Exec{{Path: "/opt/opa/bin/agent"}, {Path: "/opt/opa/bin/helper"}}},
+		{svc: manifest.AgentService{Name: "celigo-agent.service"}, exec: []osout.Exec{{Path: "/usr/bin/celigo-agent"}}},
+		{svc: manifest.AgentService{Name: "celigoagent.service"}, exec: []osout.Exec{{Path: "/usr/bin/node", Argv: []string{"/usr/bin/node", "/opt/celigo/agent/server.js"}}}},
+		{svc: manifest.AgentService{Name: "opa.service"}, exec: []osout.Exec{{Path: "/opt/opa/bin/agent"}, {Path: "/opt/opa/bin/helper"}}},
 	}
 	var got []string
 	for _, d := range c.unitDirs(units) {

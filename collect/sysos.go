@@ -89,9 +89,6 @@ const (
 	slowTimeout    = 45 * time.Second // journalctl, wevtutil: they read large logs
 )
 
-// agentPattern recognises the agent by name (platform.AgentName).
-var agentPattern = platform.AgentName
-
 // agentFacts is what the service collector learns that the system collector needs: where the
 // agent is installed and which processes its services run. The service collector publishes it
 // once, as soon as it knows (before reading journals and event logs); the system collector

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opadiag/opadiag/collect/osout"
 	"github.com/opadiag/opadiag/manifest"
-	"github.com/opadiag/opadiag/platform"
 )
 
 // systemCollector records the machine around the agent: OS facts (system/os.json), the
@@ -100,14 +100,14 @@ func (c *systemCollector) osFacts(b *Bundle, o *manifest.OSFacts) {
 		o.UptimeS = max(0, int64(c.now.Sub(f.BootTime).Seconds()))
 	}
 	windows := c.os.OS() == "windows"
-	o.WindowsServer2012R2 = windows && platform.IsWindowsServer2012R2(f.OSName, f.OSVersion)
+	o.WindowsServer2012R2 = windows && osout.IsWindowsServer2012R2(f.OSName, f.OSVersion)
 	if !windows {
 		if p := c.paths.first(c.paths.osRelease); p != "" {
 			data, err := readSmall(c.open, p, maxOSFile)
 			if err != nil {
 				o.Errors = append(o.Errors, red.String(err.Error()))
 			}
-			for k, v := range platform.ParseOSRelease(bytes.NewReader(data)) {
+			for k, v := range osout.ParseOSRelease(bytes.NewReader(data)) {
 				if o.OSRelease == nil {
 					o.OSRelease = map[string]string{}
 				}
@@ -120,7 +120,7 @@ func (c *systemCollector) osFacts(b *Bundle, o *manifest.OSFacts) {
 		o.Errors = append(o.Errors, red.String(err.Error()))
 	}
 	o.Cloud = manifest.Cloud{Vendor: red.String(vendor), Product: red.String(product)}
-	o.Cloud.Provider, o.Cloud.InstanceType = platform.CloudInstance(vendor, product)
+	o.Cloud.Provider, o.Cloud.InstanceType = osout.CloudInstance(vendor, product)
 	if windows {
 		machine, err := c.os.MachinePath()
 		if err != nil {
@@ -131,13 +131,13 @@ func (c *systemCollector) osFacts(b *Bundle, o *manifest.OSFacts) {
 		}
 		root := c.os.Getenv("SystemRoot")
 		o.Path = &manifest.WindowsPath{
-			Machine: pathFacts(platform.AnalyzeWindowsPath(machine, root), red.String),
-			Process: pathFacts(platform.AnalyzeWindowsPath(c.os.Getenv("PATH"), root), red.String),
+			Machine: pathFacts(osout.AnalyzeWindowsPath(machine, root), red.String),
+			Process: pathFacts(osout.AnalyzeWindowsPath(c.os.Getenv("PATH"), root), red.String),
 		}
 	}
 }
 
-func pathFacts(f platform.PathFacts, redact func(string) string) manifest.PathFacts {
+func pathFacts(f osout.PathFacts, redact func(string) string) manifest.PathFacts {
 	out := manifest.PathFacts{HasSystem32: f.HasSystem32, Empty: f.Empty}
 	for _, e := range f.Entries {
 		out.Entries = append(out.Entries, redact(e))
@@ -188,7 +188,7 @@ func (c *systemCollector) prerequisites(ctx context.Context, b *Bundle, p *manif
 	if j.Path != "" {
 		j.Found = true
 		out, res, err := capture(ctx, b, c.runner, c.cmdTimeout, "", maxJavaOut, j.Path, "-version")
-		j.Version, j.Major = platform.JavaVersion(res.Stderr + "\n" + string(out))
+		j.Version, j.Major = osout.JavaVersion(res.Stderr + "\n" + string(out))
 		if j.Version == "" {
 			j.Error = red.String(commandFailure("java -version printed no version", res, err).Error())
 		}
@@ -221,7 +221,7 @@ func (c *systemCollector) prerequisites(ctx context.Context, b *Bundle, p *manif
 			o.Searched = append(o.Searched, "ldconfig -p")
 			out, res, err := capture(ctx, b, c.runner, c.cmdTimeout, "", 8<<20, ldconfig, "-p")
 			if err == nil && res.ExitCode == 0 {
-				for _, l := range platform.ParseLdconfig(bytes.NewReader(out), "libclntsh.so") {
+				for _, l := range osout.ParseLdconfig(bytes.NewReader(out), "libclntsh.so") {
 					o.Libraries = append(o.Libraries, red.String(l))
 				}
 			}
@@ -241,12 +241,12 @@ type oomScanner struct {
 
 func (s *oomScanner) add(line string) {
 	s.line++
-	if !platform.IsOOMLine(line) {
+	if !osout.IsOOMLine(line) {
 		return
 	}
 	l := manifest.LogLine{Path: s.path, Line: s.line, Text: cutText(line)}
 	// dmesg --time-format iso writes a comma before the fraction.
-	if t, ok := platform.SyslogTime(strings.Replace(line, ",", ".", 1), s.now); ok {
+	if t, ok := osout.SyslogTime(strings.Replace(line, ",", ".", 1), s.now); ok {
 		t = t.UTC()
 		l.Time = &t
 	}
@@ -259,7 +259,7 @@ func (s *oomScanner) add(line string) {
 func (c *systemCollector) systemLogs(ctx context.Context, b *Bundle, sys *manifest.System) {
 	if c.os.OS() == "windows" {
 		_, events, err := addEvents(ctx, b, c.runner, c.slowTimeout, windowsTool(c.os, "wevtutil.exe"), "system/eventlog-system.txt",
-			"System", platform.LevelQuery([]int{1, 2, 3}, c.since), maxSysEvents, nil, c.since)
+			"System", osout.LevelQuery([]int{1, 2, 3}, c.since), maxSysEvents, nil, c.since)
 		if err != nil {
 			b.Problem("%v", err)
 		}
@@ -288,10 +288,10 @@ func (c *systemCollector) systemLogs(ctx context.Context, b *Bundle, sys *manife
 	// counted again from dmesg.
 	seen := map[string]bool{}
 	for _, l := range sys.OOM {
-		seen[platform.KernelMessage(l.Text)] = true
+		seen[osout.KernelMessage(l.Text)] = true
 	}
 	for _, l := range c.dmesg(ctx, b) {
-		if !seen[platform.KernelMessage(l.Text)] {
+		if !seen[osout.KernelMessage(l.Text)] {
 			sys.OOM = append(sys.OOM, l)
 		}
 	}
@@ -357,7 +357,7 @@ func (f *sinceFilter) Read(p []byte) (int, error) {
 	for !f.started {
 		line, err := f.br.ReadBytes('\n')
 		if len(line) > 0 {
-			if t, ok := platform.SyslogTime(string(line[:min(len(line), 64)]), f.now); ok && !t.Before(f.cutoff) {
+			if t, ok := osout.SyslogTime(string(line[:min(len(line), 64)]), f.now); ok && !t.Before(f.cutoff) {
 				f.started, f.pending = true, line
 				break
 			}
@@ -427,7 +427,7 @@ func keepOOM(out []byte, max int) ([]byte, string) {
 	var kept bytes.Buffer
 	var oom int
 	for _, l := range bytes.SplitAfter(out[:cut], []byte("\n")) {
-		if platform.IsOOMLine(string(l)) && kept.Len() < max/2 {
+		if osout.IsOOMLine(string(l)) && kept.Len() < max/2 {
 			kept.Write(l)
 			oom++
 		}
@@ -461,7 +461,7 @@ func (c *systemCollector) processes(ctx context.Context, b *Bundle, ps *manifest
 	} else {
 		for _, p := range found {
 			if data, err := readSmall(c.open, filepath.Join(c.paths.proc, strconv.Itoa(int(p.PID)), "cgroup"), maxOSFile); err == nil {
-				pc.cgroups[p.PID] = platform.CgroupUnit(string(data))
+				pc.cgroups[p.PID] = osout.CgroupUnit(string(data))
 			}
 		}
 	}
@@ -481,7 +481,7 @@ func (c *systemCollector) processes(ctx context.Context, b *Bundle, ps *manifest
 			p.Errors = append(p.Errors, red.String("read limits: "+err.Error()))
 			continue
 		}
-		if l, ok := platform.ParseLimits(bytes.NewReader(data))["Max open files"]; ok {
+		if l, ok := osout.ParseLimits(bytes.NewReader(data))["Max open files"]; ok {
 			p.OpenFiles = &manifest.Limit{Soft: l.Soft, Hard: l.Hard}
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opadiag/opadiag/agent"
 	"github.com/opadiag/opadiag/diagnose"
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/platform"
@@ -24,14 +25,14 @@ func newSystem(t *testing.T, fos *fakeOS, r *fakeRunner, paths sysPaths, facts *
 	return &systemCollector{
 		os: fos, open: platformOpener{platform.Current()}, runner: r, since: 168 * time.Hour, now: sysNow, maxFile: 1 << 20,
 		homes: []home{{id: 1, path: "/root/.config/agent", folder: "agent"}}, output: "/tmp/out", facts: facts,
-		paths: paths, pattern: agentPattern, factsWait: 2 * time.Second, cmdTimeout: time.Second, slowTimeout: time.Second,
+		paths: paths, pattern: agent.NamePattern, factsWait: 2 * time.Second, cmdTimeout: time.Second, slowTimeout: time.Second,
 	}
 }
 
 func TestSystemLinux(t *testing.T) {
 	root := t.TempDir()
 	agent := root + "/opt/celigo-agent/agent"
-	writeFile(t, root+"/etc/os-release", readTestdata(t, "../../platform/testdata/os-release/ubuntu2204", ""))
+	writeFile(t, root+"/etc/os-release", readTestdata(t, "../osout/testdata/os-release/ubuntu2204", ""))
 	writeFile(t, root+"/var/log/syslog", readTestdata(t, "linux/syslog", ""))
 	writeFile(t, root+"/proc/1187/cgroup", "0::/system.slice/celigo-agent.service\n")
 	writeFile(t, root+"/proc/1187/limits", readTestdata(t, "linux/limits", ""))
@@ -278,8 +279,8 @@ func TestTwoRealInstances(t *testing.T) {
 }
 
 func TestProcessMatcher(t *testing.T) {
-	m := newProcessMatcher(100, []string{"/opt/celigo-agent", "/srv/opa/"}, map[int32]string{7: "x.service"}, agentPattern, false)
-	w := newProcessMatcher(100, []string{`C:\Program Files\Celigo Agent\`}, nil, agentPattern, true)
+	m := newProcessMatcher(100, []string{"/opt/celigo-agent", "/srv/opa/"}, map[int32]string{7: "x.service"}, agent.NamePattern, false)
+	w := newProcessMatcher(100, []string{`C:\Program Files\Celigo Agent\`}, nil, agent.NamePattern, true)
 	tests := []struct {
 		name string
 		m    *processMatcher

@@ -2,7 +2,8 @@
 // Progress, warnings and hints go to stderr, one line per collector as it finishes; results (the
 // findings that matter and the bundle's path, last) go to stdout. Colour is used only on a
 // terminal that supports it; everywhere else (redirected output, old Windows consoles, the crash
-// hook's log) the text is plain ASCII.
+// hook's log) the text is plain ASCII. It depends on manifest only: the caller hands it an
+// Outcome of a collection or the Verdict of a bundle's verification.
 package console
 
 import (
@@ -12,7 +13,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/opadiag/opadiag/collect"
 	"github.com/opadiag/opadiag/manifest"
 )
 
@@ -139,6 +139,23 @@ func (c *Console) Report(path string, m *manifest.Manifest) {
 	fmt.Fprintf(c.out, "bundle: %s\n", path)
 }
 
+// Outcome is what the console reports of a finished collection.
+type Outcome struct {
+	Bundle   string             // the bundle's full path
+	Manifest *manifest.Manifest // the bundle's manifest
+	Warnings []string           // things the user should know that did not stop the run
+	// Mapping is the file beside the bundle that says what each stand-in of --obfuscate stands
+	// for; empty without --obfuscate.
+	Mapping string
+}
+
+// Verdict is what verifying a bundle found.
+type Verdict struct {
+	Manifest *manifest.Manifest // nil when the manifest could not be read
+	Entries  int                // zip entries, manifest.json included
+	Problems []string           // empty when the bundle is valid
+}
+
 // Summary is the one JSON object --json prints.
 type Summary struct {
 	Bundle     string             `json:"bundle"`
@@ -151,9 +168,9 @@ type Summary struct {
 }
 
 // JSON prints the run as one JSON object on stdout.
-func (c *Console) JSON(res *collect.Result) error {
-	m := res.Manifest
-	s := Summary{Bundle: res.Path, Mapping: res.Mapping, Collectors: map[string]int{}, Files: len(m.Files), Omitted: len(m.Omitted),
+func (c *Console) JSON(o Outcome) error {
+	m := o.Manifest
+	s := Summary{Bundle: o.Bundle, Mapping: o.Mapping, Collectors: map[string]int{}, Files: len(m.Files), Omitted: len(m.Omitted),
 		TokenHash: m.Redaction.TokenHash, Findings: m.Findings}
 	for _, col := range m.Collectors {
 		s.Collectors[col.Status]++
@@ -180,7 +197,7 @@ func ascii(s string, color bool) string {
 }
 
 // Inspect prints a verified bundle: what it is, its verdict and its findings.
-func Inspect(out io.Writer, path string, rep *collect.Report) {
+func Inspect(out io.Writer, path string, rep Verdict) {
 	m := rep.Manifest
 	if m != nil {
 		fmt.Fprintf(out, "%s\nmade %s on %s (%s/%s) by %s, opadiag %s; %d files, %d collectors\n",
@@ -223,7 +240,7 @@ func Inspect(out io.Writer, path string, rep *collect.Report) {
 }
 
 // InspectJSON prints the verdict and the findings as one JSON object.
-func InspectJSON(out io.Writer, path string, rep *collect.Report) error {
+func InspectJSON(out io.Writer, path string, rep Verdict) error {
 	v := struct {
 		Bundle   string             `json:"bundle"`
 		Valid    bool               `json:"valid"`

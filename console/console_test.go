@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/opadiag/opadiag/collect"
 	"github.com/opadiag/opadiag/manifest"
 )
 
@@ -66,7 +65,7 @@ func TestFinished(t *testing.T) {
 
 func TestJSON(t *testing.T) {
 	var out bytes.Buffer
-	if err := New(&out, &bytes.Buffer{}, false, false).JSON(&collect.Result{Path: "/tmp/b.zip", Manifest: m}); err != nil {
+	if err := New(&out, &bytes.Buffer{}, false, false).JSON(Outcome{Bundle: "/tmp/b.zip", Manifest: m}); err != nil {
 		t.Fatal(err)
 	}
 	var s Summary

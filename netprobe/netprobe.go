@@ -1,7 +1,9 @@
 // Package netprobe runs the network checks of Celigo's troubleshooting guide for one target at a
 // time: DNS, a TCP connection to each address, a CONNECT through a proxy, the TLS handshake and
 // the verification of the server's chain against the system roots, an HTTPS HEAD request like
-// `curl -I`, and the clock skew between the server's Date header and the local clock.
+// `curl -I`, and the clock skew between the server's Date header and the local clock. It also
+// reads what names a target: an --endpoint value (ParseEndpoint) and a proxy setting
+// (ParseProxyURL).
 //
 // Every probe runs under one deadline and records what happened in each stage with a stable
 // error kind (manifest.Kind*). The resolver, the dialer and the clock are passed in, so tests

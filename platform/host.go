@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"runtime"
 	"time"
 
@@ -12,8 +11,22 @@ import (
 	"github.com/shirou/gopsutil/v4/disk"
 	"github.com/shirou/gopsutil/v4/load"
 	"github.com/shirou/gopsutil/v4/mem"
-	"github.com/shirou/gopsutil/v4/process"
 )
+
+// Hostname is the machine's name, or "unknown-host" when the OS does not say.
+func (Platform) Hostname() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "unknown-host"
+	}
+	return h
+}
+
+// User is the name of the account opadiag runs as.
+func (Platform) User() string { return currentUser() }
+
+// Elevated reports whether opadiag runs as root, or as an elevated administrator on Windows.
+func (Platform) Elevated() bool { return isElevated() }
 
 // HostFacts are the operating system's facts as go-sysinfo reports them.
 type HostFacts struct {
@@ -104,101 +117,6 @@ func (Platform) DiskUsage(ctx context.Context, path string) (Disk, error) {
 	}
 	return Disk{FSType: u.Fstype, Total: u.Total, Free: u.Free}, nil
 }
-
-// Process is a running process. Argv and Cmdline are as the OS gives them: not redacted.
-type Process struct {
-	PID        int32
-	PPID       int32
-	Name       string
-	Exe        string
-	Argv       []string
-	User       string
-	Started    time.Time
-	RSS        uint64
-	CPUPercent float64 // average since it started, over one CPU
-	// Errors name what could not be read ("exe: permission denied").
-	Errors []string
-}
-
-// Processes lists the running processes. It reads each one's PID, parent, name, executable and
-// command line, calls keep, and reads the user, start time, memory and CPU of those kept. It
-// returns the kept processes and how many processes there are in all.
-func (Platform) Processes(ctx context.Context, keep func(*Process) bool) ([]Process, int, error) {
-	ps, err := process.ProcessesWithContext(ctx)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list processes: %w", err)
-	}
-	var out []Process
-	for _, p := range ps {
-		if ctx.Err() != nil {
-			return out, len(ps), ctx.Err()
-		}
-		pr := Process{PID: p.Pid}
-		note := func(what string, err error) {
-			if err != nil {
-				pr.Errors = append(pr.Errors, what+": "+err.Error())
-			}
-		}
-		var err error
-		pr.PPID, err = p.PpidWithContext(ctx)
-		note("ppid", err)
-		pr.Name, err = p.NameWithContext(ctx)
-		note("name", err)
-		pr.Exe, err = p.ExeWithContext(ctx)
-		note("exe", err)
-		pr.Argv, err = p.CmdlineSliceWithContext(ctx)
-		note("cmdline", err)
-		if !keep(&pr) {
-			continue
-		}
-		pr.User, err = p.UsernameWithContext(ctx)
-		note("user", err)
-		if ms, err := p.CreateTimeWithContext(ctx); err == nil {
-			pr.Started = time.UnixMilli(ms)
-		} else {
-			note("start time", err)
-		}
-		if mi, err := p.MemoryInfoWithContext(ctx); err == nil {
-			pr.RSS = mi.RSS
-		} else {
-			note("memory", err)
-		}
-		pr.CPUPercent, err = p.CPUPercentWithContext(ctx)
-		note("cpu", err)
-		out = append(out, pr)
-	}
-	return out, len(ps), nil
-}
-
-// Self is opadiag's own process ID.
-func (Platform) Self() int32 { return int32(os.Getpid()) }
-
-// Getenv reads an environment variable of opadiag's process.
-func (Platform) Getenv(key string) string { return os.Getenv(key) }
-
-// LookPath finds an executable on PATH as the shell would (with PATHEXT on Windows).
-func (Platform) LookPath(file string) (string, error) { return exec.LookPath(file) }
-
-// SystemdBooted reports whether systemd manages this system (it is PID 1: /run/systemd/system
-// exists), and the name of PID 1. Always false on Windows.
-func (Platform) SystemdBooted() (bool, string) { return systemdBooted() }
-
-// ServiceManager opens the Windows service control manager read-only. Elsewhere it returns
-// ErrNoServiceManager.
-func (Platform) ServiceManager() (ServiceManager, error) { return openServiceManager() }
-
-// UninstallKeys reads the Uninstall keys of HKLM (both registry views) and of every profile
-// loaded in HKEY_USERS. Nothing elsewhere than Windows. The errors are the keys that could not
-// be read.
-func (Platform) UninstallKeys() ([]RegistryKey, []error) { return uninstallKeys() }
-
-// VisibleWindowPIDs returns the processes that own a visible top-level window (Windows: the
-// agent's UI), nil elsewhere.
-func (Platform) VisibleWindowPIDs() (map[int32]bool, error) { return visibleWindowPIDs() }
-
-// MachinePath returns the PATH stored for the machine in the registry (unexpanded), which
-// services and new sessions get; empty elsewhere.
-func (Platform) MachinePath() (string, error) { return machinePath() }
 
 // Firmware returns the firmware's vendor and product name (Linux: DMI sys_vendor and
 // product_name; Windows: the BIOS SystemManufacturer and SystemProductName). On EC2 the product

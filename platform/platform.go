@@ -1,14 +1,22 @@
-// Package platform is the only place with operating-system specific code: where the agent keeps
-// its home, how to open a file without disturbing the agent, who is running opadiag and with
-// what rights, and what the console can do. Each OS has one file (platform_linux.go,
-// platform_windows.go, platform_other.go) defining the same unexported names; the code here and
-// in other untagged files is shared, and parsers of OS output live in untagged files so that
-// Linux CI tests them.
+// Package platform makes the operating system's calls that opadiag needs, and nothing else. It
+// is the only package with OS-specific files and golang.org/x/sys, split by concern: opening a
+// file without disturbing its owner (open), the service managers (service: the Windows service
+// control manager, whether systemd runs), the registry (Uninstall keys, profile folders, the
+// machine PATH), the console (terminal, colour, double-click, Explorer), the network (which
+// process holds a port, the WinINet proxy) and the host and its processes (host, process). Each
+// concern has an untagged file with the exported API and a _unix/_windows pair defining the same
+// unexported names; a mechanism only Linux has (/proc, /sys) is tried on every Unix and reports
+// an error where it is absent.
+//
+// It knows nothing of the Celigo agent (package agent) and parses no command output (package
+// collect/osout). The event log is read with wevtutil by the collectors: it needs no call here.
+// The byte layouts of the kernels' socket tables are read here (net.go), untagged so Linux CI
+// tests both, because only the port holder lookup uses them.
 package platform
 
 import (
-	"errors"
 	"os"
+	"os/exec"
 	"runtime"
 )
 
@@ -25,46 +33,8 @@ func (Platform) OS() string { return runtime.GOOS }
 // Arch is the running architecture as GOARCH names it.
 func (Platform) Arch() string { return runtime.GOARCH }
 
-// Hostname is the machine's name, or "unknown-host" when the OS does not say.
-func (Platform) Hostname() string {
-	h, err := os.Hostname()
-	if err != nil || h == "" {
-		return "unknown-host"
-	}
-	return h
-}
+// Getenv reads an environment variable of opadiag's process.
+func (Platform) Getenv(key string) string { return os.Getenv(key) }
 
-// User is the name of the account opadiag runs as.
-func (Platform) User() string { return currentUser() }
-
-// Elevated reports whether opadiag runs as root, or as an elevated administrator on Windows.
-func (Platform) Elevated() bool { return isElevated() }
-
-// ErrNotRegular is returned by Open for anything that is not a regular file: a FIFO, a device,
-// a socket or a directory would block or mean nothing in a bundle.
-var ErrNotRegular = errors.New("not a regular file")
-
-// Open opens a file for reading without disturbing its owner: on Windows with
-// FILE_SHARE_READ|FILE_SHARE_WRITE|FILE_SHARE_DELETE so the agent can keep writing, rotating and
-// deleting it; on Linux without following a final symlink, without blocking on a FIFO, and
-// without updating its access time where the kernel allows. Anything but a regular file gives
-// ErrNotRegular.
-func (Platform) Open(path string) (*os.File, error) { return openShared(path) }
-
-// AgentHomeCandidates returns the folders that may contain an agent home, each with the name the
-// home has in it (matched case-insensitively), in the order they are searched.
-func (Platform) AgentHomeCandidates() []Candidate { return homeCandidates(os.Getenv) }
-
-// DoubleClicked reports whether opadiag was started on its own console window (from Explorer on
-// Windows), so that the window would close as soon as it exits.
-func (Platform) DoubleClicked() bool { return doubleClicked() }
-
-// Reveal shows path to the user in the desktop's file manager, where there is one.
-func (Platform) Reveal(path string) error { return reveal(path) }
-
-// ColorTerminal reports whether f is a terminal that understands ANSI colour sequences,
-// switching them on where the console needs it (Windows 10 and later).
-func (Platform) ColorTerminal(f *os.File) bool { return colorTerminal(f) }
-
-// Terminal reports whether f is an interactive terminal.
-func (Platform) Terminal(f *os.File) bool { return isTerminal(f) }
+// LookPath finds an executable on PATH as the shell would (with PATHEXT on Windows).
+func (Platform) LookPath(file string) (string, error) { return exec.LookPath(file) }

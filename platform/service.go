@@ -1,11 +1,8 @@
 package platform
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"io"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -176,176 +173,10 @@ func RecoveryActionName(t uint32) string {
 	return fmt.Sprintf("unknown_%d", t)
 }
 
-// SCOutput is the output of `sc queryex`, `sc qc` or `sc qfailure` for one service: its fields,
-// each with its lines (FAILURE_ACTIONS and STATE flags continue on following lines).
-type SCOutput struct {
-	Name   string
-	Fields map[string][]string
-}
+// SystemdBooted reports whether systemd manages this system (it is PID 1: /run/systemd/system
+// exists), and the name of PID 1. Always false on Windows.
+func (Platform) SystemdBooted() (bool, string) { return systemdBooted() }
 
-// Field returns the first line of a field, "" when absent.
-func (o SCOutput) Field(key string) string {
-	if v := o.Fields[key]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
-}
-
-// ParseSC reads sc.exe's "KEY : value" output (queryex, qc, qfailure). It returns the first
-// service's fields; ok is false when the output holds none (sc failed, or printed an error).
-func ParseSC(r io.Reader) (SCOutput, bool) {
-	out := SCOutput{Fields: map[string][]string{}}
-	sc := bufio.NewScanner(r)
-	last := ""
-	found := false
-	for sc.Scan() {
-		line := strings.TrimRight(sc.Text(), "\r")
-		trim := strings.TrimSpace(line)
-		if trim == "" || strings.HasPrefix(trim, "[SC]") {
-			continue
-		}
-		if strings.HasPrefix(trim, "SERVICE_NAME:") {
-			if found {
-				break // a second service
-			}
-			found = true
-			out.Name = strings.TrimSpace(strings.TrimPrefix(trim, "SERVICE_NAME:"))
-			continue
-		}
-		if !found {
-			continue
-		}
-		if k, v, ok := strings.Cut(trim, ":"); ok && isSCKey(strings.TrimSpace(k)) {
-			last = strings.TrimSpace(k)
-			out.Fields[last] = append(out.Fields[last], strings.TrimSpace(v))
-			continue
-		}
-		if last != "" {
-			out.Fields[last] = append(out.Fields[last], trim)
-		}
-	}
-	return out, found
-}
-
-// isSCKey reports whether s looks like an sc field name: upper case, digits, underscores,
-// and "RESET_PERIOD (in seconds)".
-func isSCKey(s string) bool {
-	if s == "" {
-		return false
-	}
-	base, _, _ := strings.Cut(s, " (")
-	for _, r := range base {
-		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_') {
-			return false
-		}
-	}
-	return true
-}
-
-var scNumber = regexp.MustCompile(`^(\d+)\s+(.*)$`)
-
-// ApplySCQueryEx fills d with what `sc queryex` printed.
-func ApplySCQueryEx(d *ServiceDetail, o SCOutput) {
-	if m := scNumber.FindStringSubmatch(o.Field("STATE")); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		d.State, d.RawState = SCState(uint32(n))
-	}
-	if n, err := strconv.ParseUint(firstWord(o.Field("PID")), 10, 32); err == nil {
-		d.PID = uint32(n)
-	}
-	if n, err := strconv.ParseUint(firstWord(o.Field("WIN32_EXIT_CODE")), 10, 32); err == nil {
-		d.Win32ExitCode = uint32(n)
-	}
-	if n, err := strconv.ParseUint(firstWord(o.Field("SERVICE_EXIT_CODE")), 10, 32); err == nil {
-		d.ServiceExitCode = uint32(n)
-	}
-}
-
-// ApplySCQC fills d with what `sc qc` printed: start type (with "(DELAYED)"), binary path,
-// account, display name.
-func ApplySCQC(d *ServiceDetail, o SCOutput) {
-	if m := scNumber.FindStringSubmatch(o.Field("START_TYPE")); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		d.StartType = StartTypeName(uint32(n), strings.Contains(m[2], "DELAYED"))
-	}
-	if v := o.Field("BINARY_PATH_NAME"); v != "" {
-		d.BinaryPath = v
-	}
-	if v := o.Field("SERVICE_START_NAME"); v != "" {
-		d.Account = v
-	}
-	if v := o.Field("DISPLAY_NAME"); v != "" {
-		d.DisplayName = v
-	}
-}
-
-var scAction = regexp.MustCompile(`^([A-Z_]+) -- Delay = (\d+) milliseconds`)
-
-// ParseSCQFailure reads the recovery actions `sc qfailure` printed; nil when it printed none.
-func ParseSCQFailure(o SCOutput) *Recovery {
-	var reset string
-	for k, v := range o.Fields {
-		if strings.HasPrefix(k, "RESET_PERIOD") && len(v) > 0 {
-			reset = v[0]
-		}
-	}
-	if reset == "" && len(o.Fields["FAILURE_ACTIONS"]) == 0 {
-		return nil
-	}
-	rec := &Recovery{Command: o.Field("COMMAND_LINE")}
-	if n, err := strconv.ParseUint(firstWord(reset), 10, 32); err == nil {
-		rec.ResetPeriodS = uint32(n)
-	}
-	for _, a := range o.Fields["FAILURE_ACTIONS"] {
-		m := scAction.FindStringSubmatch(a)
-		if m == nil {
-			continue
-		}
-		d, _ := strconv.ParseUint(m[2], 10, 32)
-		typ := strings.ToLower(m[1])
-		if typ == "run_process" || typ == "run" {
-			typ = "run_command"
-		}
-		rec.Actions = append(rec.Actions, RecoveryAction{Type: typ, DelayMS: uint32(d)})
-	}
-	return rec
-}
-
-func firstWord(s string) string {
-	f := strings.Fields(s)
-	if len(f) == 0 {
-		return ""
-	}
-	return f[0]
-}
-
-// AgentName recognises the agent by name, in any case: in a program's path, a unit's
-// description, a service's or an install's name, a process. Generic words ("on-premise agent")
-// are left out: other vendors' agents use them too. Every "is this the agent?" check uses it.
-var AgentName = regexp.MustCompile(`(?i)celigo|integrator[.-]?io`)
-
-// MatchAgentService reports whether a Windows service is the agent's: its display name is
-// "Celigo Agent", or its key or display name names the agent (AgentName).
-func MatchAgentService(name, display string) bool {
-	return strings.EqualFold(strings.TrimSpace(display), "Celigo Agent") ||
-		AgentName.MatchString(name) || AgentName.MatchString(display)
-}
-
-// CommandLineBinary returns the program of a Windows command line (a service's ImagePath or an
-// UninstallString): the quoted first part, or the text up to the first ".exe".
-func CommandLineBinary(cmd string) string {
-	cmd = strings.TrimSpace(cmd)
-	if strings.HasPrefix(cmd, `"`) {
-		if end := strings.Index(cmd[1:], `"`); end >= 0 {
-			return cmd[1 : end+1]
-		}
-		return strings.Trim(cmd, `"`)
-	}
-	if i := strings.Index(strings.ToLower(cmd), ".exe"); i >= 0 {
-		return cmd[:i+4]
-	}
-	if f := strings.Fields(cmd); len(f) > 0 {
-		return f[0]
-	}
-	return ""
-}
+// ServiceManager opens the Windows service control manager read-only. Elsewhere it returns
+// ErrNoServiceManager.
+func (Platform) ServiceManager() (ServiceManager, error) { return openServiceManager() }

@@ -41,3 +41,22 @@ func Under(p, dir string, fold bool) bool {
 	dir = strings.TrimRight(dir, sep)
 	return p == dir || strings.HasPrefix(p, dir+sep)
 }
+
+// CommandLineBinary returns the program of a Windows command line (a service's ImagePath or an
+// UninstallString): the quoted first part, or the text up to the first ".exe".
+func CommandLineBinary(cmd string) string {
+	cmd = strings.TrimSpace(cmd)
+	if strings.HasPrefix(cmd, `"`) {
+		if end := strings.Index(cmd[1:], `"`); end >= 0 {
+			return cmd[1 : end+1]
+		}
+		return strings.Trim(cmd, `"`)
+	}
+	if i := strings.Index(strings.ToLower(cmd), ".exe"); i >= 0 {
+		return cmd[:i+4]
+	}
+	if f := strings.Fields(cmd); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}

@@ -23,3 +23,18 @@ func TestUnder(t *testing.T) {
 		}
 	}
 }
+
+func TestCommandLineBinary(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`"C:\Program Files\Celigo Agent\Celigo Agent.exe" --service`, `C:\Program Files\Celigo Agent\Celigo Agent.exe`},
+		{`C:\Program Files\Celigo Agent\Celigo Agent.exe --service`, `C:\Program Files\Celigo Agent\Celigo Agent.exe`},
+		{`C:\agent\agent.EXE`, `C:\agent\agent.EXE`},
+		{`"unterminated`, `unterminated`},
+		{``, ``},
+	}
+	for _, tt := range tests {
+		if got := CommandLineBinary(tt.in); got != tt.want {
+			t.Errorf("CommandLineBinary(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

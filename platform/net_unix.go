@@ -1,3 +1,5 @@
+//go:build unix
+
 package platform
 
 import (
@@ -12,6 +14,7 @@ import (
 	"strings"
 )
 
+// wininetProxy fails: WinINet is Windows'.
 func wininetProxy() (WinINetProxy, error) { return WinINetProxy{}, errors.ErrUnsupported }
 
 // portHolders finds the sockets listening on port in /proc/net/tcp{,6}, then their processes by

@@ -1,4 +1,4 @@
-package platform
+package agent
 
 import (
 	"os"
@@ -12,6 +12,26 @@ import (
 type Candidate struct {
 	Parent string
 	Name   string
+}
+
+// Env is what the search for homes needs to know of the machine; platform.Platform is one.
+type Env interface {
+	// OS is the running OS as GOOS names it: Windows lays homes out unlike every other OS.
+	OS() string
+	// Getenv reads an environment variable (HOME, XDG_CONFIG_HOME, APPDATA, SystemRoot…).
+	Getenv(key string) string
+	// ProfileDirs lists the user profile folders the OS knows (the Windows registry's
+	// ProfileList); nil elsewhere.
+	ProfileDirs() []string
+}
+
+// Candidates returns where the agent's homes may be on env's machine, in search order: the
+// Windows layout on Windows, the Linux one everywhere else.
+func Candidates(env Env) []Candidate {
+	if env.OS() == "windows" {
+		return windowsCandidates(env.Getenv, env.ProfileDirs())
+	}
+	return linuxCandidates(env.Getenv)
 }
 
 // Found is the result of searching candidates for agent homes.

@@ -1,4 +1,4 @@
-package platform
+package osout
 
 import (
 	"os"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/opadiag/opadiag/platform"
 )
 
 func open(t *testing.T, name string) *os.File {
@@ -30,7 +32,7 @@ func TestUnitFromShow(t *testing.T) {
 		auto  *bool
 	}{
 		{
-			name: "running, enabled", file: "systemctl/show-running.txt", state: ServiceRunning, auto: boolp(true),
+			name: "running, enabled", file: "systemctl/show-running.txt", state: platform.ServiceRunning, auto: boolp(true),
 			want: Unit{
 				ID: "celigo-agent.service", Description: "Celigo On-Premise Agent", LoadState: "loaded",
 				ActiveState: "active", SubState: "running", UnitFileState: "enabled", MainPID: 1187,
@@ -42,14 +44,14 @@ func TestUnitFromShow(t *testing.T) {
 			},
 		},
 		{
-			name: "not found", file: "systemctl/show-notfound.txt", state: ServiceNotFound, auto: nil,
+			name: "not found", file: "systemctl/show-notfound.txt", state: platform.ServiceNotFound, auto: nil,
 			want: Unit{
 				ID: "celigoagent.service", Description: "celigoagent.service", LoadState: "not-found",
 				ActiveState: "inactive", SubState: "dead", NRestarts: intp(0), Result: "success",
 			},
 		},
 		{
-			name: "failed by the OOM killer, disabled", file: "systemctl/show-failed.txt", state: ServiceFailed, auto: boolp(false),
+			name: "failed by the OOM killer, disabled", file: "systemctl/show-failed.txt", state: platform.ServiceFailed, auto: boolp(false),
 			want: Unit{
 				ID: "celigoagent.service", Description: "integrator.io on-premise agent", LoadState: "loaded",
 				ActiveState: "failed", SubState: "failed", UnitFileState: "disabled", ExecMainCode: "killed", ExecMainStatus: 9,

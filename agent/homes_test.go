@@ -1,4 +1,4 @@
-package platform
+package agent
 
 import (
 	"os"
@@ -95,6 +95,46 @@ func TestCandidates(t *testing.T) {
 	})
 }
 
+// fakeEnv is a machine's environment and profile folders.
+type fakeEnv struct {
+	goos     string
+	env      map[string]string
+	profiles []string
+}
+
+func (e fakeEnv) OS() string             { return e.goos }
+func (e fakeEnv) Getenv(k string) string { return e.env[k] }
+func (e fakeEnv) ProfileDirs() []string  { return e.profiles }
+
+func TestCandidatesOfEnv(t *testing.T) {
+	env := map[string]string{"HOME": "/home/u", "APPDATA": `C:\Users\me\AppData\Roaming`}
+	tests := []struct {
+		name  string
+		env   fakeEnv
+		first string
+		want  string // a candidate that must be listed
+	}{
+		{"linux", fakeEnv{goos: "linux", env: env}, "/root/.config/agent", "/home/u/.agent"},
+		{"other unix uses the linux layout", fakeEnv{goos: "darwin", env: env}, "/root/.config/agent", "/home/*/.config/agent"},
+		{"windows", fakeEnv{goos: "windows", env: env, profiles: []string{`D:\Users\svc`}}, `C:\Users\me\AppData\Roaming\Agent`, `D:\Users\svc\AppData\Roaming\Agent`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, c := range Candidates(tt.env) {
+				sep := "/"
+				if tt.env.goos == "windows" {
+					sep = `\`
+				}
+				got = append(got, c.Parent+sep+c.Name)
+			}
+			if len(got) == 0 || got[0] != tt.first || !contains(got, tt.want) {
+				t.Fatalf("got %v, want %s first and %s", got, tt.first, tt.want)
+			}
+		})
+	}
+}
+
 func contains(xs []string, s string) bool {
 	for _, x := range xs {
 		if x == s {
@@ -102,33 +142,4 @@ func contains(xs []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func TestOpenRefusesSpecialFiles(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("no FIFOs")
-	}
-	dir := t.TempDir()
-	fifo := filepath.Join(dir, "fifo")
-	if err := mkfifo(fifo); err != nil {
-		t.Skip("cannot make a FIFO:", err)
-	}
-	// Opening a FIFO without a writer would block a plain os.Open forever.
-	if _, err := Current().Open(fifo); err == nil || !strings.Contains(err.Error(), ErrNotRegular.Error()) {
-		t.Fatalf("FIFO: %v", err)
-	}
-	if _, err := Current().Open(dir); err == nil {
-		t.Fatal("a directory must be refused")
-	}
-	link := filepath.Join(dir, "link")
-	os.WriteFile(filepath.Join(dir, "f"), []byte("x"), 0o644)
-	os.Symlink(filepath.Join(dir, "f"), link)
-	if _, err := Current().Open(link); err == nil && runtime.GOOS == "linux" {
-		t.Fatal("a symlink as last component must not be followed")
-	}
-	f, err := Current().Open(filepath.Join(dir, "f"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
 }

@@ -1,4 +1,4 @@
-package platform
+package osout
 
 import (
 	"bufio"
@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/opadiag/opadiag/platform"
 )
 
 // This file reads what systemd prints: `systemctl show`, `systemctl list-units`, unit files,
@@ -248,26 +250,26 @@ func CgroupUnit(content string) string {
 func UnitState(u Unit) string {
 	switch u.LoadState {
 	case "not-found":
-		return ServiceNotFound
+		return platform.ServiceNotFound
 	case "":
-		return ServiceUnknown
+		return platform.ServiceUnknown
 	}
 	switch u.ActiveState {
 	case "active", "reloading":
 		if u.SubState == "exited" {
-			return ServiceStopped
+			return platform.ServiceStopped
 		}
-		return ServiceRunning
+		return platform.ServiceRunning
 	case "activating":
-		return ServiceStarting
+		return platform.ServiceStarting
 	case "deactivating":
-		return ServiceStopping
+		return platform.ServiceStopping
 	case "inactive":
-		return ServiceStopped
+		return platform.ServiceStopped
 	case "failed":
-		return ServiceFailed
+		return platform.ServiceFailed
 	}
-	return ServiceUnknown
+	return platform.ServiceUnknown
 }
 
 // UnitAutoStart tells whether systemd starts a unit at boot, from its UnitFileState: nil when

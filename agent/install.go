@@ -1,4 +1,4 @@
-package platform
+package agent
 
 import (
 	"encoding/binary"
@@ -9,24 +9,13 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/opadiag/opadiag/platform"
 )
 
 // This file interprets where and which version of the agent is installed: the Uninstall
-// registry values on Windows, package.json (loose or inside Electron's app.asar) anywhere. It is
-// untagged so Linux CI tests it.
-
-// UninstallPaths are the Uninstall keys read under HKLM (64-bit view, then the 32-bit
-// WOW6432Node) and under each loaded profile in HKEY_USERS.
-const (
-	UninstallKey      = `SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall`
-	UninstallKeyWOW64 = `SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall`
-)
-
-// RegistryKey is a registry key with its string and number values (numbers in decimal).
-type RegistryKey struct {
-	Path   string // full path: HKLM\SOFTWARE\…\Uninstall\{guid}, HKU\S-1-5-21-…\Software\…
-	Values map[string]string
-}
+// registry keys on Windows (as platform.Platform.UninstallKeys returns them), package.json
+// (loose or inside Electron's app.asar) anywhere.
 
 // Install is an installation of the agent.
 type Install struct {
@@ -42,11 +31,11 @@ type Install struct {
 }
 
 // InstallFromUninstall interprets an Uninstall key; ok is false when it is not the agent's (its
-// DisplayName or Publisher does not name it, see AgentName).
-func InstallFromUninstall(k RegistryKey) (Install, bool) {
+// DisplayName or Publisher does not name it, see NamePattern).
+func InstallFromUninstall(k platform.RegistryKey) (Install, bool) {
 	v := k.Values
 	name := v["DisplayName"]
-	if !AgentName.MatchString(name) && !AgentName.MatchString(v["Publisher"]) {
+	if !NamePattern.MatchString(name) && !NamePattern.MatchString(v["Publisher"]) {
 		return Install{}, false
 	}
 	in := Install{
@@ -57,8 +46,8 @@ func InstallFromUninstall(k RegistryKey) (Install, bool) {
 	if in.Dir == "" {
 		for _, src := range []string{v["DisplayIcon"], v["UninstallString"], v["QuietUninstallString"]} {
 			icon, _, _ := strings.Cut(src, ",") // "C:\…\Agent.exe,0"
-			if b := CommandLineBinary(icon); b != "" && strings.Contains(b, `\`) {
-				in.Dir = WinDir(b)
+			if b := platform.CommandLineBinary(icon); b != "" && strings.Contains(b, `\`) {
+				in.Dir = platform.WinDir(b)
 				break
 			}
 		}
