@@ -22,6 +22,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/opadiag/opadiag/agent"
+	"github.com/opadiag/opadiag/bundle"
 	"github.com/opadiag/opadiag/collect"
 	"github.com/opadiag/opadiag/console"
 	"github.com/opadiag/opadiag/manifest"
@@ -228,7 +229,8 @@ func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFi
 		Endpoints: cmd.StringSlice("endpoint"), ProbeTimeout: cmd.Duration("probe-timeout"),
 		Trigger: trigger, Args: osArgs[1:],
 		Tool:     manifest.Tool{Name: "opadiag", Version: v, Commit: c, Go: runtime.Version()},
-		Platform: plat, Clock: collect.SystemClock{}, Progress: con,
+		Platform: plat, System: plat, Clock: collect.SystemClock{}, Progress: con,
+		Network: collect.NetworkEnv{System: plat},
 	}
 	if len(dirs) == 0 {
 		opts.Candidates = agent.Candidates(plat)
@@ -311,11 +313,13 @@ func inspectAction(cmd *cli.Command, stdout, stderr io.Writer) error {
 		return usagef("give the path of one bundle zip", "inspect takes one bundle, got %d arguments", cmd.Args().Len())
 	}
 	path := cmd.Args().First()
-	r, err := collect.Verify(path)
+	r, err := bundle.Open(path)
 	if err != nil {
 		return &hintError{err: err, hint: "check the path; the file must be a bundle written by opadiag"}
 	}
-	rep := console.Verdict{Manifest: r.Manifest, Entries: r.Entries, Problems: r.Problems}
+	defer r.Close()
+	v := r.Verify()
+	rep := console.Verdict{Manifest: r.Manifest(), Entries: v.Entries, Problems: v.Problems, More: v.More}
 	if cmd.Bool("json") {
 		if err := console.InspectJSON(stdout, path, rep); err != nil {
 			return err
@@ -324,9 +328,6 @@ func inspectAction(cmd *cli.Command, stdout, stderr io.Writer) error {
 		console.Inspect(stdout, path, rep)
 	}
 	if len(rep.Problems) > 0 {
-		for _, p := range rep.Problems {
-			fmt.Fprintf(stderr, "opadiag: %s\n", p)
-		}
 		return errInvalidBundle
 	}
 	return nil

@@ -17,9 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opadiag/opadiag/bundle"
+	"github.com/opadiag/opadiag/manifest"
 	"github.com/rogpeppe/go-internal/testscript"
-
-	"github.com/opadiag/opadiag/collect"
 )
 
 func TestMain(m *testing.M) {
@@ -83,10 +83,10 @@ func cmdBundle(ts *testscript.TestScript, neg bool, args []string) {
 	if runtime.GOOS != "windows" && st.Mode().Perm() != 0o600 {
 		ts.Fatalf("bundle mode %v, want 0600", st.Mode().Perm())
 	}
-	rep, err := collect.Verify(path)
+	_, problems, err := verifyBundle(path)
 	ts.Check(err)
-	if len(rep.Problems) > 0 {
-		ts.Fatalf("invalid bundle:\n%s", strings.Join(rep.Problems, "\n"))
+	if len(problems) > 0 {
+		ts.Fatalf("invalid bundle:\n%s", strings.Join(problems, "\n"))
 	}
 	data, err := os.ReadFile(path)
 	ts.Check(err)
@@ -319,4 +319,14 @@ func TestParseSize(t *testing.T) {
 	if s.String() != "64MiB" {
 		t.Errorf("String() = %q", s.String())
 	}
+}
+
+// verifyBundle opens and verifies the bundle at path: its manifest, and the problems found.
+func verifyBundle(path string) (*manifest.Manifest, []string, error) {
+	r, err := bundle.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer r.Close()
+	return r.Manifest(), r.Verify().Problems, nil
 }

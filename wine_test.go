@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opadiag/opadiag/collect"
 	"github.com/opadiag/opadiag/manifest"
 )
 
@@ -175,14 +174,13 @@ func TestWindowsUnderWine(t *testing.T) {
 	if len(zips) != 1 {
 		t.Fatalf("bundles in the working folder: %v", zips)
 	}
-	rep, err := collect.Verify(zips[0])
+	m, problems, err := verifyBundle(zips[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Problems) > 0 {
-		t.Fatalf("the bundle does not verify: %v", rep.Problems)
+	if len(problems) > 0 {
+		t.Fatalf("the bundle does not verify: %v", problems)
 	}
-	m := rep.Manifest
 	files := readZip(t, zips[0])
 
 	if len(m.Agents) != 1 || len(m.Agents[0].Settings) != 1 || m.Agents[0].Settings[0].Token == nil {

@@ -254,7 +254,9 @@ func (w *Writer) write(ctx context.Context, b *Bundle, j job) error {
 	zipSink := newAsyncWriter(sinkWriter{fw})
 	hw := &hashWriter{sha: sha256.New(), crc: crc32.NewIEEE()}
 	hashSink := newAsyncWriter(hw)
-	out := &capWriter{w: io.MultiWriter(zipSink, hashSink), left: j.grant}
+	// Redaction markers can make the text longer than its source: the growth is taken from
+	// what the total cap leaves, and only when nothing is left is the entry cut.
+	out := &capWriter{w: io.MultiWriter(zipSink, hashSink), left: j.grant, more: w.reserve}
 	rw := w.red.NewWriter(out)
 	read, copyErr := copyBuffer(rw, text)
 	closeErr := rw.Close()
@@ -269,7 +271,7 @@ func (w *Writer) write(ctx context.Context, b *Bundle, j job) error {
 	if flateErr != nil {
 		return w.fail(flateErr)
 	}
-	used = hw.n
+	used = hw.n - out.extra // the growth was reserved as it came
 	if copyErr != nil && read == 0 && hw.n == 0 {
 		return w.readFailed(b, source, copyErr)
 	}
@@ -293,7 +295,7 @@ func (w *Writer) write(ctx context.Context, b *Bundle, j job) error {
 	}
 	if out.over {
 		f.Truncated = true
-		f.Note = joinNote(f.Note, fmt.Sprintf("redaction made it longer than its share of the size caps: cut at %d bytes", j.grant))
+		f.Note = joinNote(f.Note, fmt.Sprintf("redaction made it longer than the total size cap leaves: cut at %d bytes", hw.n))
 	}
 	if copyErr != nil {
 		f.Truncated = true
@@ -457,15 +459,23 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// capWriter passes on at most left bytes and notes when there were more.
+// capWriter passes on at most left bytes, asking more for more room when that runs out, and
+// notes when what it wrote had to be cut.
 type capWriter struct {
-	w    io.Writer
-	left int64
-	over bool
+	w     io.Writer
+	left  int64
+	more  func(want int64) int64 // grants up to want more bytes
+	extra int64                  // granted by more
+	over  bool
 }
 
 func (c *capWriter) Write(p []byte) (int, error) {
 	n := len(p)
+	if need := int64(len(p)) - c.left; need > 0 && c.more != nil && !c.over {
+		got := c.more(max(need, 64<<10))
+		c.left += got
+		c.extra += got
+	}
 	if int64(len(p)) > c.left {
 		p = p[:c.left]
 		c.over = true

@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opadiag/opadiag/diagnose"
+	"github.com/opadiag/opadiag/bundle"
+	"github.com/opadiag/opadiag/redact"
 )
 
 // writeAgentLog writes size bytes of agent-style log lines, with a token and passwords in them.
@@ -39,7 +40,7 @@ func writeAgentLog(tb testing.TB, path string, size int) {
 }
 
 // BenchmarkBundleLog measures the whole path of a log into a bundle: shared-mode read, redaction
-// (token registered), the log scan of diagnose, SHA-256, deflate and the zip, on a 64 MiB log.
+// (token registered), SHA-256, deflate into the spool and the append to the zip, on a 64 MiB log.
 func BenchmarkBundleLog(b *testing.B) {
 	dir := b.TempDir()
 	log := filepath.Join(dir, "server.log")
@@ -49,15 +50,14 @@ func BenchmarkBundleLog(b *testing.B) {
 	b.SetBytes(st.Size())
 	b.ReportAllocs()
 	for b.Loop() {
-		w, err := NewWriter(out, WriterOptions{})
+		red := redact.New()
+		red.AddToken(fixtureToken)
+		w, err := bundle.Create(out, bundle.Options{Redactor: red})
 		if err != nil {
 			b.Fatal(err)
 		}
-		w.red.AddToken(fixtureToken)
 		bd := w.Bundle("logs")
-		scan := diagnose.NewLogScan()
-		obs := scan.File("agent/logs/server.log")
-		if err := addTail(context.Background(), bd, platformOpener{fakePlatform{}}, "agent/logs/server.log", log, st.Size(), tail{observe: obs}); err != nil {
+		if err := addTail(context.Background(), bd, platformOpener{fakePlatform{}}, time.Minute, "agent/logs/server.log", log, st.Size(), tail{}); err != nil {
 			b.Fatal(err)
 		}
 		path, err := w.Finish("bench")

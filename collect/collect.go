@@ -6,6 +6,7 @@
 package collect
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,7 +23,7 @@ import (
 	"time"
 
 	"github.com/opadiag/opadiag/agent"
-	"github.com/opadiag/opadiag/diagnose"
+	"github.com/opadiag/opadiag/bundle"
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/redact"
 )
@@ -31,9 +32,26 @@ import (
 type Collector interface {
 	// Name is stable; it names the collector in the manifest and on the console.
 	Name() string
-	// Collect adds files to b. Problems that leave the rest collectable are recorded with
-	// b.Problem; an error means the collector could not do its job.
-	Collect(ctx context.Context, b *Bundle) error
+	// Collect adds entries to b. Problems that leave the rest collectable are recorded with
+	// b.Problem; an error means the collector could not do its job. facts is what the run knew
+	// when the collector's phase started.
+	Collect(ctx context.Context, facts Facts, b *bundle.Bundle) error
+}
+
+// Facts is what a run knows when a phase starts. Phase 1 (settings, service) is given the agent
+// homes; phase 2 (logs, crash, events, system, network) also what phase 1 learned. No collector
+// waits for another: what a phase-1 collector did not learn in time is simply absent here.
+type Facts struct {
+	Start time.Time // the moment of the run
+	homes []home    // the agent homes, each listed once for every collector
+	// From the settings collector: what Settings say about the agent's region and tunnel host.
+	hints []hostHint
+	// From the service collector: where the agent is installed, which processes its services
+	// run (main PID -> service name), and the names of its services (units, Windows services).
+	installDirs []string
+	servicePIDs map[int32]string
+	services    []string
+	serviceOK   bool // the service collector finished, so the three above are complete
 }
 
 // timeouter is implemented by collectors that need another deadline than DefaultTimeout.
@@ -121,11 +139,19 @@ type Options struct {
 	Args         []string // the command line, recorded redacted
 	Tool         manifest.Tool
 
+	// StallTimeout abandons a read, open or folder listing that makes no progress this long;
+	// 0: bundle.DefaultStallTimeout.
+	StallTimeout time.Duration
+
+	// Each capability the run uses is given explicitly. Platform (files, who and where) is
+	// required. Without System, the service, events and system collectors are absent from the
+	// run, and the manifest says so.
 	Platform Platform
+	System   SystemOS
 	Runner   CommandRunner // runs external commands; nil: ExecRunner
 	Clock    Clock
 	Progress Progress   // may be nil
-	Network  NetworkEnv // what the network collector probes with; zero: the real machine
+	Network  NetworkEnv // what the network collector probes with; zero: the real machine, but see NetworkEnv.System
 
 	wrapOutput func(io.Writer) io.Writer // tests inject write faults into the bundle file
 	open       opener                    // tests inject read faults; nil: the platform's
@@ -143,6 +169,13 @@ type Result struct {
 
 // Run makes one bundle. It returns an error only when no bundle could be written; everything
 // else (collectors failing, nothing found) is recorded in the bundle.
+//
+// The run has explicit steps: discovery finds the agent homes and reads their Settings, so the
+// agent token is registered (or strict mode switched on) before anything else is read; phase 1
+// (settings, service) runs, and what it learned becomes the Facts given to phase 2 (logs, crash,
+// events, system, network); each collector of a phase runs at once beside the others, under its
+// own deadline. Then the bundle is sealed, the findings are drawn from its contents, and
+// summary.txt and manifest.json are written last.
 func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Platform == nil {
 		return nil, errors.New("collect: no platform")
@@ -152,6 +185,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	if opts.Runner == nil {
 		opts.Runner = ExecRunner{}
+	}
+	if opts.StallTimeout <= 0 {
+		opts.StallTimeout = bundle.DefaultStallTimeout
 	}
 	start := opts.Clock.Now()
 	res := &Result{}
@@ -174,64 +210,81 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		obf.User(opts.Platform.User())
 		red.Obfuscate(obf)
 	}
-	m := newManifest(opts, start, red, dir)
-	w, err := NewWriter(dir, WriterOptions{Redactor: red, Manifest: m, TotalSize: opts.MaxTotalSize, Created: start, Obfuscator: obf, wrap: opts.wrapOutput})
+	m := newManifest(opts, start, dir)
+	w, err := bundle.Create(dir, bundle.Options{
+		Redactor: red, Manifest: m, TotalSize: opts.MaxTotalSize, StallTimeout: opts.StallTimeout,
+		Created: start, Obfuscator: obf, WrapOutput: opts.wrapOutput,
+	})
 	if err != nil {
 		return nil, err
 	}
 	defer w.Abort() // removes the temporary file unless Finish moved it into place
 
-	homes := findHomes(opts, m)
 	var open opener = platformOpener{opts.Platform}
 	if opts.open != nil {
 		open = opts.open
 	}
-	scan := diagnose.NewLogScan()
-	hints, network := &agentHints{}, &networkResult{}
-	collectors := []Collector{
-		&settingsCollector{homes: homes, open: open, hints: hints},
-		&logsCollector{homes: homes, open: open, since: opts.Since, now: start, maxFile: opts.MaxFileSize, scan: scan},
-		&crashCollector{homes: homes, open: open, maxFile: opts.MaxFileSize, scan: scan},
-		newNetworkCollector(opts, homes, open, hints, network),
+	homes := findHomes(opts, m)
+	if reason := learnSettings(ctx, homes, open, red, opts.StallTimeout); reason != "" {
+		red.SetStrict(reason)
 	}
-	if sysOS, ok := opts.Platform.(SystemOS); ok {
-		facts := newAgentFacts()
-		collectors = append(collectors,
-			&serviceCollector{os: sysOS, open: open, runner: opts.Runner, since: opts.Since, now: start,
-				maxFile: opts.MaxFileSize, scan: scan, facts: facts, paths: defaultPaths(),
-				cmdTimeout: commandTimeout, slowTimeout: slowTimeout},
-			&systemCollector{os: sysOS, open: open, runner: opts.Runner, since: opts.Since, now: start,
-				maxFile: opts.MaxFileSize, homes: homes, output: dir, facts: facts, paths: defaultPaths(),
-				pattern: agent.NamePattern, factsWait: factsWait, cmdTimeout: commandTimeout, slowTimeout: slowTimeout})
+	facts := Facts{Start: start, homes: homes}
+
+	// Phase 1: what the others need to know.
+	settings := &settingsCollector{hints: &agentHints{}}
+	phase1 := []Collector{settings}
+	var service *serviceCollector
+	if opts.System != nil {
+		service = &serviceCollector{os: opts.System, open: open, runner: opts.Runner, since: opts.Since,
+			maxFile: opts.MaxFileSize, paths: defaultPaths(), cmdTimeout: commandTimeout, slowTimeout: slowTimeout}
+		phase1 = append(phase1, service)
+	}
+	m.Collectors = runPhase(ctx, w, facts, phase1, opts.Clock, opts.Progress)
+	facts.hints = settings.hints.snapshot()
+	if service != nil {
+		facts.installDirs, facts.servicePIDs, facts.services, facts.serviceOK = service.learned()
+	}
+
+	// Phase 2: everything else, given what phase 1 learned.
+	phase2 := []Collector{
+		&logsCollector{open: open, stall: opts.StallTimeout, since: opts.Since, maxFile: opts.MaxFileSize},
+		&crashCollector{open: open, stall: opts.StallTimeout, maxFile: opts.MaxFileSize},
+	}
+	if opts.System != nil {
+		phase2 = append(phase2,
+			&eventsCollector{os: opts.System, runner: opts.Runner, since: opts.Since, maxFile: opts.MaxFileSize,
+				paths: defaultPaths(), slowTimeout: slowTimeout},
+			&systemCollector{os: opts.System, open: open, stall: opts.StallTimeout, runner: opts.Runner, since: opts.Since,
+				maxFile: opts.MaxFileSize, output: dir, paths: defaultPaths(), pattern: agent.NamePattern,
+				cmdTimeout: commandTimeout, slowTimeout: slowTimeout})
 	} else {
-		m.Absent = append(m.Absent,
-			manifest.Absent{Name: "service", Reason: "the platform gives no access to services"},
-			manifest.Absent{Name: "system", Reason: "the platform gives no access to OS facts and processes"})
+		for _, name := range []string{"service", "events", "system"} {
+			m.Absent = append(m.Absent, manifest.Absent{Name: name, Reason: "the run was given no access to the operating system's services, processes and logs"})
+		}
 	}
-	m.Collectors = runAll(ctx, w, collectors, opts.Clock, opts.Progress)
+	phase2 = append(phase2, newNetworkCollector(opts, open))
+	m.Collectors = append(m.Collectors, runPhase(ctx, w, facts, phase2, opts.Clock, opts.Progress)...)
 	if err := ctx.Err(); err != nil {
 		return nil, interrupted{err}
 	}
-	files, omitted, failed := w.snapshot()
-	if failed != nil {
-		return nil, failed
-	}
-	for _, a := range m.Agents {
+
+	// The findings, drawn from what the bundle holds.
+	sealed := w.Seal()
+	for _, a := range sealed.Agents {
 		for _, s := range a.Settings {
-			if s.Token != nil && m.Redaction.TokenHash == "" {
-				m.Redaction.TokenHash = s.Token.Hash
+			if s.Token != nil && sealed.Redaction.TokenHash == "" {
+				sealed.Redaction.TokenHash = s.Token.Hash
 			}
 		}
 	}
-	summarizeHost(m, scan)
-	m.Findings = diagnose.Run(diagnose.Input{Manifest: m, Files: files, Omitted: omitted, Logs: scan, Probes: network.get(), Now: start})
-	m.DurationMS = opts.Clock.Now().Sub(start).Milliseconds()
-	hostname := m.Host.Hostname
+	drawFindings(sealed, w.FS())
+	sealed.DurationMS = opts.Clock.Now().Sub(start).Milliseconds()
+	hostname := opts.Platform.Hostname()
 	if obf != nil {
-		hostname = obf.Host(hostname)
+		hostname = obf.Host(hostname) // the stand-in the manifest shows
 	}
 	stem := fmt.Sprintf("opadiag-%s-%s", fileSafe(hostname), start.UTC().Format("20060102T150405Z"))
-	path, err := w.Finish(stem)
+	path, err := w.Finish(stem, bundle.Generated{Name: bundle.SummaryName, Data: summaryText(sealed)})
 	if err != nil {
 		return nil, err
 	}
@@ -240,11 +293,22 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			res.Warnings = append(res.Warnings, err.Error())
 		}
 	}
-	res.Path, res.Manifest = path, m
+	res.Path, res.Manifest = path, sealed
 	return res, nil
 }
 
-func newManifest(opts Options, start time.Time, red *redact.Redactor, dir string) *manifest.Manifest {
+// summaryText is summary.txt: on Windows with CRLF line endings and a UTF-8 byte-order mark, so
+// that the Notepad of older Windows Server shows it as lines, not mojibake.
+func summaryText(m *manifest.Manifest) []byte {
+	text := Summary(m)
+	if m.Host.OS != "windows" {
+		return text
+	}
+	crlf := bytes.ReplaceAll(bytes.ReplaceAll(text, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n"))
+	return append([]byte("\xEF\xBB\xBF"), crlf...)
+}
+
+func newManifest(opts Options, start time.Time, dir string) *manifest.Manifest {
 	p := opts.Platform
 	m := &manifest.Manifest{
 		Schema:  manifest.SchemaID,
@@ -261,12 +325,9 @@ func newManifest(opts Options, start time.Time, red *redact.Redactor, dir string
 		Host: manifest.Host{Hostname: p.Hostname(), OS: runtime.GOOS, Arch: runtime.GOARCH, Elevated: p.Elevated()},
 	}
 	m.Tool.Name = "opadiag"
-	for _, a := range opts.Args {
-		m.Invocation.Args = append(m.Invocation.Args, red.String(a))
-	}
-	for _, e := range opts.Endpoints {
-		m.Options.Endpoints = append(m.Options.Endpoints, red.String(e))
-	}
+	// The bundle redacts every field of the manifest, the arguments and endpoints included.
+	m.Invocation.Args = append(m.Invocation.Args, opts.Args...)
+	m.Options.Endpoints = append(m.Options.Endpoints, opts.Endpoints...)
 	if opts.Trigger == "crash" {
 		m.Invocation.Unused = append(m.Invocation.Unused, manifest.Unused{
 			Flag:   "--trigger crash",
@@ -307,10 +368,12 @@ func (e interrupted) Unwrap() error { return e.err }
 
 // home is an agent home and its folder in the bundle.
 type home struct {
-	id     int
-	path   string
-	folder string
-	idx    *homeIndex // its files, listed once for all collectors
+	id       int
+	path     string
+	folder   string
+	idx      *homeIndex     // its files, listed once for all collectors
+	stall    time.Duration  // the stall timeout of listing it
+	settings []settingsFile // its Settings files, read and redacted by discovery
 }
 
 // findHomes returns the agent homes of the run, from --agent-dir or discovery, and records the
@@ -334,14 +397,14 @@ func findHomes(opts Options, m *manifest.Manifest) []home {
 		for _, d := range f.Denied {
 			m.Invocation.Denied = append(m.Invocation.Denied, manifest.Denied{
 				Collector: "discovery", What: d, Error: "permission denied",
-				Hint: elevateHint(m.Host.OS, m.Invocation.Elevated) + " to look for an agent home there",
+				Hint: bundle.ElevateHint(m.Host.OS, m.Invocation.Elevated) + " to look for an agent home there",
 			})
 		}
 		paths = f.Homes
 	}
 	var homes []home
 	for i, p := range paths {
-		h := home{id: i + 1, path: p, folder: "agent", idx: &homeIndex{}}
+		h := home{id: i + 1, path: p, folder: "agent", idx: &homeIndex{}, stall: opts.StallTimeout}
 		if len(paths) > 1 {
 			h.folder = fmt.Sprintf("agent/%d", i+1)
 		}
@@ -351,26 +414,22 @@ func findHomes(opts Options, m *manifest.Manifest) []home {
 	return homes
 }
 
-// runAll runs the settings collector first, alone, because it registers the agent token that
-// every later file is scrubbed of, then the others side by side. The results keep the
-// collectors' order.
-func runAll(ctx context.Context, w *Writer, cs []Collector, clock Clock, p Progress) []manifest.Collector {
+// runPhase runs the collectors of one phase side by side and returns their results in their
+// order.
+func runPhase(ctx context.Context, w *bundle.Writer, facts Facts, cs []Collector, clock Clock, p Progress) []manifest.Collector {
 	out := make([]manifest.Collector, len(cs))
-	if len(cs) == 0 {
-		return out
-	}
-	out[0] = runOne(ctx, w, cs[0], clock, p)
 	var wg sync.WaitGroup
-	for i := 1; i < len(cs); i++ {
-		wg.Go(func() { out[i] = runOne(ctx, w, cs[i], clock, p) })
+	for i := range cs {
+		wg.Go(func() { out[i] = runOne(ctx, w, facts, cs[i], clock, p) })
 	}
 	wg.Wait()
 	return out
 }
 
 // runOne runs a collector under its deadline, turning a panic, an error or a timeout into its
-// status.
-func runOne(ctx context.Context, w *Writer, c Collector, clock Clock, p Progress) manifest.Collector {
+// status. A collector that ignores its deadline is abandoned after a grace period: its handle on
+// the bundle is closed, so nothing it does later reaches the bundle or the manifest.
+func runOne(ctx context.Context, w *bundle.Writer, facts Facts, c Collector, clock Clock, p Progress) manifest.Collector {
 	b := w.Bundle(c.Name())
 	timeout := DefaultTimeout
 	if t, ok := c.(timeouter); ok {
@@ -389,7 +448,7 @@ func runOne(ctx context.Context, w *Writer, c Collector, clock Clock, p Progress
 				done <- fmt.Errorf("panic: %v\n%s", r, firstFrames(debug.Stack()))
 			}
 		}()
-		done <- c.Collect(cctx, b)
+		done <- c.Collect(cctx, facts, b)
 	}()
 	var err error
 	abandoned := false
@@ -403,7 +462,7 @@ func runOne(ctx context.Context, w *Writer, c Collector, clock Clock, p Progress
 			err = cctx.Err()
 		}
 	}
-	b.closed.Store(true)
+	b.Close()
 	r := manifest.Collector{
 		Name: c.Name(), Started: started.UTC(), DurationMS: clock.Now().Sub(started).Milliseconds(),
 		Problems: b.Problems(), Status: manifest.StatusOK,
@@ -418,14 +477,22 @@ func runOne(ctx context.Context, w *Writer, c Collector, clock Clock, p Progress
 			r.Error += "; abandoned"
 		}
 	case errors.As(err, new(skipError)):
-		r.Status, r.Error = manifest.StatusSkipped, w.red.String(err.Error())
+		r.Status, r.Error = manifest.StatusSkipped, err.Error()
 	case err != nil:
-		r.Status, r.Error = manifest.StatusFailed, w.red.String(err.Error())
+		r.Status, r.Error = manifest.StatusFailed, err.Error()
 	case len(r.Problems) > 0:
 		r.Status = manifest.StatusPartial
 	}
 	if p != nil {
-		p.Finished(r)
+		// The console is outside the bundle: what it shows is redacted here (the manifest's
+		// copy is redacted when the bundle is sealed).
+		shown := r
+		shown.Error = w.Redactor().String(r.Error)
+		shown.Problems = nil
+		for _, pr := range r.Problems {
+			shown.Problems = append(shown.Problems, w.Redactor().String(pr))
+		}
+		p.Finished(shown)
 	}
 	return r
 }

@@ -10,9 +10,9 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/opadiag/opadiag/bundle"
 	"github.com/opadiag/opadiag/manifest"
 )
 
@@ -83,21 +83,16 @@ func (c *capped) String() string { return strings.TrimSpace(string(c.b)) }
 // DefaultCommandLimit is how much of a command's output is kept unless the caller says otherwise.
 const DefaultCommandLimit = 16 << 20
 
-// AddCommand runs a command and streams its output, redacted, into the bundle as entry (at most
-// limit bytes, 0 meaning DefaultCommandLimit, within what --max-total-size leaves). Its command
-// line, exit code, stderr (redacted) and duration are recorded in the manifest's commands. The
-// error is the runner's (not started, killed at the deadline); the result is returned either way.
-func (b *Bundle) AddCommand(ctx context.Context, r CommandRunner, entry string, limit int64, name string, args ...string) (CommandResult, error) {
-	return b.AddCommandObserved(ctx, r, entry, limit, nil, name, args...)
-}
-
-// AddCommandObserved is AddCommand with observe also receiving the redacted output, as
-// FileInfo.Observe does for files (the log scan reads the journal this way).
-func (b *Bundle) AddCommandObserved(ctx context.Context, r CommandRunner, entry string, limit int64, observe io.Writer, name string, args ...string) (CommandResult, error) {
+// addCommand runs a command and streams its output into the bundle as entry (at most limit
+// bytes, 0 meaning DefaultCommandLimit; the bundle redacts it and holds it to the caps).
+// observe, when set, also receives the output as it comes (a summary of the journal). The
+// command line, exit code, stderr and duration are recorded in the manifest's commands. The
+// error is the runner's (not started, killed at the deadline), or a failure to write the bundle;
+// the result is returned either way.
+func addCommand(ctx context.Context, b *bundle.Bundle, r CommandRunner, entry string, limit int64, observe io.Writer, name string, args ...string) (CommandResult, error) {
 	if limit <= 0 {
 		limit = DefaultCommandLimit
 	}
-	limit = b.Reserve(limit)
 	line := strings.Join(append([]string{name}, args...), " ")
 	pr, pw := io.Pipe()
 	type outcome struct {
@@ -111,80 +106,42 @@ func (b *Bundle) AddCommandObserved(ctx context.Context, r CommandRunner, entry 
 		pw.CloseWithError(err)
 		done <- outcome{res, err}
 	}()
-	lr := &limitedReader{r: pr, n: limit}
-	addErr := b.Add(ctx, entry, lr, FileInfo{Source: line, Observe: observe})
+	var src io.Reader = pr
+	if observe != nil {
+		src = io.TeeReader(pr, observe)
+	}
+	addErr := b.Add(ctx, entry, src, limit, bundle.Info{Source: line})
 	// Drain what is past the limit so the command is not blocked on a full pipe.
 	_, _ = io.Copy(io.Discard, pr)
 	out := <-done
-	left, hit := lr.state()
-	b.Release(left)
-	if hit {
-		b.Note(entry, fmt.Sprintf("output cut at %d bytes", limit))
-	}
-	rec := manifest.Command{
-		Collector: b.collector, Line: b.w.red.String(line), Entry: entry, ExitCode: out.res.ExitCode,
-		Stderr: b.w.red.String(out.res.Stderr), DurationMS: time.Since(start).Milliseconds(),
-	}
-	if out.err != nil {
-		rec.Error = b.w.red.String(out.err.Error())
-	}
-	b.Update(func(m *manifest.Manifest) { m.Commands = append(m.Commands, rec) })
+	recordCommand(b, line, entry, out.res, out.err, time.Since(start))
 	if out.err != nil {
 		return out.res, out.err
 	}
-	var we writeError
-	if errors.As(addErr, &we) {
+	if bundle.IsWriteError(addErr) {
 		return out.res, addErr
 	}
 	return out.res, nil
 }
 
-// limitedReader reads at most n bytes and remembers whether there was more. It is safe for
-// concurrent use: a read abandoned at the collector's deadline may still be running when the
-// command's outcome is recorded.
-type limitedReader struct {
-	r   io.Reader
-	mu  sync.Mutex
-	n   int64
-	hit bool
-}
-
-func (l *limitedReader) Read(p []byte) (int, error) {
-	l.mu.Lock()
-	left := l.n
-	l.mu.Unlock()
-	if left <= 0 {
-		var one [1]byte
-		if k, _ := l.r.Read(one[:]); k > 0 {
-			l.mu.Lock()
-			l.hit = true
-			l.mu.Unlock()
-		}
-		return 0, io.EOF
+// recordCommand adds a command's outcome to the manifest's commands.
+func recordCommand(b *bundle.Bundle, line, entry string, res CommandResult, err error, took time.Duration) {
+	rec := manifest.Command{
+		Collector: b.Collector(), Line: line, Entry: entry, ExitCode: res.ExitCode,
+		Stderr: res.Stderr, DurationMS: took.Milliseconds(),
 	}
-	if int64(len(p)) > left {
-		p = p[:left]
+	if err != nil {
+		rec.Error = err.Error()
 	}
-	n, err := l.r.Read(p)
-	l.mu.Lock()
-	l.n -= int64(n)
-	l.mu.Unlock()
-	return n, err
+	b.Update(func(m *manifest.Manifest) { m.Commands = append(m.Commands, rec) })
 }
 
-// state returns the bytes not read of the limit and whether there was more than it.
-func (l *limitedReader) state() (int64, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.n, l.hit
-}
-
-// CaptureCommand runs a command for the caller to read its output: at most limit bytes of its
+// captureCommand runs a command for the caller to read its output: at most limit bytes of its
 // stdout (0 meaning DefaultCommandLimit) are returned, unredacted. When entry is not empty the
-// same bytes are also added to the bundle as entry, redacted. The command line, exit code,
-// stderr (redacted) and duration are recorded in the manifest's commands as AddCommand does.
-// Whatever the caller stores from the output must be redacted first.
-func (b *Bundle) CaptureCommand(ctx context.Context, r CommandRunner, entry string, limit int64, name string, args ...string) ([]byte, CommandResult, error) {
+// same bytes are also added to the bundle as entry (redacted by the bundle). The command is
+// recorded in the manifest's commands as addCommand does. Whatever the caller keeps of the
+// output goes into the manifest, which the bundle redacts as a whole.
+func captureCommand(ctx context.Context, b *bundle.Bundle, r CommandRunner, entry string, limit int64, name string, args ...string) ([]byte, CommandResult, error) {
 	if limit <= 0 {
 		limit = DefaultCommandLimit
 	}
@@ -192,31 +149,20 @@ func (b *Bundle) CaptureCommand(ctx context.Context, r CommandRunner, entry stri
 	out := &capped{max: int(limit)}
 	start := time.Now()
 	res, err := r.Run(ctx, out, name, args...)
-	rec := manifest.Command{
-		Collector: b.collector, Line: b.w.red.String(line), ExitCode: res.ExitCode,
-		Stderr: b.w.red.String(res.Stderr), DurationMS: time.Since(start).Milliseconds(),
+	if entry != "" && (len(out.b) == 0 && err != nil) {
+		entry = ""
 	}
-	if err != nil {
-		rec.Error = b.w.red.String(err.Error())
-	}
+	recordCommand(b, line, entry, res, err, time.Since(start))
 	var addErr error
-	if entry != "" && (len(out.b) > 0 || err == nil) {
-		rec.Entry = entry
-		kept := out.b[:b.Reserve(int64(len(out.b)))]
-		info := FileInfo{Source: line, Truncated: out.total > int64(len(kept)), OriginalSize: out.total}
-		switch {
-		case len(kept) < len(out.b):
-			info.Note = "output cut: the bundle's total size cap (--max-total-size) is used up"
-		case info.Truncated:
+	if entry != "" {
+		info := bundle.Info{Source: line, Truncated: out.total > int64(len(out.b)), OriginalSize: out.total}
+		if info.Truncated {
 			info.Note = fmt.Sprintf("output cut at %d bytes", limit)
 		}
-		addErr = b.Add(ctx, entry, bytes.NewReader(kept), info)
+		addErr = b.Add(ctx, entry, bytes.NewReader(out.b), int64(len(out.b))+1, info)
 	}
-	b.Update(func(m *manifest.Manifest) { m.Commands = append(m.Commands, rec) })
-	if err == nil {
-		if we := (writeError{}); errors.As(addErr, &we) {
-			err = addErr
-		}
+	if err == nil && bundle.IsWriteError(addErr) {
+		err = addErr
 	}
 	return out.b, res, err
 }

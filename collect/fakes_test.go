@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opadiag/opadiag/diagnose"
+	"github.com/opadiag/opadiag/bundle"
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/platform"
 	"github.com/opadiag/opadiag/redact"
@@ -161,12 +161,17 @@ type bundleResult struct {
 	path  string
 }
 
-// runCollectors runs collectors as Run does (the first alone, the rest side by side), writes
-// the bundle, verifies it (sizes, hashes and the manifest's schema) and reads it back.
-func runCollectors(t *testing.T, goos string, elevated bool, scan *diagnose.LogScan, cs ...Collector) bundleResult {
+// runCollectors runs collectors in the phases Run uses — a service collector in phase 1, then
+// the events collector Run pairs with it and the rest in phase 2, given facts completed with what
+// the service collector learned — writes the bundle, verifies it (sizes, hashes and the
+// manifest's schema) and reads it back.
+func runCollectors(t *testing.T, goos string, elevated bool, facts Facts, cs ...Collector) bundleResult {
 	t.Helper()
 	dir := t.TempDir()
 	now := time.Date(2025, 7, 29, 12, 0, 0, 0, time.UTC)
+	if facts.Start.IsZero() {
+		facts.Start = now
+	}
 	red := redact.New()
 	m := &manifest.Manifest{
 		Schema: manifest.SchemaID, Tool: manifest.Tool{Name: "opadiag", Version: "test"}, Created: now,
@@ -175,17 +180,29 @@ func runCollectors(t *testing.T, goos string, elevated bool, scan *diagnose.LogS
 		Host:       manifest.Host{Hostname: "test", OS: goos, Arch: "amd64"},
 		Discovery:  manifest.Discovery{Method: "agent-dir"},
 	}
-	w, err := NewWriter(dir, WriterOptions{Redactor: red, Manifest: m, TotalSize: 1 << 30, Created: now})
+	w, err := bundle.Create(dir, bundle.Options{Redactor: red, Manifest: m, TotalSize: 1 << 30, Created: now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Collectors = runAll(context.Background(), w, cs, SystemClock{}, nil)
-	files, omitted, failed := w.snapshot()
-	if failed != nil {
-		t.Fatal(failed)
+	defer w.Abort()
+	var phase1, phase2 []Collector
+	var service *serviceCollector
+	for _, c := range cs {
+		if s, ok := c.(*serviceCollector); ok {
+			service = s
+			phase1 = append(phase1, c)
+			phase2 = append(phase2, &eventsCollector{os: s.os, runner: s.runner, since: s.since, maxFile: s.maxFile, paths: s.paths, slowTimeout: s.slowTimeout})
+			continue
+		}
+		phase2 = append(phase2, c)
 	}
-	summarizeHost(m, scan)
-	m.Findings = diagnose.Run(diagnose.Input{Manifest: m, Files: files, Omitted: omitted, Logs: scan, Now: now})
+	m.Collectors = runPhase(context.Background(), w, facts, phase1, SystemClock{}, nil)
+	if service != nil {
+		facts.installDirs, facts.servicePIDs, facts.services, facts.serviceOK = service.learned()
+	}
+	m.Collectors = append(m.Collectors, runPhase(context.Background(), w, facts, phase2, SystemClock{}, nil)...)
+	sealed := w.Seal()
+	drawFindings(sealed, w.FS())
 	path, err := w.Finish("bundle")
 	if err != nil {
 		t.Fatal(err)
@@ -196,6 +213,12 @@ func runCollectors(t *testing.T, goos string, elevated bool, scan *diagnose.LogS
 		res.files[name] = string(b)
 	}
 	return res
+}
+
+// knownFacts are the facts of a run whose service collector found the agent installed in dirs,
+// its services' main processes pids and its services' names.
+func knownFacts(dirs []string, pids map[int32]string, services []string) Facts {
+	return Facts{installDirs: dirs, servicePIDs: pids, services: services, serviceOK: true}
 }
 
 // collector returns the outcome of the named collector.

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opadiag/opadiag/bundle"
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/platform"
 )
@@ -237,7 +238,7 @@ func TestCommandDeadline(t *testing.T) {
 	if err != nil {
 		t.Skip("no sleep command")
 	}
-	w, err := NewWriter(t.TempDir(), WriterOptions{})
+	w, err := bundle.Create(t.TempDir(), bundle.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,11 +246,11 @@ func TestCommandDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	b := w.Bundle("service")
-	_, err = b.AddCommand(ctx, ExecRunner{}, "service/sleep.txt", 0, sleep, "30")
+	_, err = addCommand(ctx, b, ExecRunner{}, "service/sleep.txt", 0, nil, sleep, "30")
 	if err == nil || !strings.Contains(err.Error(), "killed at its deadline") {
 		t.Fatalf("err = %v", err)
 	}
-	cmds := w.man.Commands
+	cmds := w.Seal().Commands
 	if len(cmds) != 1 || !strings.Contains(cmds[0].Error, "deadline") || cmds[0].ExitCode != -1 {
 		t.Fatalf("commands: %+v", cmds)
 	}

@@ -1,19 +1,20 @@
 package collect
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/opadiag/opadiag/bundle"
+	"github.com/opadiag/opadiag/internal/stall"
 	"github.com/opadiag/opadiag/platform"
 )
 
@@ -65,43 +66,53 @@ type walkErr struct {
 
 // index walks the home (at most maxWalkDepth deep, outside skipDirs) the first time it is
 // called. Symlinked folders are not entered; a symlinked file is followed only when its target
-// is inside the home.
+// is inside the home. Every folder listing and every file's stat runs under the stall timeout:
+// a home on a dead share is listed as far as it answers, and what did not answer is reported.
 func (h home) index() *homeIndex {
 	x := h.idx
 	if x == nil {
 		x = &homeIndex{} // a home made without one: list it afresh
 	}
 	x.once.Do(func() {
-		realHome, err := filepath.EvalSymlinks(h.path)
+		timeout := h.stall
+		if timeout <= 0 {
+			timeout = bundle.DefaultStallTimeout
+		}
+		ctx := context.Background()
+		realHome, err := stall.Call(ctx, "resolve", timeout, func() (string, error) { return filepath.EvalSymlinks(h.path) }, nil)
 		if err != nil {
 			x.errs = append(x.errs, walkErr{"agent home " + h.path, err})
 			return
 		}
-		err = filepath.WalkDir(h.path, func(p string, d fs.DirEntry, err error) error {
+		var walk func(dir, rel string, depth int)
+		walk = func(dir, rel string, depth int) {
+			des, err := stall.Call(ctx, "list", timeout, func() ([]fs.DirEntry, error) { return os.ReadDir(dir) }, nil)
 			if err != nil {
-				if p == h.path {
-					return err
+				what := dir
+				if dir == h.path {
+					what = "agent home " + h.path
 				}
-				x.errs = append(x.errs, walkErr{p, err})
-				if d != nil && d.IsDir() {
-					return fs.SkipDir
+				x.errs = append(x.errs, walkErr{what, err})
+				if errors.Is(err, stall.ErrStalled) {
+					return
 				}
-				return nil
 			}
-			rel, _ := filepath.Rel(h.path, p)
-			rel = filepath.ToSlash(rel)
-			if d.IsDir() {
-				if p != h.path && (skipDirs[strings.ToLower(d.Name())] || strings.Count(rel, "/") >= maxWalkDepth-1) {
-					return fs.SkipDir
+			for _, d := range des {
+				p, r := filepath.Join(dir, d.Name()), path.Join(rel, d.Name())
+				if d.IsDir() {
+					if !skipDirs[strings.ToLower(d.Name())] && depth+1 < maxWalkDepth {
+						walk(p, r, depth+1)
+					}
+					continue
 				}
-				return nil
+				e, err := stall.Call(ctx, "stat", timeout, func() (entry, error) { return examine(realHome, p, r, d), nil }, nil)
+				if err != nil {
+					e = entry{found: found{path: p, rel: r}, name: d.Name(), err: fmt.Errorf("stat %s: %w", p, err)}
+				}
+				x.entries = append(x.entries, e)
 			}
-			x.entries = append(x.entries, examine(realHome, p, rel, d))
-			return nil
-		})
-		if err != nil {
-			x.errs = append(x.errs, walkErr{"agent home " + h.path, err})
 		}
+		walk(h.path, "", 0)
 	})
 	return x
 }
@@ -135,7 +146,7 @@ func examine(realHome, p, rel string, d fs.DirEntry) entry {
 
 // files returns the home's regular files that keep accepts, recording on b (when not nil) why
 // an accepted one cannot be collected.
-func (h home) files(b *Bundle, keep func(rel, name string) bool) []found {
+func (h home) files(b *bundle.Bundle, keep func(rel, name string) bool) []found {
 	var out []found
 	for _, e := range h.index().entries {
 		if !keep(e.rel, e.name) {
@@ -159,7 +170,7 @@ func (h home) files(b *Bundle, keep func(rel, name string) bool) []found {
 
 // reportWalk records on b the folders of the home that could not be read; one collector (the
 // logs collector, which looks deepest) does it for all.
-func (h home) reportWalk(b *Bundle) {
+func (h home) reportWalk(b *bundle.Bundle) {
 	for _, e := range h.index().errs {
 		b.Failed("read "+e.path, e.err)
 	}
@@ -171,115 +182,94 @@ func within(dir, path string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
-// minTail is the least of a file worth keeping when the total size cap leaves less than its share.
-const minTail = 4 << 10
-
-// binarySniff is how much of a file is checked for NUL bytes before it is collected.
-const binarySniff = 8 << 10
-
-// errBinary marks content the text rules cannot redact with confidence.
-var errBinary = errors.New("binary content (NUL bytes), which cannot be redacted with confidence")
-
-// tail says how addTail treats a file beyond its size cap.
+// tail says how addTail treats a file.
 type tail struct {
-	observe io.Writer // also receives the redacted bytes (the log scan)
-	// filter narrows the kept bytes further, such as to the lines since --since; when it
-	// implements dropper and dropped something, the entry is marked truncated.
+	observe io.Writer // also receives the file's bytes as they are read (a summary of OOM lines)
+	// filter narrows the kept text further, such as to the lines since --since; when it
+	// implements bundle.Dropper and dropped something, the entry is marked truncated.
 	filter func(io.Reader) io.Reader
 	note   string
 }
 
-// countReader counts the bytes read through it.
-type countReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
-// dropper is a filter that tells how many bytes it left out.
-type dropper interface{ Dropped() int64 }
-
-// addTail adds the newest bytes of the file at path to the bundle as name: at most maxBytes,
-// and no more than --max-total-size leaves, starting after the first line break of that window
-// when the file is longer, so that no partial line (and no partial secret the rules could miss)
-// is kept. It records truncation, the original size and the modification time, notes a file
-// that changed while it was read, and leaves binary files out.
-func addTail(ctx context.Context, b *Bundle, open opener, name, path string, maxBytes int64, t tail) error {
-	f, err := open.OpenFile(path)
+// addTail adds the newest bytes of the file at path to the bundle as name (at most maxBytes;
+// the bundle holds it to the total cap, starts it at a line, decodes UTF-16, redacts it and
+// leaves binary files out). The open and the stat run under the stall timeout, so a file on a
+// dead share cannot hold the collector; a file that changed or went away while it was read is
+// noted.
+func addTail(ctx context.Context, b *bundle.Bundle, open opener, stallTimeout time.Duration, name, path string, maxBytes int64, t tail) error {
+	if stallTimeout <= 0 {
+		stallTimeout = bundle.DefaultStallTimeout
+	}
+	type opened struct {
+		f  File
+		st fs.FileInfo
+	}
+	o, err := stall.Call(ctx, "open", stallTimeout, func() (opened, error) {
+		f, err := open.OpenFile(path)
+		if err != nil {
+			return opened{}, err
+		}
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return opened{}, fmt.Errorf("stat %s: %w", path, err)
+		}
+		return opened{f, st}, nil
+	}, func(o opened) { o.f.Close() })
 	if err != nil {
 		if errors.Is(err, platform.ErrNotRegular) {
 			b.Omit(path, "not a regular file")
 			return nil
 		}
+		if errors.Is(err, stall.ErrStalled) {
+			b.Omit(path, "opening it made no progress: "+err.Error())
+		}
 		return err
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("stat %s: %w", path, err)
-	}
-	size := st.Size()
-	const totalCap = "the bundle's total size cap (--max-total-size) is used up"
-	limit := b.Reserve(min(size, maxBytes))
-	if limit == 0 && size > 0 {
-		b.Omit(path, totalCap)
-		return nil
-	}
-	capped := limit < min(size, maxBytes) // what the total cap left is less than the file's share
-	if capped && limit < minTail {
-		// Crumbs of a file tell nothing: leave it out, and the crumbs to a smaller file.
-		b.Release(limit)
-		b.Omit(path, totalCap)
-		return nil
-	}
-	read := &countReader{}
-	defer func() { b.Release(limit - read.n) }()
-	start := size - limit
-	truncated := start > 0
-	br := bufio.NewReaderSize(io.NewSectionReader(f, start, limit), 64<<10)
-	head, _ := br.Peek(binarySniff)
-	if bytes.IndexByte(head, 0) >= 0 {
-		b.Omit(path, errBinary.Error())
-		return nil
-	}
-	for truncated {
-		// Drop the partial first line. A window without any line break is one partial line.
-		_, err := br.ReadSlice('\n')
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, bufio.ErrBufferFull) {
-			if capped {
-				b.Omit(path, totalCap)
-			} else {
-				b.Omit(path, fmt.Sprintf("the newest %d bytes hold no complete line", limit))
+	// Closed once the bundle is done with it; a read that never returns keeps it open, as
+	// it keeps its goroutine.
+	defer o.f.Close()
+	filter := t.filter
+	if t.observe != nil {
+		// The observer sees the entry's text as it is kept, line for line.
+		filter = func(r io.Reader) io.Reader {
+			if t.filter != nil {
+				r = t.filter(r)
 			}
-			return nil
+			return &teeReader{r: r, w: t.observe}
 		}
 	}
-	var src io.Reader = br
-	if t.filter != nil {
-		src = t.filter(src)
+	info := bundle.Info{Source: path, Mtime: o.st.ModTime(), OriginalSize: o.st.Size(), Note: t.note, Filter: filter}
+	addErr := b.AddTail(ctx, name, o.f, o.st.Size(), maxBytes, info)
+	if addErr != nil && errors.Is(addErr, stall.ErrStalled) {
+		return addErr // a second stat could hang as the read did
 	}
-	read.r = src
-	note := t.note
-	if capped {
-		note = strings.TrimPrefix(note+"; cut to what --max-total-size left", "; ")
-	}
-	info := FileInfo{Source: path, Mtime: st.ModTime(), OriginalSize: size, Truncated: truncated, Observe: t.observe, Note: note}
-	addErr := b.Add(ctx, name, read, info)
-	if d, ok := src.(dropper); ok && d.Dropped() > 0 {
-		b.markTruncated(name)
-	}
-	if st2, err := os.Stat(path); err == nil && (st2.Size() != size || !st2.ModTime().Equal(st.ModTime())) {
-		b.Note(name, fmt.Sprintf("the file changed while it was read (%d bytes, then %d): the bundle holds what was there when it was opened", size, st2.Size()))
+	if st2, err := os.Stat(path); err == nil && (st2.Size() != o.st.Size() || !st2.ModTime().Equal(o.st.ModTime())) {
+		b.Note(name, fmt.Sprintf("the file changed while it was read (%d bytes, then %d): the bundle holds what was there when it was opened", o.st.Size(), st2.Size()))
 	} else if err != nil && errors.Is(err, fs.ErrNotExist) {
 		b.Note(name, "the file was deleted or rotated away while it was read")
 	}
 	return addErr
+}
+
+// teeReader hands what is read to w too, and tells what its source dropped.
+type teeReader struct {
+	r io.Reader
+	w io.Writer
+}
+
+func (t *teeReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if n > 0 {
+		t.w.Write(p[:n])
+	}
+	return n, err
+}
+
+// Dropped implements bundle.Dropper for a source that drops lines.
+func (t *teeReader) Dropped() int64 {
+	if d, ok := t.r.(bundle.Dropper); ok {
+		return d.Dropped()
+	}
+	return 0
 }

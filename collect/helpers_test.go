@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opadiag/opadiag/bundle"
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/platform"
 )
@@ -19,23 +20,8 @@ import (
 // The fixture token; it must never appear in a bundle.
 const fixtureToken = "9b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e"
 
-// fakePlatform is a machine with fixed facts that opens real files; sys answers the network
-// collector's questions (fakeSystem{} when nil).
-type fakePlatform struct {
-	sys NetworkSystem
-}
-
-func (f fakePlatform) system() NetworkSystem {
-	if f.sys == nil {
-		return fakeSystem{}
-	}
-	return f.sys
-}
-
-func (f fakePlatform) WinINetProxy() (platform.WinINetProxy, error) { return f.system().WinINetProxy() }
-func (f fakePlatform) PortHolders(ctx context.Context, port int) ([]platform.PortHolder, string, error) {
-	return f.system().PortHolders(ctx, port)
-}
+// fakePlatform is a machine with fixed facts that opens real files.
+type fakePlatform struct{}
 
 func (fakePlatform) Hostname() string                   { return "testhost" }
 func (fakePlatform) User() string                       { return "tester" }
@@ -154,16 +140,25 @@ func testOptions(out string, homes ...string) Options {
 	}
 }
 
-// readBundle verifies the bundle at path (schema, sizes, hashes) and returns its entries.
-func readBundle(t testing.TB, path string) (*manifest.Manifest, map[string][]byte) {
+// verified opens the bundle at path, fails the test unless it verifies (schema, sizes, hashes),
+// and returns its manifest.
+func verified(t testing.TB, path string) *manifest.Manifest {
 	t.Helper()
-	rep, err := Verify(path)
+	r, err := bundle.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Problems) > 0 {
+	defer r.Close()
+	if rep := r.Verify(); !rep.Valid() {
 		t.Fatalf("bundle %s is invalid:\n%s", path, strings.Join(rep.Problems, "\n"))
 	}
+	return r.Manifest()
+}
+
+// readBundle verifies the bundle at path (schema, sizes, hashes) and returns its entries.
+func readBundle(t testing.TB, path string) (*manifest.Manifest, map[string][]byte) {
+	t.Helper()
+	m := verified(t, path)
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		t.Fatal(err)
@@ -184,7 +179,7 @@ func readBundle(t testing.TB, path string) (*manifest.Manifest, map[string][]byt
 			t.Fatal(err)
 		}
 	}
-	return rep.Manifest, entries
+	return m, entries
 }
 
 // onlyZip returns the one file in dir, failing when there is not exactly one zip and nothing

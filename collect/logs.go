@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/opadiag/opadiag/diagnose"
+	"github.com/opadiag/opadiag/bundle"
 )
 
 // logsCollector adds the agent's recent logs: server-YYYY-MM-DD.log, logs/*.log and any other
@@ -17,12 +17,10 @@ import (
 // --max-file-size bytes, until --max-total-size is used up. A log is recent when the date in its
 // name, or else its modification time, falls within --since.
 type logsCollector struct {
-	homes   []home
 	open    opener
+	stall   time.Duration
 	since   time.Duration
-	now     time.Time
 	maxFile int64
-	scan    *diagnose.LogScan
 }
 
 func (c *logsCollector) Name() string { return "logs" }
@@ -49,14 +47,15 @@ type logFile struct {
 	latest time.Time // the latest moment the log can hold entries of
 }
 
-func (c *logsCollector) Collect(ctx context.Context, b *Bundle) error {
-	cutoff := c.now.Add(-c.since)
+func (c *logsCollector) Collect(ctx context.Context, facts Facts, b *bundle.Bundle) error {
+	now := facts.Start
+	cutoff := now.Add(-c.since)
 	var logs []logFile
-	for _, h := range c.homes {
+	for _, h := range facts.homes {
 		h.reportWalk(b)
 		for _, f := range h.files(b, isLogFile) {
 			lf := logFile{found: f, h: h, latest: f.mtime}
-			if d, ok := dateInName(path.Base(f.rel), c.now.Location()); ok {
+			if d, ok := dateInName(path.Base(f.rel), now.Location()); ok {
 				// Entries of a dated log belong to that day: it is recent if the day ends
 				// after the cutoff, whatever its modification time says.
 				lf.dated, lf.latest = true, d.AddDate(0, 0, 1)
@@ -85,10 +84,7 @@ func (c *logsCollector) Collect(ctx context.Context, b *Bundle) error {
 		}
 		// The total cap, like the per-file one, keeps a log's newest bytes.
 		name := path.Join(lf.h.folder, "logs", lf.rel)
-		obs := c.scan.File(name)
-		err := addTail(ctx, b, c.open, name, lf.path, c.maxFile, tail{observe: obs})
-		obs.Close()
-		if err != nil {
+		if err := addTail(ctx, b, c.open, c.stall, name, lf.path, c.maxFile, tail{}); err != nil {
 			if ctx.Err() != nil {
 				return err
 			}
@@ -111,25 +107,21 @@ func dateInName(name string, loc *time.Location) (time.Time, bool) {
 // crashCollector adds the agent's uncaughtException file(s), whatever their extension, with
 // their modification time: the file the guide asks to attach to a ticket.
 type crashCollector struct {
-	homes   []home
 	open    opener
+	stall   time.Duration
 	maxFile int64
-	scan    *diagnose.LogScan
 }
 
 func (c *crashCollector) Name() string { return "crash" }
 
-func (c *crashCollector) Collect(ctx context.Context, b *Bundle) error {
-	for _, h := range c.homes {
+func (c *crashCollector) Collect(ctx context.Context, facts Facts, b *bundle.Bundle) error {
+	for _, h := range facts.homes {
 		files := h.files(b, func(rel, name string) bool {
 			return strings.HasPrefix(strings.ToLower(name), "uncaughtexception") && strings.Count(rel, "/") <= 1
 		})
 		for _, f := range files {
 			name := path.Join(h.folder, f.rel)
-			obs := c.scan.File(name)
-			err := addTail(ctx, b, c.open, name, f.path, c.maxFile, tail{observe: obs})
-			obs.Close()
-			if err != nil {
+			if err := addTail(ctx, b, c.open, c.stall, name, f.path, c.maxFile, tail{}); err != nil {
 				b.Problem("read crash file %q: %v", f.path, err)
 			}
 		}

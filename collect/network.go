@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/opadiag/opadiag/agent"
+	"github.com/opadiag/opadiag/bundle"
 	"github.com/opadiag/opadiag/collect/osout"
 	"github.com/opadiag/opadiag/diagnose"
 	"github.com/opadiag/opadiag/manifest"
@@ -45,7 +46,7 @@ type NetworkEnv struct {
 	RootCAs   *x509.CertPool // roots a server's chain must verify against; nil: the system's
 	Environ   []string       // the environment to read proxy variables from; nil: os.Environ()
 	LocalPort string         // the address the agent binds; empty: DefaultLocalPort
-	System    NetworkSystem  // WinINet settings and port holders; nil: Options.Platform's
+	System    NetworkSystem  // WinINet settings and port holders; nil: none (the CLI gives the platform)
 	GOOS      string         // whose proxy settings to read (windows: WinINet and WinHTTP); empty: runtime.GOOS
 }
 
@@ -66,24 +67,6 @@ func (noSystem) PortHolders(context.Context, int) ([]platform.PortHolder, string
 	return nil, "", errors.ErrUnsupported
 }
 
-// networkResult hands the probes to diagnose once the collector is done.
-type networkResult struct {
-	mu     sync.Mutex
-	probes *manifest.Probes
-}
-
-func (r *networkResult) set(p *manifest.Probes) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.probes = p
-}
-
-func (r *networkResult) get() *manifest.Probes {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.probes
-}
-
 // networkCollector runs the network checks of the troubleshooting guide: integrator.io's API in
 // the agent's region (HTTPS: DNS, TCP, TLS, HEAD, clock skew), outbound SSH to the tunnel's host
 // when Settings or logs name it, or the --endpoint URLs instead; directly and through every
@@ -98,27 +81,19 @@ type networkCollector struct {
 	runner    CommandRunner
 	clock     Clock
 	userAgent string
-	homes     []home
 	open      opener
-	hints     *agentHints
-	result    *networkResult
 }
 
-func newNetworkCollector(opts Options, homes []home, open opener, hints *agentHints, result *networkResult) *networkCollector {
+func newNetworkCollector(opts Options, open opener) *networkCollector {
 	c := &networkCollector{
 		noNetwork: opts.NoNetwork, endpoints: opts.Endpoints, timeout: opts.ProbeTimeout, env: opts.Network,
-		runner: opts.Runner, clock: opts.Clock, userAgent: "opadiag/" + opts.Tool.Version,
-		homes: homes, open: open, hints: hints, result: result,
+		runner: opts.Runner, clock: opts.Clock, userAgent: "opadiag/" + opts.Tool.Version, open: open,
 	}
 	if c.timeout <= 0 {
 		c.timeout = netprobe.DefaultTimeout
 	}
 	if c.env.System == nil {
-		if s, ok := opts.Platform.(NetworkSystem); ok {
-			c.env.System = s
-		} else {
-			c.env.System = noSystem{}
-		}
+		c.env.System = noSystem{}
 	}
 	if c.env.Environ == nil {
 		c.env.Environ = os.Environ()
@@ -143,7 +118,7 @@ func (c *networkCollector) writeReserve() time.Duration {
 	return min(c.timeout/4, 500*time.Millisecond)
 }
 
-func (c *networkCollector) Collect(ctx context.Context, b *Bundle) error {
+func (c *networkCollector) Collect(ctx context.Context, facts Facts, b *bundle.Bundle) error {
 	if c.noNetwork {
 		b.Update(func(m *manifest.Manifest) {
 			m.Host.Network = &manifest.NetworkSummary{Text: "not probed: --no-network was given"}
@@ -167,11 +142,11 @@ func (c *networkCollector) Collect(ctx context.Context, b *Bundle) error {
 	}
 	logHints := make(chan scanned, 1)
 	go func() { // on its own goroutine: a read that blocks (a hung share) cannot hold the probes
-		hs, done := scanLogHints(setup, c.homes, c.open)
+		hs, done := scanLogHints(setup, facts.homes, c.open)
 		logHints <- scanned{hs, done}
 	}()
 	proxies := c.proxySettings(setup, b, &p.Proxy)
-	hints := c.hints.snapshot()
+	hints := append([]hostHint(nil), facts.hints...)
 	var got scanned
 	select {
 	case got = <-logHints:
@@ -226,10 +201,9 @@ func (c *networkCollector) Collect(ctx context.Context, b *Bundle) error {
 	if err := json.Unmarshal(redacted, &rp); err != nil {
 		return fmt.Errorf("the redacted network probes are not JSON, so they are left out: %w", err)
 	}
-	err := b.Add(ctx, "network/probes.json", bytes.NewReader(redacted), FileInfo{Source: "opadiag's network probes"})
+	err := b.Add(ctx, "network/probes.json", bytes.NewReader(redacted), int64(len(redacted))+1, bundle.Info{Source: "opadiag's network probes"})
 	headline := rp.Summary
 	b.Update(func(m *manifest.Manifest) { m.Host.Network = &headline })
-	c.result.set(&rp)
 	if err != nil {
 		return fmt.Errorf("add network/probes.json: %w", err)
 	}
@@ -245,7 +219,7 @@ type target struct {
 
 // targets returns the --endpoint targets, or the API of the agent's region (both regions when
 // it is unknown) and the tunnel hosts Settings and logs name.
-func (c *networkCollector) targets(b *Bundle, hints []hostHint, rc *manifest.RegionChoice) []target {
+func (c *networkCollector) targets(b *bundle.Bundle, hints []hostHint, rc *manifest.RegionChoice) []target {
 	var out []target
 	if len(c.endpoints) > 0 {
 		*rc = manifest.RegionChoice{Region: manifest.RegionCustom, Source: "endpoint"}
@@ -345,7 +319,7 @@ func (c *networkCollector) routes(t *target, proxies []*proxy) []*netprobe.Proxy
 
 // proxySettings reads the proxy settings (environment; WinINet and WinHTTP on Windows), records
 // them redacted in ps, and returns the distinct proxies to probe through.
-func (c *networkCollector) proxySettings(ctx context.Context, b *Bundle, ps *manifest.ProxySettings) []*proxy {
+func (c *networkCollector) proxySettings(ctx context.Context, b *bundle.Bundle, ps *manifest.ProxySettings) []*proxy {
 	red := b.Redactor()
 	var proxies []*proxy
 	add := func(source, value string, u *url.URL, err error, bypass netprobe.Bypass) {
@@ -449,11 +423,11 @@ type winHTTPResult struct {
 }
 
 // winHTTP runs `netsh winhttp show proxy`, keeps its output in the bundle and parses it.
-func (c *networkCollector) winHTTP(ctx context.Context, b *Bundle) winHTTPResult {
+func (c *networkCollector) winHTTP(ctx context.Context, b *bundle.Bundle) winHTTPResult {
 	red := b.Redactor()
 	rec := &manifest.WinHTTPSettings{Entry: winHTTPEntry}
 	name, args := osout.NetshCommand(func(k string) string { return lookupEnv(c.env.Environ, k) })
-	out, res, err := b.CaptureCommand(ctx, c.runner, winHTTPEntry, 64<<10, name, args...)
+	out, res, err := captureCommand(ctx, b, c.runner, winHTTPEntry, 64<<10, name, args...)
 	if err == nil && res.ExitCode != 0 {
 		err = fmt.Errorf("netsh exited with %d: %s", res.ExitCode, firstLineOf(res.Stderr))
 	}
@@ -488,7 +462,7 @@ const (
 
 // localPort tries to bind the agent's local port, as the agent does at start, and names the
 // processes that hold it when that fails.
-func (c *networkCollector) localPort(ctx context.Context, b *Bundle) *manifest.LocalPort {
+func (c *networkCollector) localPort(ctx context.Context, b *bundle.Bundle) *manifest.LocalPort {
 	red := b.Redactor()
 	addr := c.env.LocalPort
 	lp := &manifest.LocalPort{Address: addr}

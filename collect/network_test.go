@@ -108,7 +108,10 @@ func runCollect(t *testing.T, opts Options) (*manifest.Manifest, map[string][]by
 		opts.OutputDir = t.TempDir()
 	}
 	if opts.Platform == nil {
-		opts.Platform = fakePlatform{sys: fakeSystem{}}
+		opts.Platform = fakePlatform{}
+	}
+	if opts.Network.System == nil {
+		opts.Network.System = fakeSystem{}
 	}
 	if opts.Since == 0 {
 		opts.Since = 168 * time.Hour
@@ -139,13 +142,7 @@ func runCollect(t *testing.T, opts Options) (*manifest.Manifest, map[string][]by
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Verify(res.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range rep.Problems {
-		t.Errorf("bundle: %s", p)
-	}
+	verified(t, res.Path)
 	zr, err := zip.OpenReader(res.Path)
 	if err != nil {
 		t.Fatal(err)
@@ -390,9 +387,9 @@ func TestNetworkProxies(t *testing.T) {
 	m, entries := runCollect(t, Options{
 		Endpoints:    []string{"https://127.0.0.1:" + apiPort + "/"},
 		ProbeTimeout: 5 * time.Second,
-		Platform:     fakePlatform{sys: sys},
 		Runner:       netsh,
 		Network: NetworkEnv{
+			System:  sys,
 			GOOS:    "windows",
 			RootCAs: pool,
 			Environ: []string{
@@ -502,8 +499,7 @@ func TestNetworkLocalPort(t *testing.T) {
 			m, entries := runCollect(t, Options{
 				Endpoints:    []string{fmt.Sprintf("tcp://127.0.0.1:%d", closed(t))},
 				ProbeTimeout: 2 * time.Second,
-				Platform:     fakePlatform{sys: realPorts{}},
-				Network:      NetworkEnv{LocalPort: tt.addr},
+				Network:      NetworkEnv{System: realPorts{}, LocalPort: tt.addr},
 			})
 			lp := readProbes(t, entries).LocalPort
 			if lp == nil || lp.Bindable != tt.bindable || lp.Address != tt.addr {

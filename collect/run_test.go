@@ -22,16 +22,12 @@ func TestRunOnThisMachine(t *testing.T) {
 		OutputDir: t.TempDir(), Since: time.Hour, MaxFileSize: 1 << 20, MaxTotalSize: 64 << 20,
 		NoNetwork:    true, // tests never probe integrator.io
 		ProbeTimeout: time.Second, Trigger: "manual", Tool: manifest.Tool{Name: "opadiag", Version: "test"},
-		Platform: platform.Current(), Clock: SystemClock{},
+		Platform: platform.Current(), System: platform.Current(), Clock: SystemClock{},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Verify(res.Path)
-	if err != nil || len(rep.Problems) > 0 {
-		t.Fatalf("verify: %v %v", err, rep.Problems)
-	}
-	m := rep.Manifest
+	m := verified(t, res.Path)
 	for _, c := range m.Collectors {
 		t.Logf("collector %-8s %-8s %4dms %v", c.Name, c.Status, c.DurationMS, c.Problems)
 		if (c.Name == "service" || c.Name == "system") && (c.Status == manifest.StatusFailed || c.Status == manifest.StatusTimeout) {

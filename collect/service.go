@@ -11,12 +11,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf16"
 
 	"github.com/opadiag/opadiag/agent"
+	"github.com/opadiag/opadiag/bundle"
 	"github.com/opadiag/opadiag/collect/osout"
-	"github.com/opadiag/opadiag/diagnose"
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/platform"
 )
@@ -24,27 +25,47 @@ import (
 // serviceCollector answers the guide's first question, "is the agent running as a service, set
 // to start automatically": on Linux from systemd (both unit names the guide uses, and any other
 // unit whose ExecStart points into the agent's install), on Windows from the service control
-// manager, read-only. It adds each service's state, unit file or sc.exe output, its journal or
-// Service Control Manager events, and Application-log errors, and finds the agent's
-// installation and version (Uninstall registry keys, package.json).
+// manager, read-only. It adds each service's state, unit file or sc.exe output, and finds the
+// agent's installation and version (Uninstall registry keys, package.json). It runs in phase 1:
+// where the agent is installed, its services and their processes are facts for phase 2 (the
+// events collector reads the services' journal and event logs).
 type serviceCollector struct {
 	os      SystemOS
 	open    opener
 	runner  CommandRunner
 	since   time.Duration
-	now     time.Time
 	maxFile int64
-	scan    *diagnose.LogScan
-	facts   *agentFacts
 	paths   sysPaths
 	// Deadlines of each command; tests shorten them.
 	cmdTimeout, slowTimeout time.Duration
+
+	mu          sync.Mutex // guards what it learned, read by the run after phase 1
+	installDirs []string
+	servicePIDs map[int32]string
+	services    []string
+	published   bool
 }
 
 func (c *serviceCollector) Name() string { return "service" }
 
-// Timeout leaves room for journalctl and wevtutil, each bounded by its own deadline.
-func (c *serviceCollector) Timeout() time.Duration { return 3 * time.Minute }
+// Timeout leaves room for systemctl and sc, each bounded by its own deadline.
+func (c *serviceCollector) Timeout() time.Duration { return 90 * time.Second }
+
+// publish records what phase 2 needs to know: where the agent is installed, which processes its
+// services run, and their names. It is called as soon as they are known, so that a collector
+// stopped at its deadline afterwards still leaves them.
+func (c *serviceCollector) publish(dirs []string, pids map[int32]string, services []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.installDirs, c.servicePIDs, c.services, c.published = dirs, pids, services, true
+}
+
+// learned returns what publish recorded, and whether it did.
+func (c *serviceCollector) learned() ([]string, map[int32]string, []string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.installDirs, c.servicePIDs, c.services, c.published
+}
 
 // guideUnits are the unit names Celigo's guide uses: celigo-agent.service for the unit file and
 // systemctl status, celigoagent.service for journalctl.
@@ -64,12 +85,9 @@ const (
 	maxAppEvents   = 200
 	maxSysEvents   = 500
 	maxPackageJSON = 1 << 20
-	factsWait      = 30 * time.Second
 )
 
-func (c *serviceCollector) Collect(ctx context.Context, b *Bundle) error {
-	// Whatever happens, the system collector must not wait for facts that never come.
-	defer c.facts.publish(nil, nil, nil)
+func (c *serviceCollector) Collect(ctx context.Context, _ Facts, b *bundle.Bundle) error {
 	if c.os.OS() == "windows" {
 		return c.windows(ctx, b)
 	}
@@ -78,7 +96,7 @@ func (c *serviceCollector) Collect(ctx context.Context, b *Bundle) error {
 
 // record stores the service section in the manifest. It is called after each phase, so that a
 // collector stopped at its deadline still leaves what it found.
-func (c *serviceCollector) record(b *Bundle, svc manifest.Service) {
+func (c *serviceCollector) record(b *bundle.Bundle, svc manifest.Service) {
 	cp := svc
 	cp.Services = append([]manifest.AgentService(nil), svc.Services...)
 	cp.Installs = append([]manifest.Install(nil), svc.Installs...)
@@ -90,22 +108,22 @@ func (c *serviceCollector) record(b *Bundle, svc manifest.Service) {
 	b.Update(func(m *manifest.Manifest) { m.Service = cp })
 }
 
-// capture runs a command under timeout, see Bundle.CaptureCommand.
-func capture(ctx context.Context, b *Bundle, r CommandRunner, timeout time.Duration, entry string, limit int64, name string, args ...string) ([]byte, CommandResult, error) {
+// capture runs a command under timeout, see captureCommand.
+func capture(ctx context.Context, b *bundle.Bundle, r CommandRunner, timeout time.Duration, entry string, limit int64, name string, args ...string) ([]byte, CommandResult, error) {
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	return b.CaptureCommand(cctx, r, entry, limit, name, args...)
+	return captureCommand(cctx, b, r, entry, limit, name, args...)
 }
 
 // addJournal adds journalctl's entries since the given time, selected by args (-u UNIT,
 // -p warning), as entry (at most limit bytes, the newest journalLines entries, short-iso), each
 // line also written to observe.
-func addJournal(ctx context.Context, b *Bundle, r CommandRunner, timeout time.Duration, journalctl, entry string, limit int64,
+func addJournal(ctx context.Context, b *bundle.Bundle, r CommandRunner, timeout time.Duration, journalctl, entry string, limit int64,
 	since time.Time, observe io.Writer, args ...string) (CommandResult, error) {
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	args = append(args, "--since", since.Local().Format("2006-01-02 15:04:05"), "-n", strconv.Itoa(journalLines), "-o", "short-iso", "--no-pager")
-	return b.AddCommandObserved(cctx, r, entry, limit, observe, journalctl, args...)
+	return addCommand(cctx, b, r, entry, limit, observe, journalctl, args...)
 }
 
 // commandFailure describes a command that failed or exited non-zero, for problems and errors.
@@ -126,7 +144,7 @@ type unitInfo struct {
 	exec []osout.Exec
 }
 
-func (c *serviceCollector) linux(ctx context.Context, b *Bundle) error {
+func (c *serviceCollector) linux(ctx context.Context, b *bundle.Bundle) error {
 	svc := manifest.Service{Manager: "systemd", Available: true}
 	systemctl := c.paths.first(c.paths.systemctl)
 	booted, pid1 := c.os.SystemdBooted()
@@ -176,30 +194,14 @@ func (c *serviceCollector) linux(ctx context.Context, b *Bundle) error {
 			}
 		}
 	}
-	c.facts.publish(installDirs(svc.Installs), pids, names)
-	if !svc.Available {
-		return ctx.Err()
-	}
-	journalctl := c.paths.first(c.paths.journalctl)
-	for i := range svc.Services {
-		s := &svc.Services[i]
-		if !s.Found || s.AliasOf != "" {
-			continue
-		}
-		if journalctl == "" {
-			s.Errors = append(s.Errors, "journalctl is not installed: no journal extract")
-			continue
-		}
-		c.journal(ctx, b, journalctl, s)
-		c.record(b, svc)
-	}
+	c.publish(installDirs(svc.Installs), pids, names)
 	return ctx.Err()
 }
 
 // queryUnit reads one unit: systemctl show (parsed), systemctl status and its unit files. A name
 // that is an alias of a unit already queried (queried maps unit IDs to names) is recorded as
 // such and not read again, so its journal is not scanned twice.
-func (c *serviceCollector) queryUnit(ctx context.Context, b *Bundle, systemctl, name, why string, queried map[string]string) unitInfo {
+func (c *serviceCollector) queryUnit(ctx context.Context, b *bundle.Bundle, systemctl, name, why string, queried map[string]string) unitInfo {
 	red := b.Redactor()
 	u := unitInfo{svc: manifest.AgentService{Name: name, Why: why, State: platform.ServiceUnknown}}
 	s := &u.svc
@@ -254,7 +256,7 @@ func (c *serviceCollector) queryUnit(ctx context.Context, b *Bundle, systemctl, 
 	s.ActiveSince = unit.ActiveSince
 	statusEntry := dir + "/status.txt"
 	cctx, cancel := context.WithTimeout(ctx, c.cmdTimeout)
-	res, err = b.AddCommand(cctx, c.runner, statusEntry, 1<<20, systemctl, "status", name, "--no-pager", "--full", "--lines=20")
+	res, err = addCommand(cctx, b, c.runner, statusEntry, 1<<20, nil, systemctl, "status", name, "--no-pager", "--full", "--lines=20")
 	cancel()
 	// systemctl status exits 3 for a unit that is not active: that is an answer, not a failure.
 	if err != nil || res.ExitCode != 0 && res.ExitCode != 3 {
@@ -272,7 +274,7 @@ func (c *serviceCollector) queryUnit(ctx context.Context, b *Bundle, systemctl, 
 }
 
 // addUnitFile adds a unit file or drop-in to the service's folder.
-func (c *serviceCollector) addUnitFile(ctx context.Context, b *Bundle, dir, file string, s *manifest.AgentService) []byte {
+func (c *serviceCollector) addUnitFile(ctx context.Context, b *bundle.Bundle, dir, file string, s *manifest.AgentService) []byte {
 	data, st, err := readSmallStat(c.open, file, maxUnitFile)
 	if err != nil {
 		b.Failed("read unit file "+file, err)
@@ -283,7 +285,7 @@ func (c *serviceCollector) addUnitFile(ctx context.Context, b *Bundle, dir, file
 	if strings.HasSuffix(path.Dir(file), ".d") {
 		entry = dir + "/" + path.Base(path.Dir(file)) + "/" + path.Base(file)
 	}
-	if err := b.Add(ctx, entry, bytes.NewReader(data), FileInfo{Source: file, Mtime: st.ModTime()}); err != nil {
+	if err := b.Add(ctx, entry, bytes.NewReader(data), int64(len(data))+1, bundle.Info{Source: file, Mtime: st.ModTime()}); err != nil {
 		b.Problem("add %s: %v", file, err)
 		return data
 	}
@@ -294,7 +296,7 @@ func (c *serviceCollector) addUnitFile(ctx context.Context, b *Bundle, dir, file
 // unitFileOnDisk looks for a unit's file where systemd would load it from, when systemd does
 // not run: a unit file there means the agent was installed as a service on a machine (or in
 // a container) that cannot run it.
-func (c *serviceCollector) unitFileOnDisk(ctx context.Context, b *Bundle, u *unitInfo) {
+func (c *serviceCollector) unitFileOnDisk(ctx context.Context, b *bundle.Bundle, u *unitInfo) {
 	for _, d := range c.paths.unitDirs {
 		f := filepath.Join(d, u.svc.Name)
 		if !c.paths.exists(f) {
@@ -317,7 +319,7 @@ func (c *serviceCollector) unitFileOnDisk(ctx context.Context, b *Bundle, u *uni
 // discoverUnits lists the loaded services and returns, as {name, why}, those other than the
 // guide's whose ExecStart points into one of dirs or whose name, description or program
 // mentions the agent.
-func (c *serviceCollector) discoverUnits(ctx context.Context, b *Bundle, systemctl string, dirs []string) [][2]string {
+func (c *serviceCollector) discoverUnits(ctx context.Context, b *bundle.Bundle, systemctl string, dirs []string) [][2]string {
 	out, res, err := capture(ctx, b, c.runner, c.cmdTimeout, "", 4<<20, systemctl,
 		"list-units", "--type=service", "--all", "--no-legend", "--plain", "--no-pager")
 	if err != nil || res.ExitCode != 0 {
@@ -395,40 +397,9 @@ func (c *serviceCollector) unitDirs(units []unitInfo) []unitDir {
 	return out
 }
 
-// journal adds the unit's journal within --since, scanned by the log scan (the agent logs to
-// the journal when it runs as a service) and summed up.
-func (c *serviceCollector) journal(ctx context.Context, b *Bundle, journalctl string, s *manifest.AgentService) {
-	entry := "service/" + s.Name + "/journal.txt"
-	var sum osout.JournalSummary
-	lines := &lineFunc{fn: sum.Add}
-	scan := c.scan.File(entry)
-	res, err := addJournal(ctx, b, c.runner, c.slowTimeout, journalctl, entry, min(c.maxFile, maxJournal), c.now.Add(-c.since),
-		io.MultiWriter(lines, scan), "-u", s.Name)
-	lines.Close()
-	scan.Close()
-	red := b.Redactor()
-	switch {
-	case err != nil || res.ExitCode != 0:
-		e := commandFailure("journalctl -u "+s.Name, res, err)
-		s.Errors = append(s.Errors, red.String(e.Error()))
-		b.Problem("%v", e)
-	case isDenied(nil, res.Stderr):
-		// journalctl succeeds but shows only the user's own messages.
-		b.Denied("the journal of "+s.Name, errors.New(firstLineOf(res.Stderr)))
-		s.Errors = append(s.Errors, red.String("journal partly hidden: "+firstLineOf(res.Stderr)))
-	}
-	s.Files = append(s.Files, entry)
-	j := &manifest.JournalSummary{Path: entry, Entries: sum.Entries, Starts: sum.Starts, Failures: sum.Failures, OOMKills: sum.OOMKills}
-	if !sum.First.IsZero() {
-		f, l := sum.First.UTC(), sum.Last.UTC()
-		j.First, j.Last = &f, &l
-	}
-	s.Journal = j
-}
-
 // installsFromUnits finds the agent's install folders from the units' programs, and its version
 // in them.
-func (c *serviceCollector) installsFromUnits(ctx context.Context, b *Bundle, units []unitInfo) []manifest.Install {
+func (c *serviceCollector) installsFromUnits(ctx context.Context, b *bundle.Bundle, units []unitInfo) []manifest.Install {
 	var out []manifest.Install
 	for _, d := range c.unitDirs(units) {
 		in := manifest.Install{Source: "service", Where: d.u.svc.Name + " ExecStart", Dir: d.dir, DisplayName: d.u.svc.DisplayName}
@@ -440,7 +411,7 @@ func (c *serviceCollector) installsFromUnits(ctx context.Context, b *Bundle, uni
 
 // versionFromFiles looks for the agent's package.json in its install folder, loose or inside
 // Electron's app.asar, and records the version it names.
-func (c *serviceCollector) versionFromFiles(b *Bundle, in *manifest.Install) {
+func (c *serviceCollector) versionFromFiles(b *bundle.Bundle, in *manifest.Install) {
 	dir := in.Dir
 	parent := filepath.Dir(dir)
 	for _, cand := range []struct{ file, inner string }{
@@ -523,7 +494,7 @@ func installDirs(ins []manifest.Install) []string {
 
 // windows reads the agent's service from the service control manager (read-only), its sc.exe
 // view, the Uninstall registry keys and the event logs.
-func (c *serviceCollector) windows(ctx context.Context, b *Bundle) error {
+func (c *serviceCollector) windows(ctx context.Context, b *bundle.Bundle) error {
 	red := b.Redactor()
 	svc := manifest.Service{Manager: "scm", Available: true}
 	lookedFor := manifest.AgentService{Name: "Celigo Agent", DisplayName: "Celigo Agent",
@@ -569,29 +540,14 @@ func (c *serviceCollector) windows(ctx context.Context, b *Bundle) error {
 			}
 		}
 	}
-	c.facts.publish(installDirs(svc.Installs), pids, uniq(names, true))
-	wevtutil := windowsTool(c.os, "wevtutil.exe")
-	if len(names) > 0 {
-		names = uniq(names, true)
-		counts, _, err := addEvents(ctx, b, c.runner, c.slowTimeout, wevtutil, "service/events-scm.txt", "System",
-			osout.SCMQuery(names, c.since), maxSCMEvents, func(e osout.Event) bool { return e.Mentions(names) }, c.since)
-		if err != nil {
-			b.Problem("%v", err)
-		}
-		svc.Events = append(svc.Events, counts...)
-	}
-	if _, _, err := addEvents(ctx, b, c.runner, c.slowTimeout, wevtutil, "service/events-application.txt", "Application",
-		osout.LevelQuery([]int{1, 2}, c.since), maxAppEvents, nil, c.since); err != nil {
-		b.Problem("%v", err)
-	}
-	c.record(b, svc)
+	c.publish(installDirs(svc.Installs), pids, uniq(names, true))
 	return ctx.Err()
 }
 
 // windowsService reads one service through the API, adds sc.exe's view of it, and fills from
 // sc.exe what the API could not read (Wine lacks some QueryServiceConfig2 levels). It returns
 // the service and its program.
-func (c *serviceCollector) windowsService(ctx context.Context, b *Bundle, mgr platform.ServiceManager, e platform.ServiceEntry) (manifest.AgentService, string) {
+func (c *serviceCollector) windowsService(ctx context.Context, b *bundle.Bundle, mgr platform.ServiceManager, e platform.ServiceEntry) (manifest.AgentService, string) {
 	red := b.Redactor()
 	d, errs := mgr.Query(e.Name)
 	why := `its name contains "celigo"`
@@ -655,7 +611,7 @@ func (c *serviceCollector) windowsService(ctx context.Context, b *Bundle, mgr pl
 			continue
 		}
 		s.Errors = append(s.Errors, msg)
-		if isDenied(err, "") {
+		if bundle.IsDenied(err, "") {
 			b.Denied("service "+e.Name, err)
 		} else {
 			b.Problem("%s", msg)
@@ -686,7 +642,7 @@ func (c *serviceCollector) windowsService(ctx context.Context, b *Bundle, mgr pl
 
 // windowsInstalls reads the Uninstall registry keys for the agent, and adds the folders of the
 // service programs that no key names.
-func (c *serviceCollector) windowsInstalls(b *Bundle, binaries []string) []manifest.Install {
+func (c *serviceCollector) windowsInstalls(b *bundle.Bundle, binaries []string) []manifest.Install {
 	red := b.Redactor()
 	keys, errs := c.os.UninstallKeys()
 	for _, err := range errs {
@@ -725,17 +681,17 @@ func (c *serviceCollector) windowsInstalls(b *Bundle, binaries []string) []manif
 // events), keeps the events keep accepts (all when nil), and adds them to the bundle as entry,
 // one line each, oldest first. It returns the count of each event ID with the line of its
 // newest event, and the events in the order of the file.
-func addEvents(ctx context.Context, b *Bundle, r CommandRunner, timeout time.Duration, wevtutil, entry, log, query string, count int, keep func(osout.Event) bool, since time.Duration) ([]manifest.EventCount, []osout.Event, error) {
+func addEvents(ctx context.Context, b *bundle.Bundle, r CommandRunner, timeout time.Duration, wevtutil, entry, log, query string, count int, keep func(osout.Event) bool, since time.Duration) ([]manifest.EventCount, []osout.Event, error) {
 	args := osout.WevtutilArgs(log, query, count)
 	out, res, err := capture(ctx, b, r, timeout, "", maxEventOutput, wevtutil, args...)
-	if err == nil && res.ExitCode != 0 && !isDenied(nil, res.Stderr) {
+	if err == nil && res.ExitCode != 0 && !bundle.IsDenied(nil, res.Stderr) {
 		// Rendering fails for events whose publisher is gone: the events without their
 		// messages are still worth having.
 		args[len(args)-1] = "/f:xml"
 		out, res, err = capture(ctx, b, r, timeout, "", maxEventOutput, wevtutil, args...)
 	}
 	if err != nil || res.ExitCode != 0 {
-		if isDenied(err, res.Stderr) {
+		if bundle.IsDenied(err, res.Stderr) {
 			b.Denied("the "+log+" event log", commandFailure("wevtutil", res, err))
 			return nil, nil, nil
 		}
@@ -752,7 +708,7 @@ func addEvents(ctx context.Context, b *Bundle, r CommandRunner, timeout time.Dur
 	}
 	if perr != nil && len(events) == 0 {
 		// Keep the raw output: it is still evidence.
-		if err := b.Add(ctx, strings.TrimSuffix(entry, ".txt")+".xml", strings.NewReader(text), FileInfo{Source: "wevtutil qe " + log, Note: "could not be parsed: " + perr.Error()}); err != nil {
+		if err := b.Add(ctx, strings.TrimSuffix(entry, ".txt")+".xml", strings.NewReader(text), int64(len(text))+1, bundle.Info{Source: "wevtutil qe " + log, Note: "could not be parsed: " + perr.Error()}); err != nil {
 			return nil, nil, err
 		}
 		return nil, nil, fmt.Errorf("read the %s event log: %w", log, perr)
@@ -791,7 +747,7 @@ func addEvents(ctx context.Context, b *Bundle, r CommandRunner, timeout time.Dur
 	if perr != nil {
 		note += "; the rest of wevtutil's output could not be parsed: " + perr.Error()
 	}
-	if err := b.Add(ctx, entry, strings.NewReader(sb.String()), FileInfo{Source: "wevtutil qe " + log, Note: note}); err != nil {
+	if err := b.Add(ctx, entry, strings.NewReader(sb.String()), int64(sb.Len())+1, bundle.Info{Source: "wevtutil qe " + log, Note: note}); err != nil {
 		return nil, nil, err
 	}
 	var counts []manifest.EventCount

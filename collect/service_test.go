@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opadiag/opadiag/bundle"
 	"github.com/opadiag/opadiag/collect/osout"
-	"github.com/opadiag/opadiag/diagnose"
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/platform"
 )
@@ -66,18 +66,16 @@ func linuxHost(t *testing.T) string {
 	return root
 }
 
-func newLinuxService(t *testing.T, root string, r *fakeRunner, booted bool, exists func(string) bool) (*serviceCollector, *agentFacts, *diagnose.LogScan) {
-	facts := newAgentFacts()
-	scan := diagnose.NewLogScan()
+func newLinuxService(t *testing.T, root string, r *fakeRunner, booted bool, exists func(string) bool) *serviceCollector {
 	paths := defaultPaths()
 	paths.unitDirs = []string{root + "/etc/systemd/system", root + "/lib/systemd/system"}
 	paths.exists = exists
 	c := &serviceCollector{
 		os: &fakeOS{goos: "linux", booted: booted, pid1: "systemd"}, open: platformOpener{platform.Current()}, runner: r,
-		since: 168 * time.Hour, now: time.Date(2025, 7, 29, 12, 0, 0, 0, time.UTC), maxFile: 1 << 20, scan: scan,
-		facts: facts, paths: paths, cmdTimeout: 300 * time.Millisecond, slowTimeout: 300 * time.Millisecond,
+		since: 168 * time.Hour, maxFile: 1 << 20,
+		paths: paths, cmdTimeout: 300 * time.Millisecond, slowTimeout: 300 * time.Millisecond,
 	}
-	return c, facts, scan
+	return c
 }
 
 func TestServiceLinux(t *testing.T) {
@@ -95,13 +93,14 @@ func TestServiceLinux(t *testing.T) {
 		// A journalctl that hangs past its deadline: killed, recorded, the run goes on.
 		"/usr/bin/journalctl -u opa.service *": {hang: true},
 	}}
-	c, facts, scan := newLinuxService(t, root, r, true, existsOnly("/usr/bin/systemctl", "/usr/bin/journalctl", root+"/opt/celigo-agent/resources/app/package.json"))
-	res := runCollectors(t, "linux", true, scan, c)
-
-	if !facts.wait(t.Context(), 0) || len(facts.dirs) != 2 || facts.dirs[0] != root+"/opt/celigo-agent" || facts.servicePIDs[1187] != "celigo-agent.service" {
-		t.Errorf("facts published: dirs %v pids %v", facts.dirs, facts.servicePIDs)
+	c := newLinuxService(t, root, r, true, existsOnly("/usr/bin/systemctl", "/usr/bin/journalctl", root+"/opt/celigo-agent/resources/app/package.json"))
+	res := runCollectors(t, "linux", true, Facts{}, c)
+	dirs, pids, _, published := c.learned()
+	if !published || len(dirs) != 2 || dirs[0] != root+"/opt/celigo-agent" || pids[1187] != "celigo-agent.service" {
+		t.Errorf("facts published: dirs %v pids %v", dirs, pids)
 	}
-	col := res.collector(t, "service")
+	// The journals are read in phase 2, by the events collector, given the units found.
+	col := res.collector(t, "events")
 	if col.Status != manifest.StatusPartial || !strings.Contains(strings.Join(col.Problems, "\n"), "journalctl -u opa.service: killed at its deadline") {
 		t.Errorf("collector = %+v, want partial with the hung journalctl", col)
 	}
@@ -142,9 +141,9 @@ func TestServiceLinux(t *testing.T) {
 	if h.ServiceState != "running" || h.ServiceStartType != "enabled" || h.AgentVersion != "4.5.1" || !strings.HasPrefix(h.AgentVersionSource, "package.json ") {
 		t.Errorf("host = %+v", h)
 	}
-	// The journal went through the log scan: the agent's version line is seen there too.
-	if vm, ok := scan.AgentVersion(); !ok || vm.Current != "4.5.1" || vm.Ref.Path != "service/celigo-agent.service/journal.txt" {
-		t.Errorf("log scan version = %+v %v", vm, ok)
+	// The journal is in the bundle for the log checks: the agent's version line is there.
+	if j := res.files["service/celigo-agent.service/journal.txt"]; !strings.Contains(j, "4.5.1") {
+		t.Errorf("journal.txt = %q", j)
 	}
 	for _, id := range []string{"service.running", "service.restarts", "service.not_automatic", "agent.version"} {
 		if res.finding(id) == nil {
@@ -177,8 +176,8 @@ func TestServiceLinuxNoSystemd(t *testing.T) {
 				exists = append(exists, root+"/lib/systemd/system/celigoagent.service", root+"/srv/agent/resources/app.asar")
 			}
 			r := &fakeRunner{}
-			c, facts, scan := newLinuxService(t, root, r, tt.booted, existsOnly(exists...))
-			res := runCollectors(t, "linux", false, scan, c)
+			c := newLinuxService(t, root, r, tt.booted, existsOnly(exists...))
+			res := runCollectors(t, "linux", false, Facts{}, c)
 			if col := res.collector(t, "service"); col.Status != manifest.StatusOK {
 				t.Errorf("collector = %+v, want ok: no systemd is a state, not a failure", col)
 			}
@@ -206,7 +205,7 @@ func TestServiceLinuxNoSystemd(t *testing.T) {
 					t.Errorf("installs = %+v", svc.Installs)
 				}
 			}
-			if !facts.wait(t.Context(), 0) {
+			if _, _, _, published := c.learned(); !published {
 				t.Error("facts never published")
 			}
 		})
@@ -221,8 +220,8 @@ func TestServiceLinuxMissingCommand(t *testing.T) {
 		"/usr/bin/systemctl show celigoagent.service --no-pager " + showProps:  {out: readTestdata(t, "linux/show-celigoagent.txt", root)},
 		"/usr/bin/systemctl list-units *":                                      {out: ""},
 	}}
-	c, _, scan := newLinuxService(t, root, r, true, existsOnly("/usr/bin/systemctl", "/usr/bin/journalctl"))
-	res := runCollectors(t, "linux", true, scan, c)
+	c := newLinuxService(t, root, r, true, existsOnly("/usr/bin/systemctl", "/usr/bin/journalctl"))
+	res := runCollectors(t, "linux", true, Facts{}, c)
 	col := res.collector(t, "service")
 	if col.Status != manifest.StatusPartial {
 		t.Fatalf("collector = %+v", col)
@@ -315,12 +314,10 @@ func TestServiceWindows(t *testing.T) {
 				},
 				keyErrs: []error{&os.PathError{Op: "open", Path: `HKU\S-1-5-21-1\Software`, Err: os.ErrPermission}},
 			}
-			facts := newAgentFacts()
-			scan := diagnose.NewLogScan()
 			c := &serviceCollector{os: fos, open: platformOpener{platform.Current()}, runner: r, since: 168 * time.Hour,
-				now: time.Date(2025, 7, 29, 12, 0, 0, 0, time.UTC), maxFile: 1 << 20, scan: scan, facts: facts,
-				paths: sysPaths{exists: existsOnly()}, cmdTimeout: time.Second, slowTimeout: time.Second}
-			res := runCollectors(t, "windows", false, scan, c)
+				maxFile: 1 << 20,
+				paths:   sysPaths{exists: existsOnly()}, cmdTimeout: time.Second, slowTimeout: time.Second}
+			res := runCollectors(t, "windows", false, Facts{}, c)
 			col := res.collector(t, "service")
 			// The registry key that could not be read is one problem in every case.
 			if col.Status != manifest.StatusPartial || len(col.Problems) != tt.problems+1 {
@@ -390,10 +387,9 @@ func TestServiceWindowsNotFound(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := &fakeRunner{cmds: map[string]fakeCmd{`C:\Windows\System32\wevtutil.exe *`: {}}}
-			scan := diagnose.NewLogScan()
-			c := &serviceCollector{os: tt.os, open: platformOpener{platform.Current()}, runner: r, since: time.Hour, now: time.Now(), maxFile: 1 << 20,
-				scan: scan, facts: newAgentFacts(), paths: sysPaths{exists: existsOnly()}, cmdTimeout: time.Second, slowTimeout: time.Second}
-			res := runCollectors(t, "windows", false, scan, c)
+			c := &serviceCollector{os: tt.os, open: platformOpener{platform.Current()}, runner: r, since: time.Hour, maxFile: 1 << 20,
+				paths: sysPaths{exists: existsOnly()}, cmdTimeout: time.Second, slowTimeout: time.Second}
+			res := runCollectors(t, "windows", false, Facts{}, c)
 			if col := res.collector(t, "service"); col.Status != tt.status {
 				t.Errorf("collector = %+v", col)
 			}
@@ -455,7 +451,7 @@ func TestAddEvents(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := &fakeRunner{cmds: tt.cmds}
 			names := []string{"Celigo Agent"}
-			c := collectorFunc{name: "service", fn: func(ctx context.Context, b *Bundle) error {
+			c := collectorFunc{name: "service", fn: func(ctx context.Context, b *bundle.Bundle) error {
 				counts, events, err := addEvents(ctx, b, r, time.Second, wev, "service/events-scm.txt", "System", "*", 10,
 					func(e osout.Event) bool { return e.Mentions(names) }, time.Hour)
 				if err != nil {
@@ -466,7 +462,7 @@ func TestAddEvents(t *testing.T) {
 				}
 				return nil
 			}}
-			res := runCollectors(t, "windows", false, diagnose.NewLogScan(), c)
+			res := runCollectors(t, "windows", false, Facts{}, c)
 			if got := len(res.m.Invocation.Denied) > 0; got != tt.denied {
 				t.Errorf("denied = %+v", res.m.Invocation.Denied)
 			}
@@ -514,15 +510,15 @@ func TestRealCommandHangs(t *testing.T) {
 	if err != nil {
 		t.Skip("no sleep command")
 	}
-	c := collectorFunc{name: "service", fn: func(ctx context.Context, b *Bundle) error {
+	c := collectorFunc{name: "service", fn: func(ctx context.Context, b *bundle.Bundle) error {
 		cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 		defer cancel()
-		if _, _, err := b.CaptureCommand(cctx, ExecRunner{}, "service/sleep.txt", 0, sleep, "30"); err != nil {
+		if _, _, err := captureCommand(cctx, b, ExecRunner{}, "service/sleep.txt", 0, sleep, "30"); err != nil {
 			b.Problem("%v", err)
 		}
 		return nil
 	}}
-	res := runCollectors(t, "linux", false, diagnose.NewLogScan(), c)
+	res := runCollectors(t, "linux", false, Facts{}, c)
 	cmd := res.command(t, sleep)
 	if cmd.ExitCode != -1 || !strings.Contains(cmd.Error, "killed at its deadline") {
 		t.Errorf("command = %+v", cmd)
@@ -563,8 +559,8 @@ func TestServiceLinuxAlias(t *testing.T) {
 		"/usr/bin/systemctl status celigo-agent.service *":                         {out: readTestdata(t, "linux/status-running.txt", root)},
 		"/usr/bin/journalctl -u celigo-agent.service *":                            {out: readTestdata(t, "linux/journal.txt", root)},
 	}}
-	c, _, scan := newLinuxService(t, root, r, true, existsOnly("/usr/bin/systemctl", "/usr/bin/journalctl"))
-	res := runCollectors(t, "linux", true, scan, c)
+	c := newLinuxService(t, root, r, true, existsOnly("/usr/bin/systemctl", "/usr/bin/journalctl"))
+	res := runCollectors(t, "linux", true, Facts{}, c)
 	if a := res.service(t, "celigoagent.service"); a.AliasOf != "celigo-agent.service" {
 		t.Errorf("celigoagent.service = %+v, want an alias of celigo-agent.service", a)
 	}

@@ -3,16 +3,16 @@ package collect
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/opadiag/opadiag/bundle"
+	"github.com/opadiag/opadiag/internal/stall"
 	"github.com/opadiag/opadiag/platform"
 )
 
@@ -89,46 +89,6 @@ const (
 	slowTimeout    = 45 * time.Second // journalctl, wevtutil: they read large logs
 )
 
-// agentFacts is what the service collector learns that the system collector needs: where the
-// agent is installed and which processes its services run. The service collector publishes it
-// once, as soon as it knows (before reading journals and event logs); the system collector
-// waits for it before it looks at processes.
-type agentFacts struct {
-	done        chan struct{}
-	once        sync.Once
-	dirs        []string
-	servicePIDs map[int32]string // main PID -> service name
-	services    []string         // the agent's service names (units, Windows key names)
-}
-
-func newAgentFacts() *agentFacts { return &agentFacts{done: make(chan struct{})} }
-
-// publish records the facts; later calls are ignored.
-func (f *agentFacts) publish(dirs []string, pids map[int32]string, services []string) {
-	f.once.Do(func() {
-		f.dirs, f.servicePIDs, f.services = dirs, pids, services
-		close(f.done)
-	})
-}
-
-// wait waits for the facts at most max; false when they did not come.
-func (f *agentFacts) wait(ctx context.Context, max time.Duration) bool {
-	select {
-	case <-f.done:
-		return true
-	default:
-	}
-	t := time.NewTimer(max)
-	defer t.Stop()
-	select {
-	case <-f.done:
-		return true
-	case <-ctx.Done():
-	case <-t.C:
-	}
-	return false
-}
-
 // readSmall reads at most limit bytes of a small system file (unit files, os-release,
 // /proc/<pid>/limits, package.json), following symlinks (/etc/os-release is one) and opening
 // the target without disturbing it.
@@ -137,8 +97,23 @@ func readSmall(open opener, path string, limit int64) ([]byte, error) {
 	return data, err
 }
 
-// readSmallStat is readSmall that also returns the opened file's information.
+// smallRead is a small file's content and information.
+type smallRead struct {
+	data []byte
+	st   fs.FileInfo
+}
+
+// readSmallStat is readSmall that also returns the opened file's information. The whole read
+// runs under the stall timeout: a file on a hung mount costs that long, not the collector.
 func readSmallStat(open opener, path string, limit int64) ([]byte, fs.FileInfo, error) {
+	r, err := stall.Call(context.Background(), "read", bundle.DefaultStallTimeout, func() (smallRead, error) {
+		data, st, err := readSmallNow(open, path, limit)
+		return smallRead{data, st}, err
+	}, nil)
+	return r.data, r.st, err
+}
+
+func readSmallNow(open opener, path string, limit int64) ([]byte, fs.FileInfo, error) {
 	target, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		return nil, nil, err
@@ -160,20 +135,6 @@ func readSmallStat(open opener, path string, limit int64) ([]byte, fs.FileInfo, 
 		return nil, nil, fmt.Errorf("read %s: larger than %d bytes", path, limit)
 	}
 	return data, st, nil
-}
-
-// isDenied reports whether err, or a command's stderr, says permission was denied.
-func isDenied(err error, stderr string) bool {
-	if err != nil && errors.Is(err, fs.ErrPermission) {
-		return true
-	}
-	s := strings.ToLower(stderr)
-	for _, m := range []string{"permission denied", "operation not permitted", "access is denied", "access denied", "not seeing messages from other users"} {
-		if strings.Contains(s, m) {
-			return true
-		}
-	}
-	return false
 }
 
 // lineFunc calls fn with each line written to it (without the line break); Close flushes a

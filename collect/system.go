@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opadiag/opadiag/bundle"
 	"github.com/opadiag/opadiag/collect/osout"
 	"github.com/opadiag/opadiag/manifest"
 )
@@ -30,15 +31,14 @@ type systemCollector struct {
 	since   time.Duration
 	now     time.Time
 	maxFile int64
-	homes   []home
+	stall   time.Duration
 	output  string
-	facts   *agentFacts
 	paths   sysPaths
 	pattern *regexp.Regexp // recognises the agent's processes by name
-	// How long to wait for the service collector's facts, and each command's deadline; tests
-	// shorten them.
-	factsWait               time.Duration
+	// Each command's deadline; tests shorten them.
 	cmdTimeout, slowTimeout time.Duration
+
+	facts Facts // what phase 1 learned, set by Collect
 }
 
 func (c *systemCollector) Name() string { return "system" }
@@ -54,7 +54,8 @@ const (
 	maxOSFile   = 64 << 10
 )
 
-func (c *systemCollector) Collect(ctx context.Context, b *Bundle) error {
+func (c *systemCollector) Collect(ctx context.Context, facts Facts, b *bundle.Bundle) error {
+	c.facts, c.now = facts, facts.Start
 	var sys manifest.System
 	c.osFacts(b, &sys.OS)
 	c.record(ctx, b, &sys, "system/os.json", &sys.OS)
@@ -62,8 +63,8 @@ func (c *systemCollector) Collect(ctx context.Context, b *Bundle) error {
 	c.record(ctx, b, &sys, "system/prerequisites.json", &sys.Prerequisites)
 	c.systemLogs(ctx, b, &sys)
 	c.record(ctx, b, &sys, "", nil)
-	if !c.facts.wait(ctx, c.factsWait) {
-		b.Problem("the service collector did not say in time where the agent is installed: processes were matched by name only")
+	if !facts.serviceOK {
+		b.Problem("the service collector did not finish: processes were matched by name only, not by where the agent is installed")
 	}
 	c.processes(ctx, b, &sys.Processes)
 	c.record(ctx, b, &sys, "system/processes.json", &sys.Processes)
@@ -73,7 +74,7 @@ func (c *systemCollector) Collect(ctx context.Context, b *Bundle) error {
 }
 
 // record stores the system section in the manifest and, when entry is set, part as that file.
-func (c *systemCollector) record(ctx context.Context, b *Bundle, sys *manifest.System, entry string, part any) {
+func (c *systemCollector) record(ctx context.Context, b *bundle.Bundle, sys *manifest.System, entry string, part any) {
 	manifest.FillSystem(sys)
 	cp := *sys
 	b.Update(func(m *manifest.Manifest) { m.System = cp })
@@ -84,7 +85,7 @@ func (c *systemCollector) record(ctx context.Context, b *Bundle, sys *manifest.S
 	}
 }
 
-func (c *systemCollector) osFacts(b *Bundle, o *manifest.OSFacts) {
+func (c *systemCollector) osFacts(b *bundle.Bundle, o *manifest.OSFacts) {
 	red := b.Redactor()
 	f, err := c.os.HostFacts()
 	if err != nil {
@@ -125,7 +126,7 @@ func (c *systemCollector) osFacts(b *Bundle, o *manifest.OSFacts) {
 		machine, err := c.os.MachinePath()
 		if err != nil {
 			o.Errors = append(o.Errors, red.String(err.Error()))
-			if isDenied(err, "") {
+			if bundle.IsDenied(err, "") {
 				b.Denied("the machine's PATH in the registry", err)
 			}
 		}
@@ -165,7 +166,7 @@ func (c *systemCollector) splitList(v string) []string {
 
 // prerequisites looks for Java (JAVA_HOME, then PATH; JDK 17 for on-prem JDBC) and the Oracle
 // instant client (ORACLE_HOME, and oci.dll on PATH or libclntsh on the loader's path).
-func (c *systemCollector) prerequisites(ctx context.Context, b *Bundle, p *manifest.Prerequisites) {
+func (c *systemCollector) prerequisites(ctx context.Context, b *bundle.Bundle, p *manifest.Prerequisites) {
 	red := b.Redactor()
 	windows := c.os.OS() == "windows"
 	java := "java"
@@ -256,7 +257,7 @@ func (s *oomScanner) add(line string) {
 	s.lines = append(s.lines, l)
 }
 
-func (c *systemCollector) systemLogs(ctx context.Context, b *Bundle, sys *manifest.System) {
+func (c *systemCollector) systemLogs(ctx context.Context, b *bundle.Bundle, sys *manifest.System) {
 	if c.os.OS() == "windows" {
 		_, events, err := addEvents(ctx, b, c.runner, c.slowTimeout, windowsTool(c.os, "wevtutil.exe"), "system/eventlog-system.txt",
 			"System", osout.LevelQuery([]int{1, 2, 3}, c.since), maxSysEvents, nil, c.since)
@@ -299,7 +300,7 @@ func (c *systemCollector) systemLogs(ctx context.Context, b *Bundle, sys *manife
 
 // syslog adds the newest lines of the system log written within --since (at most
 // --max-file-size bytes), and returns its OOM-killer lines.
-func (c *systemCollector) syslog(ctx context.Context, b *Bundle, p string) []manifest.LogLine {
+func (c *systemCollector) syslog(ctx context.Context, b *bundle.Bundle, p string) []manifest.LogLine {
 	target, err := filepath.EvalSymlinks(p)
 	if err != nil {
 		target = p
@@ -308,7 +309,7 @@ func (c *systemCollector) syslog(ctx context.Context, b *Bundle, p string) []man
 	scan := &oomScanner{path: entry, now: c.now}
 	lines := &lineFunc{fn: scan.add}
 	cutoff := c.now.Add(-c.since)
-	err = addTail(ctx, b, c.open, entry, target, c.maxFile, tail{
+	err = addTail(ctx, b, c.open, c.stall, entry, target, c.maxFile, tail{
 		observe: lines,
 		filter: func(r io.Reader) io.Reader {
 			return &sinceFilter{br: bufio.NewReaderSize(r, 64<<10), cutoff: cutoff, now: c.now}
@@ -324,7 +325,7 @@ func (c *systemCollector) syslog(ctx context.Context, b *Bundle, p string) []man
 
 // systemJournal adds the system journal's warnings and errors within --since, where there is
 // no syslog file, and returns its OOM-killer lines.
-func (c *systemCollector) systemJournal(ctx context.Context, b *Bundle, journalctl string) []manifest.LogLine {
+func (c *systemCollector) systemJournal(ctx context.Context, b *bundle.Bundle, journalctl string) []manifest.LogLine {
 	entry := "system/journal.txt"
 	scan := &oomScanner{path: entry, now: c.now}
 	lines := &lineFunc{fn: scan.add}
@@ -333,7 +334,7 @@ func (c *systemCollector) systemJournal(ctx context.Context, b *Bundle, journalc
 	switch {
 	case err != nil || res.ExitCode != 0:
 		b.Problem("%v", commandFailure("journalctl -p warning", res, err))
-	case isDenied(nil, res.Stderr):
+	case bundle.IsDenied(nil, res.Stderr):
 		b.Denied("the system journal", errors.New(firstLineOf(res.Stderr)))
 	}
 	return scan.lines
@@ -377,20 +378,20 @@ func (f *sinceFilter) Read(p []byte) (int, error) {
 
 // dmesg adds the kernel ring buffer: all of it up to maxDmesg bytes, else its newest part with
 // every OOM-killer line of the part left out kept before it. It returns the OOM-killer lines.
-func (c *systemCollector) dmesg(ctx context.Context, b *Bundle) []manifest.LogLine {
+func (c *systemCollector) dmesg(ctx context.Context, b *bundle.Bundle) []manifest.LogLine {
 	dmesg := c.paths.first(c.paths.dmesg)
 	if dmesg == "" {
 		b.Problem("dmesg is not installed: no kernel log")
 		return nil
 	}
 	out, res, err := capture(ctx, b, c.runner, c.cmdTimeout, "", 64<<20, dmesg, "--time-format", "iso")
-	if err == nil && res.ExitCode != 0 && !isDenied(nil, res.Stderr) {
+	if err == nil && res.ExitCode != 0 && !bundle.IsDenied(nil, res.Stderr) {
 		// util-linux before 2.26 has no --time-format.
 		out, res, err = capture(ctx, b, c.runner, c.cmdTimeout, "", 64<<20, dmesg)
 	}
 	if err != nil || res.ExitCode != 0 {
 		e := commandFailure("dmesg", res, err)
-		if isDenied(err, res.Stderr) {
+		if bundle.IsDenied(err, res.Stderr) {
 			b.Denied("the kernel ring buffer (dmesg)", e)
 		} else {
 			b.Problem("%v", e)
@@ -398,16 +399,12 @@ func (c *systemCollector) dmesg(ctx context.Context, b *Bundle) []manifest.LogLi
 		return nil
 	}
 	content, note := keepOOM(out, maxDmesg)
-	if granted := b.Reserve(int64(len(content))); granted < int64(len(content)) {
-		b.Release(granted)
-		b.Omit(dmesg, "the bundle's total size cap (--max-total-size) is used up")
-		return nil
-	}
 	entry := "system/dmesg.txt"
 	scan := &oomScanner{path: entry, now: c.now}
 	lines := &lineFunc{fn: scan.add}
-	err = b.Add(ctx, entry, bytes.NewReader(content), FileInfo{Source: dmesg, Truncated: note != "", OriginalSize: int64(len(out)), Note: note, Observe: lines})
+	lines.Write(content)
 	lines.Close()
+	err = b.Add(ctx, entry, bytes.NewReader(content), int64(len(content))+1, bundle.Info{Source: dmesg, Truncated: note != "", OriginalSize: int64(len(out)), Note: note})
 	if err != nil {
 		b.Problem("add dmesg: %v", err)
 	}
@@ -438,10 +435,10 @@ func keepOOM(out []byte, max int) ([]byte, string) {
 }
 
 // processes lists the agent's processes and tells how many instances run.
-func (c *systemCollector) processes(ctx context.Context, b *Bundle, ps *manifest.Processes) {
+func (c *systemCollector) processes(ctx context.Context, b *bundle.Bundle, ps *manifest.Processes) {
 	red := b.Redactor()
 	windows := c.os.OS() == "windows"
-	m := newProcessMatcher(c.os.Self(), c.facts.dirs, c.facts.servicePIDs, c.pattern, windows)
+	m := newProcessMatcher(c.os.Self(), c.facts.installDirs, c.facts.servicePIDs, c.pattern, windows)
 	for _, r := range m.rules() {
 		ps.Matched = append(ps.Matched, red.String(r))
 	}
@@ -469,7 +466,7 @@ func (c *systemCollector) processes(ctx context.Context, b *Bundle, ps *manifest
 	for i := range ps.Agent {
 		p := &ps.Agent[i]
 		for _, e := range p.Errors {
-			if isDenied(nil, e) {
+			if bundle.IsDenied(nil, e) {
 				b.Denied(fmt.Sprintf("process %d (%s)", p.PID, p.Name), errors.New(e))
 			}
 		}
@@ -489,7 +486,7 @@ func (c *systemCollector) processes(ctx context.Context, b *Bundle, ps *manifest
 
 // resources records memory, CPU, load and the free space where the agent's homes and installs
 // and the bundle live.
-func (c *systemCollector) resources(ctx context.Context, b *Bundle, r *manifest.Resources) {
+func (c *systemCollector) resources(ctx context.Context, b *bundle.Bundle, r *manifest.Resources) {
 	red := b.Redactor()
 	mem, err := c.os.Memory(ctx)
 	if err != nil {
@@ -506,10 +503,10 @@ func (c *systemCollector) resources(ctx context.Context, b *Bundle, r *manifest.
 	}
 	type place struct{ purpose, path string }
 	var places []place
-	for _, h := range c.homes {
+	for _, h := range c.facts.homes {
 		places = append(places, place{"agent home", h.path})
 	}
-	for _, d := range c.facts.dirs {
+	for _, d := range c.facts.installDirs {
 		places = append(places, place{"agent install", d})
 	}
 	places = append(places, place{"output", c.output})

@@ -13,20 +13,27 @@ import (
 	"time"
 
 	"github.com/opadiag/opadiag/agent"
-	"github.com/opadiag/opadiag/diagnose"
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/platform"
 )
 
 var sysNow = time.Date(2025, 7, 29, 12, 0, 0, 0, time.UTC)
 
-func newSystem(t *testing.T, fos *fakeOS, r *fakeRunner, paths sysPaths, facts *agentFacts) *systemCollector {
+func newSystem(t *testing.T, fos *fakeOS, r *fakeRunner, paths sysPaths) *systemCollector {
 	t.Helper()
 	return &systemCollector{
-		os: fos, open: platformOpener{platform.Current()}, runner: r, since: 168 * time.Hour, now: sysNow, maxFile: 1 << 20,
-		homes: []home{{id: 1, path: "/root/.config/agent", folder: "agent"}}, output: "/tmp/out", facts: facts,
-		paths: paths, pattern: agent.NamePattern, factsWait: 2 * time.Second, cmdTimeout: time.Second, slowTimeout: time.Second,
+		os: fos, open: platformOpener{platform.Current()}, runner: r, since: 168 * time.Hour, maxFile: 1 << 20,
+		output: "/tmp/out", paths: paths, pattern: agent.NamePattern, cmdTimeout: time.Second, slowTimeout: time.Second,
 	}
+}
+
+// sysFacts are the facts a system collector test starts from: one agent home, and what the
+// service collector learned.
+func sysFacts(dirs []string, pids map[int32]string, services []string) Facts {
+	f := knownFacts(dirs, pids, services)
+	f.Start = sysNow
+	f.homes = []home{{id: 1, path: "/root/.config/agent", folder: "agent"}}
+	return f
 }
 
 func TestSystemLinux(t *testing.T) {
@@ -68,9 +75,8 @@ func TestSystemLinux(t *testing.T) {
 	paths.syslogs = []string{root + "/var/log/syslog"}
 	paths.proc = root + "/proc"
 	paths.exists = existsOnly(root+"/etc/os-release", root+"/var/log/syslog", "/usr/bin/dmesg", "/sbin/ldconfig")
-	facts := newAgentFacts()
-	facts.publish([]string{root + "/opt/celigo-agent"}, map[int32]string{1187: "celigo-agent.service"}, []string{"celigo-agent.service"})
-	res := runCollectors(t, "linux", false, diagnose.NewLogScan(), newSystem(t, fos, r, paths, facts))
+	facts := sysFacts([]string{root + "/opt/celigo-agent"}, map[int32]string{1187: "celigo-agent.service"}, []string{"celigo-agent.service"})
+	res := runCollectors(t, "linux", false, facts, newSystem(t, fos, r, paths))
 
 	// The process whose program could not be read makes the run partial, with a denied entry.
 	if col := res.collector(t, "system"); col.Status != manifest.StatusPartial || len(col.Problems) != 1 {
@@ -168,9 +174,8 @@ func TestSystemWindows(t *testing.T) {
 		`C:\Windows\System32\wevtutil.exe qe System *`: {out: readTestdata(t, "windows/system-events.xml", "")},
 		java + " -version": {stderr: "java version \"17.0.11\" 2024-04-16 LTS"},
 	}}
-	facts := newAgentFacts()
-	facts.publish([]string{install}, map[int32]string{4312: "celigoagent.exe"}, []string{"celigoagent.exe", "Celigo Agent"})
-	res := runCollectors(t, "windows", false, diagnose.NewLogScan(), newSystem(t, fos, r, sysPaths{exists: existsOnly(java)}, facts))
+	facts := sysFacts([]string{install}, map[int32]string{4312: "celigoagent.exe"}, []string{"celigoagent.exe", "Celigo Agent"})
+	res := runCollectors(t, "windows", false, facts, newSystem(t, fos, r, sysPaths{exists: existsOnly(java)}))
 	if col := res.collector(t, "system"); col.Status != manifest.StatusOK {
 		t.Errorf("collector = %+v", col)
 	}
@@ -206,11 +211,14 @@ func TestSystemWindows(t *testing.T) {
 	}
 }
 
-func TestSystemWaitsForServiceFacts(t *testing.T) {
+// TestSystemWithoutServiceFacts: when the service collector did not finish, the system
+// collector does not wait for it; it matches processes by name and says so.
+func TestSystemWithoutServiceFacts(t *testing.T) {
 	fos := &fakeOS{goos: "linux", procs: []platform.Process{{PID: 10, PPID: 1, Name: "celigo-agent", Exe: "/opt/x/celigo-agent"}}}
-	c := newSystem(t, fos, &fakeRunner{}, sysPaths{exists: existsOnly()}, newAgentFacts())
-	c.factsWait = 50 * time.Millisecond
-	res := runCollectors(t, "linux", true, diagnose.NewLogScan(), c)
+	c := newSystem(t, fos, &fakeRunner{}, sysPaths{exists: existsOnly()})
+	facts := sysFacts(nil, nil, nil)
+	facts.serviceOK = false
+	res := runCollectors(t, "linux", true, facts, c)
 	col := res.collector(t, "system")
 	if col.Status != manifest.StatusPartial || !strings.Contains(strings.Join(col.Problems, " "), "matched by name only") {
 		t.Errorf("collector = %+v", col)
@@ -255,12 +263,11 @@ func TestTwoRealInstances(t *testing.T) {
 	// The fake agents are this test's children; opadiag's own children are never the agent's,
 	// so the matcher is told opadiag is another process.
 	fos := &fakeOS{goos: "linux", realProcs: true, self: -1}
-	facts := newAgentFacts()
-	facts.publish([]string{dir}, nil, nil)
-	c := newSystem(t, fos, &fakeRunner{}, sysPaths{exists: existsOnly(), proc: "/proc"}, facts)
+	facts := sysFacts([]string{dir}, nil, nil)
+	c := newSystem(t, fos, &fakeRunner{}, sysPaths{exists: existsOnly(), proc: "/proc"})
 	// Nothing else on this machine may match: only the fake agents' folder counts.
 	c.pattern = regexp.MustCompile(`^opadiag-test-matches-nothing$`)
-	res := runCollectors(t, "linux", false, diagnose.NewLogScan(), c)
+	res := runCollectors(t, "linux", false, facts, c)
 	ps := res.m.System.Processes
 	if ps.Instances != 2 || len(ps.Agent) != 2 {
 		t.Fatalf("processes = %+v, want the 2 fake agents as 2 instances", ps)

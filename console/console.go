@@ -154,6 +154,7 @@ type Verdict struct {
 	Manifest *manifest.Manifest // nil when the manifest could not be read
 	Entries  int                // zip entries, manifest.json included
 	Problems []string           // empty when the bundle is valid
+	More     int                // problems past those listed
 }
 
 // Summary is the one JSON object --json prints.
@@ -196,46 +197,58 @@ func ascii(s string, color bool) string {
 	return strings.NewReplacer("→", "->", "…", "...", "’", "'").Replace(s)
 }
 
-// Inspect prints a verified bundle: what it is, its verdict and its findings.
+// Inspect prints a verified bundle: its verdict first, with the problems found (the first ones
+// and a count of the rest), then what it is and its findings.
 func Inspect(out io.Writer, path string, rep Verdict) {
-	m := rep.Manifest
-	if m != nil {
-		fmt.Fprintf(out, "%s\nmade %s on %s (%s/%s) by %s, opadiag %s; %d files, %d collectors\n",
-			path, m.Created.Format("2006-01-02 15:04:05 UTC"), m.Host.Hostname, m.Host.OS, m.Host.Arch,
-			m.Invocation.User, m.Tool.Version, len(m.Files), len(m.Collectors))
-		if m.Redaction.TokenHash != "" {
-			fmt.Fprintf(out, "agent token hash: %s\n", m.Redaction.TokenHash)
-		}
-		for _, c := range m.Collectors {
-			line := fmt.Sprintf("  %-10s %-8s %6dms", c.Name, c.Status, c.DurationMS)
-			if c.Error != "" {
-				line += "  " + oneLine(c.Error)
-			}
-			fmt.Fprintln(out, line)
-		}
-		fmt.Fprintln(out)
-		for _, f := range m.Findings {
-			fmt.Fprintf(out, "%-4s %s\n", strings.ToUpper(f.Severity), f.Title)
-			if f.Detail != "" {
-				fmt.Fprintf(out, "     %s\n", f.Detail)
-			}
-			if f.Remedy != "" {
-				fmt.Fprintf(out, "     what to do: %s\n", f.Remedy)
-			}
-			for _, e := range f.Evidence {
-				if e.Line > 0 {
-					fmt.Fprintf(out, "     see %s line %d\n", e.Path, e.Line)
-				} else {
-					fmt.Fprintf(out, "     see %s\n", e.Path)
-				}
-			}
-		}
-		fmt.Fprintln(out)
-	}
 	if len(rep.Problems) == 0 {
 		fmt.Fprintf(out, "valid: %d entries match the manifest and the manifest matches its schema\n", rep.Entries)
 	} else {
-		fmt.Fprintf(out, "INVALID: %d problems\n", len(rep.Problems))
+		fmt.Fprintf(out, "INVALID: %d problems\n", len(rep.Problems)+rep.More)
+		for _, p := range rep.Problems {
+			fmt.Fprintf(out, "  %s\n", oneLine(p))
+		}
+		if rep.More > 0 {
+			fmt.Fprintf(out, "  and %d more\n", rep.More)
+		}
+	}
+	m := rep.Manifest
+	if m == nil {
+		return
+	}
+	fmt.Fprintf(out, "\n%s\nmade %s on %s (%s/%s) by %s, opadiag %s; %d files, %d collectors\n",
+		path, m.Created.Format("2006-01-02 15:04:05 UTC"), m.Host.Hostname, m.Host.OS, m.Host.Arch,
+		m.Invocation.User, m.Tool.Version, len(m.Files), len(m.Collectors))
+	if m.Redaction.TokenHash != "" {
+		fmt.Fprintf(out, "agent token hash: %s\n", m.Redaction.TokenHash)
+	}
+	for _, c := range m.Collectors {
+		line := fmt.Sprintf("  %-10s %-8s %6dms", c.Name, c.Status, c.DurationMS)
+		if c.Error != "" {
+			line += "  " + oneLine(c.Error)
+		}
+		fmt.Fprintln(out, line)
+	}
+	fmt.Fprintln(out)
+	for _, f := range m.Findings {
+		printFinding(out, f)
+	}
+}
+
+// printFinding prints one finding with its detail, remedy and evidence.
+func printFinding(out io.Writer, f manifest.Finding) {
+	fmt.Fprintf(out, "%-4s %s\n", strings.ToUpper(f.Severity), f.Title)
+	if f.Detail != "" {
+		fmt.Fprintf(out, "     %s\n", f.Detail)
+	}
+	if f.Remedy != "" {
+		fmt.Fprintf(out, "     what to do: %s\n", f.Remedy)
+	}
+	for _, e := range f.Evidence {
+		if e.Line > 0 {
+			fmt.Fprintf(out, "     see %s line %d\n", e.Path, e.Line)
+		} else {
+			fmt.Fprintf(out, "     see %s\n", e.Path)
+		}
 	}
 }
 
