@@ -3,6 +3,7 @@ package collect
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -23,26 +24,33 @@ import (
 // while opadiag reads.
 type faultyOpener struct {
 	faults map[string]string // base name -> fault
+	// release ends the reads of files whose fault is "hang" (a dead network share), and
+	// the opens of those whose fault is "hang-open"; nil: they never end.
+	release chan struct{}
 }
 
 func (o faultyOpener) OpenFile(path string) (File, error) {
 	fault := o.faults[filepath.Base(path)]
-	if fault == "denied" {
+	switch fault {
+	case "denied":
 		return nil, &fs.PathError{Op: "open", Path: path, Err: syscall.EACCES}
+	case "hang-open":
+		<-o.release
 	}
 	f, err := platform.Current().Open(path)
 	if err != nil {
 		return nil, err
 	}
-	return &rottingFile{File: f, path: path, fault: fault}, nil
+	return &rottingFile{File: f, path: path, fault: fault, release: o.release}, nil
 }
 
 // rottingFile applies its fault once, at the first read.
 type rottingFile struct {
 	File
-	path  string
-	fault string
-	done  bool
+	path    string
+	fault   string
+	release chan struct{}
+	done    bool
 }
 
 func (f *rottingFile) strike() {
@@ -68,8 +76,52 @@ func (f *rottingFile) Read(p []byte) (int, error) {
 }
 
 func (f *rottingFile) ReadAt(p []byte, off int64) (int, error) {
+	if f.fault == "hang" {
+		<-f.release
+		return 0, io.EOF
+	}
 	f.strike()
 	return f.File.ReadAt(p, off)
+}
+
+// TestHungReads: logs whose read or open never returns (a dead network share, an antivirus
+// lock) cost the stall timeout each, delay no other collector, and the manifest names them;
+// the healthy logs are in the bundle.
+func TestHungReads(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	home := newHome(t, linuxLayout)
+	for _, n := range []string{"stuck.log", "stuck-open.log"} {
+		os.WriteFile(filepath.Join(home, "logs", n), []byte("2026-11-28T10:00:00.000Z level=info, ok\n"), 0o644)
+	}
+	opts := testOptions(t.TempDir(), home)
+	opts.StallTimeout = 2 * time.Second
+	opts.open = faultyOpener{faults: map[string]string{"stuck.log": "hang", "stuck-open.log": "hang-open"}, release: release}
+	start := time.Now()
+	res, err := Run(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	m, entries := readBundle(t, res.Path)
+	for _, want := range []string{"agent/logs/logs/agent.log", "agent/settings.json"} {
+		if entries[want] == nil {
+			t.Errorf("%s is missing: a hung read cost the healthy files", want)
+		}
+	}
+	stuck := map[string]string{}
+	for _, o := range m.Omitted {
+		stuck[filepath.Base(o.Source)] = o.Reason
+	}
+	if !strings.Contains(stuck["stuck.log"], "made no progress") || !strings.Contains(stuck["stuck-open.log"], "made no progress") {
+		t.Errorf("the stuck files are not named with the reason: %v", m.Omitted)
+	}
+	for _, c := range m.Collectors {
+		if c.Status == manifest.StatusTimeout {
+			t.Errorf("collector %s timed out: the stall should have been abandoned first", c.Name)
+		}
+	}
+	t.Logf("the run took %s with two hung files and a stall timeout of %s", took.Round(time.Millisecond), opts.StallTimeout)
 }
 
 // faultHome writes an agent home with one log per fault and the oddities of a sick machine.

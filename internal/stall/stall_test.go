@@ -50,7 +50,13 @@ func TestReader(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			release := make(chan struct{})
 			defer close(release)
-			r := NewReader(context.Background(), tt.src(release), 50*time.Millisecond)
+			// A short timeout only where the source hangs: a loaded machine (the race detector,
+			// parallel packages) must not make a healthy source look stalled.
+			timeout := 5 * time.Second
+			if tt.stalled {
+				timeout = 100 * time.Millisecond
+			}
+			r := NewReader(context.Background(), tt.src(release), timeout)
 			defer r.Close()
 			got, err := io.ReadAll(r)
 			if !bytes.Equal(got, tt.want) {
