@@ -46,7 +46,7 @@ func TestWindowsUnderWine(t *testing.T) {
 	defer cancel()
 
 	exe := filepath.Join(t.TempDir(), "opadiag.exe")
-	build := exec.CommandContext(ctx, filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", exe, ".")
+	build := exec.CommandContext(ctx, goTool(t), "build", "-o", exe, ".")
 	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build the Windows exe: %v\n%s", err, out)
@@ -315,4 +315,18 @@ func readZip(t *testing.T, path string) map[string]string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// goTool is the go command that runs this test: the one on PATH, else the one in GOROOT/bin as
+// "go env GOROOT" reports it.
+func goTool(t *testing.T) string {
+	t.Helper()
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	out, err := exec.Command("/usr/local/go/bin/go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Skipf("no go command to build the Windows exe with: %v", err)
+	}
+	return filepath.Join(strings.TrimSpace(string(out)), "bin", "go")
 }

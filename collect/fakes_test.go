@@ -275,6 +275,7 @@ func existsOnly(paths ...string) func(string) bool {
 	return func(p string) bool { return set[p] }
 }
 
+//lint:ignore ST1005 the message as Windows (and Wine) words it
 var errInvalidLevel = errors.New("The system call level is not correct.")
 
 // makeAsar builds an Electron app.asar holding top-level files.

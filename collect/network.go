@@ -212,9 +212,8 @@ func (c *networkCollector) Collect(ctx context.Context, facts Facts, b *bundle.B
 
 // target is one host to probe: what netprobe needs and what probes.json records.
 type target struct {
-	probe  netprobe.Target
-	rec    manifest.ProbeTarget
-	bypass []string // why proxies were not used for it
+	probe netprobe.Target
+	rec   manifest.ProbeTarget
 }
 
 // targets returns the --endpoint targets, or the API of the agent's region (both regions when
