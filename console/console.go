@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"sync"
 
@@ -155,6 +156,70 @@ type Verdict struct {
 	Entries  int                // zip entries, manifest.json included
 	Problems []string           // empty when the bundle is valid
 	More     int                // problems past those listed
+	// Today are the findings today's checks draw from the bundle's files; nil when they could
+	// not be run (no manifest). The manifest's are those stored when the bundle was made.
+	Today []manifest.Finding
+}
+
+// Change is how a finding differs between the bundle's stored findings and today's checks.
+type Change struct {
+	ID     string `json:"id"`
+	Title  string `json:"title"`
+	Stored string `json:"stored,omitempty"` // severity stored when the bundle was made; "" when new today
+	Today  string `json:"today,omitempty"`  // severity today; "" when today's checks do not raise it
+}
+
+// Changes compares stored findings with today's, by id (a finding raised several times counts
+// at its most serious): new ones, gone ones, and those whose severity changed, most serious
+// first.
+func Changes(stored, today []manifest.Finding) []Change {
+	worst := func(fs []manifest.Finding) map[string]manifest.Finding {
+		out := map[string]manifest.Finding{}
+		for _, f := range fs {
+			if g, ok := out[f.ID]; !ok || rank(f.Severity) < rank(g.Severity) {
+				out[f.ID] = f
+			}
+		}
+		return out
+	}
+	was, now := worst(stored), worst(today)
+	var out []Change
+	seen := map[string]bool{}
+	for _, f := range append(append([]manifest.Finding(nil), today...), stored...) {
+		if seen[f.ID] {
+			continue
+		}
+		seen[f.ID] = true
+		w, inW := was[f.ID]
+		n, inN := now[f.ID]
+		switch {
+		case inN && !inW:
+			out = append(out, Change{ID: f.ID, Title: n.Title, Today: n.Severity})
+		case inW && !inN:
+			out = append(out, Change{ID: f.ID, Title: w.Title, Stored: w.Severity})
+		case w.Severity != n.Severity:
+			out = append(out, Change{ID: f.ID, Title: n.Title, Stored: w.Severity, Today: n.Severity})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		return min(rank(out[i].Stored), rank(out[i].Today)) < min(rank(out[j].Stored), rank(out[j].Today))
+	})
+	return out
+}
+
+// rank orders severities, most serious first; "" last.
+func rank(sev string) int {
+	switch sev {
+	case manifest.SeverityFail:
+		return 0
+	case manifest.SeverityWarn:
+		return 1
+	case manifest.SeverityInfo:
+		return 2
+	case manifest.SeverityPass:
+		return 3
+	}
+	return 4
 }
 
 // Summary is the one JSON object --json prints.
@@ -229,8 +294,36 @@ func Inspect(out io.Writer, path string, rep Verdict) {
 		fmt.Fprintln(out, line)
 	}
 	fmt.Fprintln(out)
-	for _, f := range m.Findings {
+	findings := m.Findings
+	if rep.Today != nil {
+		findings = rep.Today
+		fmt.Fprintln(out, "Findings of today's checks, drawn from the bundle's files:")
+	}
+	for _, f := range findings {
 		printFinding(out, f)
+	}
+	if rep.Today == nil {
+		return
+	}
+	changes := Changes(m.Findings, rep.Today)
+	if len(m.Findings) == 0 {
+		fmt.Fprintf(out, "\nThe bundle holds no stored findings: the %d above were drawn today.\n", len(rep.Today))
+		return
+	}
+	if len(changes) == 0 {
+		fmt.Fprintln(out, "\nThe same as the findings stored when the bundle was made.")
+		return
+	}
+	fmt.Fprintf(out, "\nCompared with the %d findings stored when the bundle was made (opadiag %s):\n", len(m.Findings), m.Tool.Version)
+	for _, c := range changes {
+		switch {
+		case c.Stored == "":
+			fmt.Fprintf(out, "  new      %-4s %s\n", strings.ToUpper(c.Today), c.Title)
+		case c.Today == "":
+			fmt.Fprintf(out, "  gone     %-4s %s\n", strings.ToUpper(c.Stored), c.Title)
+		default:
+			fmt.Fprintf(out, "  changed  %s -> %s  %s\n", strings.ToUpper(c.Stored), strings.ToUpper(c.Today), c.Title)
+		}
 	}
 }
 
@@ -255,13 +348,25 @@ func printFinding(out io.Writer, f manifest.Finding) {
 // InspectJSON prints the verdict and the findings as one JSON object.
 func InspectJSON(out io.Writer, path string, rep Verdict) error {
 	v := struct {
-		Bundle   string             `json:"bundle"`
-		Valid    bool               `json:"valid"`
-		Problems []string           `json:"problems"`
-		Manifest *manifest.Manifest `json:"manifest"`
-	}{path, len(rep.Problems) == 0, rep.Problems, rep.Manifest}
+		Bundle       string             `json:"bundle"`
+		Valid        bool               `json:"valid"`
+		Problems     []string           `json:"problems"`
+		MoreProblems int                `json:"more_problems"`
+		Today        []manifest.Finding `json:"findings_today"`
+		Changes      []Change           `json:"changes"`
+		Manifest     *manifest.Manifest `json:"manifest"`
+	}{Bundle: path, Valid: len(rep.Problems) == 0, Problems: rep.Problems, MoreProblems: rep.More, Today: rep.Today, Manifest: rep.Manifest}
 	if v.Problems == nil {
 		v.Problems = []string{}
+	}
+	if v.Today == nil {
+		v.Today = []manifest.Finding{}
+	}
+	if rep.Manifest != nil && rep.Today != nil {
+		v.Changes = Changes(rep.Manifest.Findings, rep.Today)
+	}
+	if v.Changes == nil {
+		v.Changes = []Change{}
 	}
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)

@@ -76,3 +76,46 @@ func TestJSON(t *testing.T) {
 		t.Fatalf("%+v", s)
 	}
 }
+
+func TestChanges(t *testing.T) {
+	f := func(id, sev string) manifest.Finding { return manifest.Finding{ID: id, Severity: sev, Title: id} }
+	tests := []struct {
+		name          string
+		stored, today []manifest.Finding
+		want          string
+	}{
+		{"same", []manifest.Finding{f("a", "warn")}, []manifest.Finding{f("a", "warn")}, ""},
+		{"new fail first", []manifest.Finding{f("a", "info")}, []manifest.Finding{f("a", "info"), f("b", "warn"), f("c", "fail")}, "c:-fail b:-warn"},
+		{"gone", []manifest.Finding{f("a", "warn"), f("b", "info")}, []manifest.Finding{f("b", "info")}, "a:warn-"},
+		{"severity changed", []manifest.Finding{f("a", "fail")}, []manifest.Finding{f("a", "info")}, "a:fail-info"},
+		{"raised twice counts once, at its worst", []manifest.Finding{f("a", "warn")}, []manifest.Finding{f("a", "info"), f("a", "warn")}, ""},
+		{"nothing stored", nil, []manifest.Finding{f("a", "pass")}, "a:-pass"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, c := range Changes(tt.stored, tt.today) {
+				got = append(got, c.ID+":"+c.Stored+"-"+c.Today)
+			}
+			if strings.Join(got, " ") != tt.want {
+				t.Fatalf("changes = %v, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestInspectVerdictFirst(t *testing.T) {
+	var out bytes.Buffer
+	stored := &manifest.Manifest{Findings: []manifest.Finding{{ID: "old", Severity: "warn", Title: "old finding"}}}
+	Inspect(&out, "b.zip", Verdict{Manifest: stored, Entries: 3, Problems: []string{"x.txt: SHA-256 a, the manifest says b"}, More: 4,
+		Today: []manifest.Finding{{ID: "new", Severity: "fail", Title: "new finding"}}})
+	s := out.String()
+	if !strings.HasPrefix(s, "INVALID: 5 problems\n  x.txt: SHA-256") || !strings.Contains(s, "  and 4 more\n") {
+		t.Fatalf("the verdict must come first:\n%s", s)
+	}
+	for _, want := range []string{"FAIL new finding", "  new      FAIL new finding", "  gone     WARN old finding"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("no %q in:\n%s", want, s)
+		}
+	}
+}
