@@ -47,10 +47,6 @@ func currentUser() string {
 
 func isElevated() bool { return os.Geteuid() == 0 }
 
-func doubleClicked() bool { return false }
-
-func reveal(string) error { return nil }
-
 func isTerminal(f *os.File) bool {
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil

@@ -30,10 +30,6 @@ func currentUser() string {
 
 func isElevated() bool { return os.Geteuid() == 0 }
 
-func doubleClicked() bool { return false }
-
-func reveal(string) error { return nil }
-
 func isTerminal(f *os.File) bool {
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
