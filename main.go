@@ -108,7 +108,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		Usage:     "write a support bundle (the default when no command is given)",
 		UsageText: "opadiag collect [flags]",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "output", Sources: cli.EnvVars("OPADIAG_OUTPUT"), Usage: "folder to write the bundle to (default: the current folder, else your home folder)"},
+			&cli.StringFlag{Name: "output", Sources: cli.EnvVars("OPADIAG_OUTPUT"), Usage: "folder to write the bundle to (default: the current folder, else your Desktop, Documents or temporary folder)"},
 			&cli.StringSliceFlag{Name: "agent-dir", Sources: cli.EnvVars("OPADIAG_AGENT_DIR"), Usage: "agent home to collect (repeatable); skips discovery"},
 			&cli.DurationFlag{Name: "since", Sources: cli.EnvVars("OPADIAG_SINCE"), Value: defaultSince, Usage: "collect logs from this far back (Go duration: 90s, 48h)"},
 			&cli.GenericFlag{Name: "max-file-size", Sources: cli.EnvVars("OPADIAG_MAX_FILE_SIZE"), Value: maxFile, Usage: "keep at most this many of each log's newest bytes (512KiB, 64MiB, 2GiB)"},
