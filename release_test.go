@@ -34,7 +34,7 @@ func TestReleaseScript(t *testing.T) {
 			t.Skipf("%s is not installed", tool)
 		}
 	}
-	modcache, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "env", "GOMODCACHE").Output()
+	modcache, err := exec.Command(goTool(), "env", "GOMODCACHE").Output()
 	if err != nil {
 		t.Fatalf("go env GOMODCACHE: %v", err)
 	}
@@ -87,7 +87,7 @@ func TestReleaseScript(t *testing.T) {
 	}
 	prefix := winePrefix(ctx, t)
 	winver := filepath.Join(t.TempDir(), "winver.exe")
-	build := exec.CommandContext(ctx, filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", winver, "./testdata/winver")
+	build := exec.CommandContext(ctx, goTool(), "build", "-o", winver, "./testdata/winver")
 	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
 	if b, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build winver: %v\n%s", err, b)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"go/build"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -208,18 +209,26 @@ func requireWine(t *testing.T) {
 
 // buildWindowsExe builds opadiag.exe for windows/amd64 with the committed resources into a
 // folder of the test's (about 2 s with a warm build cache) and returns its path.
-func buildWindowsExe(ctx context.Context, t *testing.T, buildArgs ...string) string {
+func buildWindowsExe(ctx context.Context, t *testing.T) string {
 	t.Helper()
 	exe := filepath.Join(t.TempDir(), "opadiag.exe")
 	begin := time.Now()
-	args := append(append([]string{"build", "-o", exe}, buildArgs...), ".")
-	build := exec.CommandContext(ctx, filepath.Join(runtime.GOROOT(), "bin", "go"), args...)
-	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
+	cmd := exec.CommandContext(ctx, goTool(), "build", "-o", exe, ".")
+	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build the Windows exe: %v\n%s", err, out)
 	}
 	t.Logf("built %s in %s", exe, time.Since(begin).Round(time.Millisecond))
 	return exe
+}
+
+// goTool is the go command the tests build with: the one on PATH, else the one of the Go
+// installation the tests were built with.
+func goTool() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	return filepath.Join(build.Default.GOROOT, "bin", "go")
 }
 
 // wineHost is a ready Wine prefix whose wineserver is kept running for the whole test.
