@@ -65,41 +65,29 @@ func TestWindowsConsoleUnderWine(t *testing.T) {
 		}
 	}
 
-	t.Run("no arguments, stdin /dev/null", func(t *testing.T) {
-		dir, exe := besideExe(t)
-		out, err := w.command(ctx, dir, []string{"wine", exe}, nil)
-		t.Logf("output:\n%s", out)
-		if err != nil {
-			t.Fatalf("opadiag.exe: %v", err)
-		}
-		noPrompt(t, out)
-		oneBundle(t, dir)
-	})
-
-	t.Run("no arguments, stdin closed", func(t *testing.T) {
-		dir, exe := besideExe(t)
-		out, err := w.command(ctx, dir, []string{"sh", "-c", `exec wine "$0" <&-`, exe}, nil)
-		t.Logf("output:\n%s", out)
-		if err != nil {
-			t.Fatalf("opadiag.exe: %v", err)
-		}
-		noPrompt(t, out)
-		oneBundle(t, dir)
-	})
-
-	// On a Unix terminal Wine gives the exe a console of its own, with stdin on it, whose window
-	// is not visible: the one-process-on-the-console test alone took that for a double-click
-	// and waited for Enter.
-	t.Run("no arguments, a console without a visible window", func(t *testing.T) {
-		dir, exe := besideExe(t)
-		out, err := w.command(ctx, dir, onTerminal("wine "+shellQuote(exe)), nil)
-		t.Logf("output:\n%s", out)
-		if err != nil {
-			t.Fatalf("opadiag.exe: %v", err)
-		}
-		noPrompt(t, out)
-		oneBundle(t, dir)
-	})
+	// With no arguments, started in its own folder as Explorer does: it must finish without a
+	// prompt and leave one bundle there. On a Unix terminal Wine gives the exe a console of its
+	// own, with stdin on it, whose window is not visible: the one-process-on-the-console test
+	// alone took that for a double-click and waited for Enter.
+	for _, tc := range []struct {
+		name string
+		argv func(exe string) []string
+	}{
+		{"no arguments, stdin /dev/null", func(exe string) []string { return []string{"wine", exe} }},
+		{"no arguments, stdin closed", func(exe string) []string { return []string{"sh", "-c", `exec wine "$0" <&-`, exe} }},
+		{"no arguments, a console without a visible window", func(exe string) []string { return onTerminal("wine " + shellQuote(exe)) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, exe := besideExe(t)
+			out, err := w.command(ctx, dir, tc.argv(exe), nil)
+			t.Logf("output:\n%s", out)
+			if err != nil {
+				t.Fatalf("opadiag.exe: %v", err)
+			}
+			noPrompt(t, out)
+			oneBundle(t, dir)
+		})
+	}
 
 	// A Scheduled Task or a service starts in C:\Windows\System32: the bundle goes to the
 	// Desktop instead, and the console says so.
