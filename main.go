@@ -5,7 +5,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -41,8 +40,9 @@ var (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(exitCode(err, os.Stderr))
+	stop() // from here Ctrl-C closes a waiting window at once
+	pause := pauseAtExit(os.Args, os.Getenv, platform.Current().Console())
+	os.Exit(finish(err, pause, os.Stdin, os.Stderr))
 }
 
 // usageError is a mistake in the command line: exit code 2.
@@ -111,7 +111,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		Usage:     "write a support bundle (the default when no command is given)",
 		UsageText: "opadiag collect [flags]",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "output", Sources: cli.EnvVars("OPADIAG_OUTPUT"), Usage: "folder to write the bundle to (default: the current folder, else your home folder)"},
+			&cli.StringFlag{Name: "output", Sources: cli.EnvVars("OPADIAG_OUTPUT"), Usage: "folder to write the bundle to (default: the current folder, else your Desktop, Documents or temporary folder)"},
 			&cli.StringSliceFlag{Name: "agent-dir", Sources: cli.EnvVars("OPADIAG_AGENT_DIR"), Usage: "agent home to collect (repeatable); skips discovery"},
 			&cli.DurationFlag{Name: "since", Sources: cli.EnvVars("OPADIAG_SINCE"), Value: defaultSince, Usage: "collect logs from this far back (Go duration: 90s, 48h)"},
 			&cli.GenericFlag{Name: "max-file-size", Sources: cli.EnvVars("OPADIAG_MAX_FILE_SIZE"), Value: maxFile, Usage: "keep at most this many of each log's newest bytes (512KiB, 64MiB, 2GiB)"},
@@ -177,13 +177,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			},
 		},
 	}
-	return root.Run(ctx, args)
+	return root.Run(ctx, normalizeArgs(args))
 }
 
 func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFile, maxTotal int64, plat platform.Platform, stdin io.Reader, stdout, stderr io.Writer) error {
-	// Started from Explorer with no arguments: keep the window open at the end, whatever
-	// happened, and show the bundle.
-	doubleClick := len(osArgs) <= 1 && plat.DoubleClicked()
 	if cmd.Args().Present() {
 		return usagef("commands are collect, inspect, hash-token and version; 'opadiag --help' lists them",
 			"unexpected argument %q", cmd.Args().First())
@@ -210,7 +207,7 @@ func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFi
 	for _, d := range dirs {
 		st, err := os.Stat(d)
 		if err != nil || !st.IsDir() {
-			return usagef("give the folder that holds the agent's Settings file", "--agent-dir %q is not a folder", d)
+			return usagef("give the folder that holds the agent's Settings file", "--agent-dir \"%s\" is not a folder", d)
 		}
 	}
 	asJSON := cmd.Bool("json")
@@ -218,10 +215,7 @@ func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFi
 	if asJSON {
 		outStream = io.Discard // stdout carries the JSON object only
 	}
-	con := console.New(outStream, stderr, colorOK(stderr, plat), cmd.Bool("quiet"))
-	if doubleClick && trigger == "manual" {
-		defer waitForEnter(stdin, stdout)
-	}
+	con := console.New(outStream, stderr, console.Colors{Out: colorOK(outStream, plat), Err: colorOK(stderr, plat)}, cmd.Bool("quiet"))
 	v, c := buildInfo()
 	opts := collect.Options{
 		OutputDir: cmd.String("output"), AgentDirs: dirs, Since: cmd.Duration("since"),
@@ -229,7 +223,7 @@ func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFi
 		Endpoints: cmd.StringSlice("endpoint"), ProbeTimeout: cmd.Duration("probe-timeout"),
 		Trigger: trigger, Args: osArgs[1:],
 		Tool:     manifest.Tool{Name: "opadiag", Version: v, Commit: c, Go: runtime.Version()},
-		Platform: plat, System: plat, Clock: collect.SystemClock{}, Progress: con,
+		Platform: plat, System: plat, Places: plat, Clock: collect.SystemClock{}, Progress: con,
 		Network: collect.NetworkEnv{System: plat},
 	}
 	if len(dirs) == 0 {
@@ -248,7 +242,7 @@ func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFi
 		con.Warn("%s", w)
 	}
 	if asJSON {
-		if err := console.New(stdout, stderr, false, true).JSON(done); err != nil {
+		if err := console.New(stdout, stderr, console.Colors{}, true).JSON(done); err != nil {
 			return fmt.Errorf("write the JSON summary: %w", err)
 		}
 	} else {
@@ -260,7 +254,8 @@ func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFi
 	if !res.Manifest.Invocation.Elevated && len(res.Manifest.Discovery.Problems) > 0 {
 		con.Hint("run opadiag as administrator (Windows) or with sudo (Linux) to read every agent home")
 	}
-	if doubleClick && trigger == "manual" {
+	// Started from Explorer: show the bundle there too (main keeps the window open).
+	if trigger == "manual" && doubleClicked(osArgs, plat.Console()) {
 		if err := plat.Reveal(res.Path); err != nil {
 			con.Warn("could not open the bundle's folder: %v", err)
 		}
@@ -268,31 +263,19 @@ func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFi
 	return nil
 }
 
-// colorOK reports whether w is a terminal that shows colours.
-func colorOK(w io.Writer, plat platform.Platform) bool {
-	f, ok := w.(*os.File)
-	return ok && plat.ColorTerminal(f)
-}
-
-// waitForEnter keeps a double-clicked console window open until the user presses Enter.
-func waitForEnter(stdin io.Reader, stdout io.Writer) {
-	fmt.Fprint(stdout, "\nPress Enter to close this window.")
-	_, _ = bufio.NewReader(stdin).ReadString('\n')
-}
-
 func hashTokenAction(cmd *cli.Command, plat platform.Platform, stdin io.Reader, stdout, stderr io.Writer) error {
 	var token string
 	switch cmd.Args().Len() {
 	case 0:
-		if f, ok := stdin.(*os.File); ok && plat.Terminal(f) {
+		f, ok := stdin.(*os.File)
+		onConsole := ok && plat.Terminal(f)
+		if onConsole {
 			fmt.Fprintln(stderr, "opadiag: hint: paste the token exactly as integrator.io shows it, then press Enter")
 		}
-		data, err := io.ReadAll(io.LimitReader(stdin, 1<<20))
-		if err != nil {
-			return fmt.Errorf("read the token from stdin: %w", err)
+		var err error
+		if token, err = readToken(stdin, onConsole); err != nil {
+			return err
 		}
-		// One final line break is how the token was entered, not part of it.
-		token = strings.TrimSuffix(strings.TrimSuffix(string(data), "\n"), "\r")
 	case 1:
 		token = cmd.Args().First()
 	default:

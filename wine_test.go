@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"go/build"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -29,87 +30,21 @@ const wineServiceKey = "CeligoAgentOpadiagTest"
 //
 // It skips when wine is not installed, unless OPADIAG_REQUIRE_WINE=1.
 func TestWindowsUnderWine(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("the Wine test runs on Linux")
-	}
-	if _, err := exec.LookPath("wine"); err != nil {
-		if os.Getenv("OPADIAG_REQUIRE_WINE") == "1" {
-			t.Fatal("wine is not installed and OPADIAG_REQUIRE_WINE=1: install it with .ci/wine/setup.sh")
-		}
-		t.Skip("wine is not installed: run .ci/wine/setup.sh to install it (set OPADIAG_REQUIRE_WINE=1 to make this a failure)")
-	}
-	if testing.Short() && os.Getenv("OPADIAG_REQUIRE_WINE") != "1" {
-		t.Skip("the Wine test takes about a minute; not in -short mode")
-	}
+	requireWine(t)
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
-	exe := filepath.Join(t.TempDir(), "opadiag.exe")
-	build := exec.CommandContext(ctx, goTool(t), "build", "-o", exe, ".")
-	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build the Windows exe: %v\n%s", err, out)
-	}
-	t.Logf("built %s in %s", exe, time.Since(start).Round(time.Millisecond))
-
-	prefix := winePrefix(ctx, t)
+	exe := buildWindowsExe(ctx, t)
 	// The exe runs with no arguments, as from a double-click; its network probes must still stay
 	// on this machine: the environment points them at a loopback server instead of integrator.io.
 	probed := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	t.Cleanup(probed.Close)
-	env := append(os.Environ(), "WINEPREFIX="+prefix, "WINEDEBUG=-all", "WINEDLLOVERRIDES=mscoree,mshtml=",
-		"OPADIAG_ENDPOINT="+probed.URL+"/", "OPADIAG_PROBE_TIMEOUT=3s")
-	outputs := t.TempDir()
-	runWine := func(ctx context.Context, dir string, args ...string) (string, error) {
-		// Output goes to a file, not a pipe: a wineserver this command starts inherits it and
-		// would hold a pipe open for as long as it runs.
-		out, err := os.CreateTemp(outputs, "wine-output-*")
-		if err != nil {
-			return "", err
-		}
-		defer out.Close()
-		cmd := exec.CommandContext(ctx, "wine", args...)
-		cmd.Env, cmd.Dir = env, dir
-		cmd.Stdin = nil // not a console: opadiag must never wait for input
-		cmd.Stdout, cmd.Stderr = out, out
-		runErr := cmd.Run()
-		b, _ := os.ReadFile(out.Name())
-		return string(b), runErr
-	}
-	wine := func(dir string, args ...string) (string, error) { return runWine(ctx, dir, args...) }
-	// Cleanups run after the test's context is cancelled: they get their own.
-	cleanup := func(args ...string) {
-		cctx, ccancel := context.WithTimeout(context.Background(), time.Minute)
-		defer ccancel()
-		if out, err := runWine(cctx, "", args...); err != nil {
-			t.Logf("cleanup: wine %v: %v %s", args, err, out)
-		}
-	}
+	w := startWine(ctx, t, "OPADIAG_ENDPOINT="+probed.URL+"/", "OPADIAG_PROBE_TIMEOUT=3s")
+	prefix := w.prefix
+	wine := func(dir string, args ...string) (string, error) { return w.run(ctx, dir, args...) }
+	cleanup := w.cleanup
 
-	// Keep one wineserver for the whole test: a wineserver exits 3 s after its last process,
-	// and each new one boots Wine's services again (about 10 s). A cmd.exe waiting on its
-	// standard input keeps it.
-	keep := exec.Command("wine", "cmd.exe")
-	keep.Env = env
-	keepIn, err := keep.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := keep.Start(); err != nil {
-		t.Fatalf("start wine cmd.exe: %v", err)
-	}
-	t.Cleanup(func() {
-		keepIn.Close() // cmd.exe exits at the end of its input
-		done := make(chan error, 1)
-		go func() { done <- keep.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			keep.Process.Kill()
-			<-done
-		}
-	})
 	bootStart := time.Now()
 	wine("", "sc", "delete", wineServiceKey) // left over from an interrupted run
 	t.Logf("Wine's services ready in %s", time.Since(bootStart).Round(time.Millisecond))
@@ -252,6 +187,120 @@ func TestWindowsUnderWine(t *testing.T) {
 	t.Logf("Wine test: %s in all, opadiag.exe %s", time.Since(start).Round(time.Millisecond), runTime.Round(time.Millisecond))
 }
 
+// requireWine skips the test where Wine is missing (a failure with OPADIAG_REQUIRE_WINE=1), and
+// in -short mode.
+func requireWine(t *testing.T) {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("the Wine tests run on Linux")
+	}
+	if _, err := exec.LookPath("wine"); err != nil {
+		if os.Getenv("OPADIAG_REQUIRE_WINE") == "1" {
+			t.Fatal("wine is not installed and OPADIAG_REQUIRE_WINE=1: install it with .ci/wine/setup.sh")
+		}
+		t.Skip("wine is not installed: run .ci/wine/setup.sh to install it (set OPADIAG_REQUIRE_WINE=1 to make this a failure)")
+	}
+	if testing.Short() && os.Getenv("OPADIAG_REQUIRE_WINE") != "1" {
+		t.Skip("the Wine tests take about a minute; not in -short mode")
+	}
+}
+
+// buildWindowsExe builds opadiag.exe for windows/amd64 with the committed resources into a
+// folder of the test's (about 2 s with a warm build cache) and returns its path.
+func buildWindowsExe(ctx context.Context, t *testing.T) string {
+	t.Helper()
+	exe := filepath.Join(t.TempDir(), "opadiag.exe")
+	begin := time.Now()
+	cmd := exec.CommandContext(ctx, goTool(), "build", "-o", exe, ".")
+	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build the Windows exe: %v\n%s", err, out)
+	}
+	t.Logf("built %s in %s", exe, time.Since(begin).Round(time.Millisecond))
+	return exe
+}
+
+// goTool is the go command the tests build with: the one on PATH, else the one of the Go
+// installation the tests were built with.
+func goTool() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	return filepath.Join(build.Default.GOROOT, "bin", "go")
+}
+
+// wineHost is a ready Wine prefix whose wineserver is kept running for the whole test.
+type wineHost struct {
+	t       *testing.T
+	prefix  string
+	env     []string
+	outputs string
+}
+
+// startWine prepares the prefix and keeps one wineserver for the test: a wineserver exits 3 s
+// after its last process, and each new one boots Wine's services again (about 10 s). A cmd.exe
+// waiting on its standard input keeps it. env is added to every Wine command's environment.
+func startWine(ctx context.Context, t *testing.T, env ...string) *wineHost {
+	t.Helper()
+	prefix := winePrefix(ctx, t)
+	w := &wineHost{t: t, prefix: prefix, outputs: t.TempDir(),
+		env: append(append(os.Environ(), "WINEPREFIX="+prefix, "WINEDEBUG=-all", "WINEDLLOVERRIDES=mscoree,mshtml="), env...)}
+	keep := exec.Command("wine", "cmd.exe")
+	keep.Env = w.env
+	keepIn, err := keep.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := keep.Start(); err != nil {
+		t.Fatalf("start wine cmd.exe: %v", err)
+	}
+	t.Cleanup(func() {
+		keepIn.Close() // cmd.exe exits at the end of its input
+		done := make(chan error, 1)
+		go func() { done <- keep.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			keep.Process.Kill()
+			<-done
+		}
+	})
+	return w
+}
+
+// run runs wine with args in dir (the test's folder when empty), stdin not a console, and
+// returns its output (stdout and stderr together).
+func (w *wineHost) run(ctx context.Context, dir string, args ...string) (string, error) {
+	return w.command(ctx, dir, append([]string{"wine"}, args...), nil)
+}
+
+// command runs argv with Wine's environment plus env in dir; stdin is /dev/null. Output goes to
+// a file, not a pipe: a wineserver this command starts inherits it and would hold a pipe open for
+// as long as it runs.
+func (w *wineHost) command(ctx context.Context, dir string, argv []string, env []string) (string, error) {
+	out, err := os.CreateTemp(w.outputs, "wine-output-*")
+	if err != nil {
+		return "", err
+	}
+	defer out.Close()
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Env, cmd.Dir = append(append([]string(nil), w.env...), env...), dir
+	cmd.Stdin = nil // /dev/null: not a console, opadiag must never wait for input
+	cmd.Stdout, cmd.Stderr = out, out
+	runErr := cmd.Run()
+	b, _ := os.ReadFile(out.Name())
+	return string(b), runErr
+}
+
+// cleanup runs a Wine command at the end of a test, whose context is already cancelled.
+func (w *wineHost) cleanup(args ...string) {
+	cctx, ccancel := context.WithTimeout(context.Background(), time.Minute)
+	defer ccancel()
+	if out, err := w.run(cctx, "", args...); err != nil {
+		w.t.Logf("cleanup: wine %v: %v %s", args, err, out)
+	}
+}
+
 // winePrefix returns a ready Wine prefix: $WINEPREFIX when it holds one with the Go runtime's
 // bcryptprimitives.dll, else a new one made by .ci/wine/setup.sh (about 30 to 60 s), whose
 // wineserver is stopped when the test ends.
@@ -315,18 +364,4 @@ func readZip(t *testing.T, path string) map[string]string {
 		t.Fatal(err)
 	}
 	return out
-}
-
-// goTool is the go command that runs this test: the one on PATH, else the one in GOROOT/bin as
-// "go env GOROOT" reports it.
-func goTool(t *testing.T) string {
-	t.Helper()
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	out, err := exec.Command("/usr/local/go/bin/go", "env", "GOROOT").Output()
-	if err != nil {
-		t.Skipf("no go command to build the Windows exe with: %v", err)
-	}
-	return filepath.Join(strings.TrimSpace(string(out)), "bin", "go")
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/opadiag/opadiag/agent"
 	"github.com/opadiag/opadiag/bundle"
 	"github.com/opadiag/opadiag/manifest"
+	"github.com/opadiag/opadiag/platform"
 	"github.com/opadiag/opadiag/redact"
 )
 
@@ -123,7 +124,7 @@ type Progress interface {
 // Options configure one run. The CLI fills them from flags; zero values are not defaults, the
 // CLI supplies those.
 type Options struct {
-	OutputDir string   // where the bundle goes; empty: the current directory, else the home directory
+	OutputDir string   // where the bundle goes; empty: the current directory, else Places' fallbacks
 	AgentDirs []string // agent homes given with --agent-dir; empty: discover
 	// Candidates are where discovery looks for agent homes when AgentDirs is empty: the CLI
 	// gives agent.Candidates of the machine; nil looks nowhere.
@@ -148,6 +149,7 @@ type Options struct {
 	// run, and the manifest says so.
 	Platform Platform
 	System   SystemOS
+	Places   OutputPlaces  // where a bundle may go without --output; nil: the current folder only
 	Runner   CommandRunner // runs external commands; nil: ExecRunner
 	Clock    Clock
 	Progress Progress   // may be nil
@@ -191,7 +193,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	start := opts.Clock.Now()
 	res := &Result{}
-	dir, warn, err := outputDir(opts.OutputDir)
+	dir, warn, err := outputDir(opts.OutputDir, opts.Places)
 	if err != nil {
 		return nil, err
 	}
@@ -519,36 +521,64 @@ func firstFrames(stack []byte) string {
 	return strings.Join(lines, "\n")
 }
 
+// OutputPlaces tells where a bundle may go when no folder was given; platform.Platform implements
+// it.
+type OutputPlaces interface {
+	UnsuitableOutput(dir string) string // why dir is no place for a bundle, or ""
+	OutputFallbacks() []platform.Folder // Desktop, Documents… in the order to try
+}
+
 // outputDir resolves where the bundle goes: the given folder (created if missing), or the current
-// directory, falling back to the home directory when that is not writable.
-func outputDir(dir string) (string, string, error) {
+// directory unless it is not writable or no place for a bundle (C:\Windows\System32, where
+// Scheduled Tasks and services start), then each of places' fallbacks in turn. The second result
+// says where the bundle went instead of the current folder, for the console.
+func outputDir(dir string, places OutputPlaces) (string, string, error) {
 	if dir != "" {
 		abs, err := filepath.Abs(dir)
 		if err != nil {
-			return "", "", fmt.Errorf("output folder %q: %w", dir, err)
+			return "", "", fmt.Errorf("output folder %s: %w", dir, err)
 		}
 		if err := os.MkdirAll(abs, 0o700); err != nil {
-			return "", "", fmt.Errorf("create the output folder %q: %w", abs, err)
+			return "", "", fmt.Errorf("create the output folder %s: %w", abs, err)
 		}
 		if err := probeWritable(abs); err != nil {
-			return "", "", fmt.Errorf("output folder %q is not writable: %w", abs, err)
+			return "", "", fmt.Errorf("output folder %s is not writable: %w", abs, err)
 		}
 		return abs, "", nil
 	}
-	cwd, cwdErr := os.Getwd()
-	if cwdErr == nil {
-		if cwdErr = probeWritable(cwd); cwdErr == nil {
+	if places == nil {
+		places = platform.Current()
+	}
+	cwd, err := os.Getwd()
+	var why string // why the bundle does not go to the current folder
+	switch {
+	case err != nil:
+		why = fmt.Sprintf("the current folder cannot be told (%v)", err)
+	case places.UnsuitableOutput(cwd) != "":
+		why = fmt.Sprintf("the current folder %s is no place for a bundle: %s", cwd, places.UnsuitableOutput(cwd))
+	default:
+		if err := probeWritable(cwd); err != nil {
+			why = fmt.Sprintf("the current folder %s is not writable (%v)", cwd, err)
+		} else {
 			return cwd, "", nil
 		}
 	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", "", fmt.Errorf("the current folder is not writable (%v) and there is no home folder: %w", cwdErr, err)
+	var tried []string
+	for _, f := range places.OutputFallbacks() {
+		if r := places.UnsuitableOutput(f.Path); r != "" {
+			tried = append(tried, fmt.Sprintf("%s %s: %s", f.Name, f.Path, r))
+			continue
+		}
+		if err := probeWritable(f.Path); err != nil {
+			tried = append(tried, fmt.Sprintf("%s %s: %v", f.Name, f.Path, err))
+			continue
+		}
+		return f.Path, fmt.Sprintf("%s; the bundle goes to your %s folder, %s", why, f.Name, f.Path), nil
 	}
-	if err := probeWritable(home); err != nil {
-		return "", "", fmt.Errorf("neither the current folder (%v) nor the home folder %s is writable: %w", cwdErr, home, err)
+	if len(tried) == 0 {
+		return "", "", fmt.Errorf("%s, and there is no Desktop, Documents or temporary folder to write to", why)
 	}
-	return home, fmt.Sprintf("the current folder is not writable (%v); the bundle goes to %s", cwdErr, home), nil
+	return "", "", fmt.Errorf("%s, and no other folder is writable (%s)", why, strings.Join(tried, "; "))
 }
 
 func probeWritable(dir string) error {

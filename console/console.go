@@ -20,15 +20,23 @@ import (
 // Console writes messages for one run.
 type Console struct {
 	out, err io.Writer
-	color    bool
+	colors   Colors
 	quiet    bool
 	mu       sync.Mutex
 }
 
-// New returns a Console writing results to out and messages to err. color enables ANSI colours
-// on err and out; quiet keeps only errors and the bundle path.
-func New(out, err io.Writer, color, quiet bool) *Console {
-	return &Console{out: out, err: err, color: color, quiet: quiet}
+// Colors says which stream shows ANSI colours. Each is decided on its own: stdout redirected to
+// a file gets none while stderr on the console keeps them. A stream without colour also gets
+// plain ASCII.
+type Colors struct {
+	Out bool // results, on stdout
+	Err bool // progress, warnings and hints, on stderr
+}
+
+// New returns a Console writing results to out and messages to err, with colours where colors
+// says; quiet keeps only errors and the bundle path.
+func New(out, err io.Writer, colors Colors, quiet bool) *Console {
+	return &Console{out: out, err: err, colors: colors, quiet: quiet}
 }
 
 const (
@@ -39,8 +47,10 @@ const (
 	reset  = "\x1b[0m"
 )
 
-func (c *Console) paint(code, s string) string {
-	if !c.color {
+// paint colours s with code when on is set: pass c.colors.Out or c.colors.Err for the stream s
+// goes to.
+func paint(on bool, code, s string) string {
+	if !on {
 		return s
 	}
 	return code + s + reset
@@ -58,11 +68,11 @@ func (c *Console) Finished(r manifest.Collector) {
 	status := r.Status
 	switch r.Status {
 	case manifest.StatusOK:
-		status = c.paint(green, fmt.Sprintf("%-8s", status))
+		status = paint(c.colors.Err, green, fmt.Sprintf("%-8s", status))
 	case manifest.StatusPartial, manifest.StatusSkipped:
-		status = c.paint(yellow, fmt.Sprintf("%-8s", status))
+		status = paint(c.colors.Err, yellow, fmt.Sprintf("%-8s", status))
 	default:
-		status = c.paint(red, fmt.Sprintf("%-8s", status))
+		status = paint(c.colors.Err, red, fmt.Sprintf("%-8s", status))
 	}
 	line := fmt.Sprintf("  %-10s %s %6dms", r.Name, status, r.DurationMS)
 	switch {
@@ -91,7 +101,7 @@ func (c *Console) Warn(format string, args ...any) {
 	if c.quiet {
 		return
 	}
-	fmt.Fprintf(c.err, "opadiag: %s %s\n", c.paint(yellow, "warning:"), fmt.Sprintf(format, args...))
+	fmt.Fprintf(c.err, "opadiag: %s %s\n", paint(c.colors.Err, yellow, "warning:"), fmt.Sprintf(format, args...))
 }
 
 // Hint prints "opadiag: hint: …" on stderr, unless quiet.
@@ -120,17 +130,17 @@ func (c *Console) Report(path string, m *manifest.Manifest) {
 				if sev == manifest.SeverityWarn {
 					tag, code = "WARN", yellow
 				}
-				fmt.Fprintf(c.out, "%s %s\n", c.paint(code, tag), c.paint(bold, f.Title))
+				fmt.Fprintf(c.out, "%s %s\n", paint(c.colors.Out, code, tag), paint(c.colors.Out, bold, f.Title))
 				if f.Detail != "" {
-					fmt.Fprintf(c.out, "     %s\n", ascii(f.Detail, c.color))
+					fmt.Fprintf(c.out, "     %s\n", ascii(f.Detail, c.colors.Out))
 				}
 				if f.Remedy != "" {
-					fmt.Fprintf(c.out, "     what to do: %s\n", ascii(f.Remedy, c.color))
+					fmt.Fprintf(c.out, "     what to do: %s\n", ascii(f.Remedy, c.colors.Out))
 				}
 			}
 		}
 		if shown == 0 {
-			fmt.Fprintf(c.out, "\n%s nothing wrong found in what was collected\n", c.paint(green, "OK"))
+			fmt.Fprintf(c.out, "\n%s nothing wrong found in what was collected\n", paint(c.colors.Out, green, "OK"))
 		}
 		if m.Redaction.TokenHash != "" {
 			fmt.Fprintf(c.out, "\nagent token hash: %s (compare it with: opadiag hash-token TOKEN)\n", m.Redaction.TokenHash)

@@ -22,7 +22,7 @@ var m = &manifest.Manifest{
 
 func TestReport(t *testing.T) {
 	var out, errb bytes.Buffer
-	New(&out, &errb, false, false).Report("/tmp/b.zip", m)
+	New(&out, &errb, Colors{}, false).Report("/tmp/b.zip", m)
 	s := out.String()
 	fail, warn := strings.Index(s, "FAIL fail title"), strings.Index(s, "WARN warn title")
 	if fail < 0 || warn < fail || strings.Contains(s, "info title") || strings.Contains(s, "pass title") {
@@ -41,7 +41,7 @@ func TestReport(t *testing.T) {
 
 func TestQuiet(t *testing.T) {
 	var out, errb bytes.Buffer
-	c := New(&out, &errb, false, true)
+	c := New(&out, &errb, Colors{}, true)
 	c.Finished(manifest.Collector{Name: "logs", Status: manifest.StatusFailed, Error: "boom"})
 	c.Warn("w")
 	c.Report("/tmp/b.zip", m)
@@ -52,20 +52,54 @@ func TestQuiet(t *testing.T) {
 
 func TestFinished(t *testing.T) {
 	var errb bytes.Buffer
-	New(&bytes.Buffer{}, &errb, false, false).Finished(manifest.Collector{Name: "logs", Status: manifest.StatusFailed, DurationMS: 12, Error: "read x: permission denied\nstack"})
+	New(&bytes.Buffer{}, &errb, Colors{}, false).Finished(manifest.Collector{Name: "logs", Status: manifest.StatusFailed, DurationMS: 12, Error: "read x: permission denied\nstack"})
 	if got := errb.String(); got != "  logs       failed       12ms  read x: permission denied\n" {
 		t.Fatalf("%q", got)
 	}
 	errb.Reset()
-	New(&bytes.Buffer{}, &errb, true, false).Finished(manifest.Collector{Name: "logs", Status: manifest.StatusOK})
+	New(&bytes.Buffer{}, &errb, Colors{Err: true}, false).Finished(manifest.Collector{Name: "logs", Status: manifest.StatusOK})
 	if !strings.Contains(errb.String(), "\x1b[32m") {
 		t.Fatalf("no colour on a colour terminal: %q", errb.String())
 	}
 }
 
+// TestColorsPerStream: colour is decided for each stream on its own. opadiag > out.txt on a
+// colour console keeps colour on stderr, and out.txt gets neither escape codes nor non-ASCII.
+func TestColorsPerStream(t *testing.T) {
+	tests := []struct {
+		name             string
+		colors           Colors
+		outESC, errESC   bool
+		outNonASCIIAllow bool
+	}{
+		{name: "stdout redirected", colors: Colors{Err: true}, errESC: true},
+		{name: "stderr redirected", colors: Colors{Out: true}, outESC: true, outNonASCIIAllow: true},
+		{name: "both terminals", colors: Colors{Out: true, Err: true}, outESC: true, errESC: true, outNonASCIIAllow: true},
+		{name: "neither", colors: Colors{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			c := New(&out, &errb, tt.colors, false)
+			c.Finished(manifest.Collector{Name: "logs", Status: manifest.StatusOK})
+			c.Warn("w")
+			c.Report("/tmp/b.zip", m)
+			if got := strings.Contains(out.String(), "\x1b"); got != tt.outESC {
+				t.Errorf("escape codes on stdout = %v, want %v:\n%q", got, tt.outESC, out.String())
+			}
+			if got := strings.Contains(errb.String(), "\x1b"); got != tt.errESC {
+				t.Errorf("escape codes on stderr = %v, want %v:\n%q", got, tt.errESC, errb.String())
+			}
+			if !tt.outNonASCIIAllow && strings.ContainsAny(out.String(), "→…") {
+				t.Errorf("stdout without colour must be ASCII:\n%q", out.String())
+			}
+		})
+	}
+}
+
 func TestJSON(t *testing.T) {
 	var out bytes.Buffer
-	if err := New(&out, &bytes.Buffer{}, false, false).JSON(Outcome{Bundle: "/tmp/b.zip", Manifest: m}); err != nil {
+	if err := New(&out, &bytes.Buffer{}, Colors{}, false).JSON(Outcome{Bundle: "/tmp/b.zip", Manifest: m}); err != nil {
 		t.Fatal(err)
 	}
 	var s Summary

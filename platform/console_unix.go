@@ -8,12 +8,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// doubleClicked is false: a Unix program is not started on its own console window.
-func doubleClicked() bool { return false }
-
-// reveal does nothing: servers have no file manager to show the bundle in.
-func reveal(string) error { return nil }
-
 // isTerminal asks for f's window size, which only a terminal has (TIOCGWINSZ exists on every
 // Unix, unlike TCGETS).
 func isTerminal(f *os.File) bool {

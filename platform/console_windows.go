@@ -2,30 +2,11 @@ package platform
 
 import (
 	"os"
-	"os/exec"
-	"path/filepath"
-	"unsafe"
 
 	"golang.org/x/sys/windows"
 )
 
 var procGetConsoleProcessList = windows.NewLazySystemDLL("kernel32.dll").NewProc("GetConsoleProcessList")
-
-// doubleClicked reports whether this process is the only one attached to its console: true when
-// Explorer started it in a new console window, false when a shell (cmd, PowerShell) is there too.
-func doubleClicked() bool {
-	if procGetConsoleProcessList.Find() != nil {
-		return false
-	}
-	var pids [4]uint32
-	n, _, _ := procGetConsoleProcessList.Call(uintptr(unsafe.Pointer(&pids[0])), uintptr(len(pids)))
-	return n == 1
-}
-
-func reveal(path string) error {
-	explorer := filepath.Join(os.Getenv("SystemRoot"), "explorer.exe")
-	return exec.Command(explorer, "/select,"+path).Start()
-}
 
 func isTerminal(f *os.File) bool {
 	var mode uint32
