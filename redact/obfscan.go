@@ -65,7 +65,6 @@ type obfMatch struct {
 	rule       string
 	kind       idKind
 	key        []byte // the name, or the address's bytes
-	strict     bool
 }
 
 type idKind uint8
@@ -93,7 +92,6 @@ type obfScanner struct {
 	last   int    // obfReplace: buf[:last] is in out
 	counts Counts
 	found  []obfMatch // obfFind
-	tmp    []byte
 }
 
 func (s *obfScanner) reset() {
@@ -193,7 +191,7 @@ func (s *obfScanner) run(buf []byte, i, j int, cls uint8, final bool) int {
 		return j
 	}
 	if n := j - i; cls&(clLower|clUpper) != 0 && n <= 32 && n >= 4 {
-		if hostKeyEnding(buf[j-4 : j]) {
+		if hostKeyEnding(buf[j-4:j]) != 0 {
 			if v, strict, ok := hostKeyValueAt(buf, i, j); ok {
 				s.hostAt, s.hostStrict = s.base+int64(v), strict
 				return j
@@ -240,44 +238,38 @@ func (s *obfScanner) known(buf []byte, i, j int, cls uint8) bool {
 	name := buf[i:j]
 	o := s.o
 	word := ordinary(cls)
-	// Host names learned from their position are replaced everywhere unless they are ordinary
-	// words; user names unless they are common words used as account names ("agent").
-	var h uint32
-	hashed := false
-	try := func(t, main *symtab, ok func() bool) uint32 {
-		if !t.filter.mayHave(name) {
-			return 0
-		}
-		if !hashed {
-			h, hashed = t.hash(name), true // every table has the same seed
-		}
-		n := t.lookup(name, h)
-		if n == 0 || !ok() {
-			return 0
-		}
-		if t != main {
-			n = main.lookup(name, h) // an explicit name: its number is the main table's
-		}
-		return n
+	// The filters reject most runs: o.hosts and o.users share one, the explicit tables another.
+	if !o.hosts.filter.mayHave(name) && !(word && o.explicitHosts.filter.mayHave(name)) {
+		return false
 	}
-	always := func() bool { return true }
-	hosts := o.hosts
+	kind, n := o.knownName(name, word)
+	if n == 0 {
+		return false
+	}
+	rule := RuleHost
+	if kind == idUser {
+		rule = RuleUser
+	}
+	s.hit(buf, i, j, kind, rule, n, name)
+	return true
+}
+
+// knownName returns the kind and number of a known name. Host names learned from their position
+// are replaced everywhere unless they are ordinary words (word); user names unless they are
+// common words used as account names ("agent"). Names given to Host and User always are.
+func (o *Obfuscator) knownName(name []byte, word bool) (idKind, uint32) {
+	h := o.hosts.hash(name) // every table has the same seed
 	if word {
-		hosts = o.explicitHosts
+		if o.explicitHosts.lookup(name, h) != 0 {
+			return idHost, o.hosts.lookup(name, h)
+		}
+	} else if n := o.hosts.lookup(name, h); n != 0 {
+		return idHost, n
 	}
-	if n := try(hosts, o.hosts, always); n != 0 {
-		s.hit(buf, i, j, idHost, RuleHost, n, name, false)
-		return true
+	if n := o.users.lookup(name, h); n != 0 && (!word || !commonUserWord(name) || o.explicitUsers.lookup(name, h) != 0) {
+		return idUser, n
 	}
-	n := try(o.users, o.users, func() bool { return !word || !commonUserWord(name) })
-	if n == 0 && word {
-		n = try(o.explicitUsers, o.users, always)
-	}
-	if n != 0 {
-		s.hit(buf, i, j, idUser, RuleUser, n, name, false)
-		return true
-	}
-	return false
+	return 0, 0
 }
 
 // commonUserWords are account names that are also common words of the agent's logs: found in a
@@ -299,10 +291,10 @@ func commonUserWord(name []byte) bool {
 
 // hit records the identifier buf[i:j]: registers it (n 0: not yet numbered), writes its stand-in
 // or lists it.
-func (s *obfScanner) hit(buf []byte, i, j int, kind idKind, rule string, n uint32, key []byte, strict bool) {
+func (s *obfScanner) hit(buf []byte, i, j int, kind idKind, rule string, n uint32, key []byte) {
 	switch s.mode {
 	case obfFind:
-		s.found = append(s.found, obfMatch{start: i, end: j, rule: rule, kind: kind, key: append([]byte(nil), key...), strict: strict})
+		s.found = append(s.found, obfMatch{start: i, end: j, rule: rule, kind: kind, key: append([]byte(nil), key...)})
 		return
 	}
 	if n == 0 {
@@ -379,7 +371,7 @@ func (s *obfScanner) ipv4(buf []byte, i, j int) (int, bool) {
 	if keptAddr(netip.AddrFrom4(a)) {
 		return end, true
 	}
-	s.hit(buf, i, end, idIP4, RuleIP, 0, a[:], false)
+	s.hit(buf, i, end, idIP4, RuleIP, 0, a[:])
 	return end, true
 }
 
@@ -425,7 +417,7 @@ func (s *obfScanner) ipv6(buf []byte, i int, final bool) (int, bool) {
 		return end, true
 	}
 	a := ip.As16()
-	s.hit(buf, i, end, idIP6, RuleIP, 0, a[:], false)
+	s.hit(buf, i, end, idIP6, RuleIP, 0, a[:])
 	return end, true
 }
 
@@ -475,37 +467,43 @@ func (s *obfScanner) host(buf []byte, i, j int, cls uint8, strict bool) (int, bo
 	if strict && (ordinary(cls) || end < len(buf) && buf[end] == '/') {
 		return 0, false // "Server: Kestrel", "server: nginx/1.18.0": software, not a host
 	}
-	s.hit(buf, i, end, idHost, RuleHost, 0, name, false)
+	s.hit(buf, i, end, idHost, RuleHost, 0, name)
 	return j, true
 }
 
 // hostKeys are keys whose value is a host: host=db01, "hostname": "srv", Server=db01 (ODBC),
-// serverName=db01 (JDBC), Data Source=db01. A key ending in one of them after _, - or a
-// lower-to-upper case change counts too (proxy_host, dbServer).
-var hostKeys = []string{"hostname", "host", "servername", "server", "source"}
+// serverName=db01 (JDBC), Data Source=db01, by the last four bytes of the key. A key ending in
+// one of them after _, - or a lower-to-upper case change counts too (proxy_host, dbServer).
+var hostKeys = [...][]string{1: {"host"}, 2: {"hostname", "servername"}, 3: {"server"}, 4: {"source"}}
 
 // sqlProtocols prefix a SQL Server host: Server=tcp:db01,1433.
 var sqlProtocols = []string{"tcp:", "np:", "lpc:", "admin:"}
 
-// hostKeyEnding reports whether the last four bytes of a run end a host key: "host", "name",
-// "rver" or "urce". Most runs fail here.
-func hostKeyEnding(b []byte) bool {
+// hostKeyEnding tells by the last four bytes of a run which host keys it may end: the index in
+// hostKeys of "host", "name", "rver" or "urce", 0 for none. Most runs fail here.
+func hostKeyEnding(b []byte) int {
 	switch uint32(b[0]|0x20)<<24 | uint32(b[1]|0x20)<<16 | uint32(b[2]|0x20)<<8 | uint32(b[3]|0x20) {
-	case 'h'<<24 | 'o'<<16 | 's'<<8 | 't', 'n'<<24 | 'a'<<16 | 'm'<<8 | 'e', 'r'<<24 | 'v'<<16 | 'e'<<8 | 'r', 'u'<<24 | 'r'<<16 | 'c'<<8 | 'e':
-		return true
+	case 'h'<<24 | 'o'<<16 | 's'<<8 | 't':
+		return 1
+	case 'n'<<24 | 'a'<<16 | 'm'<<8 | 'e':
+		return 2
+	case 'r'<<24 | 'v'<<16 | 'e'<<8 | 'r':
+		return 3
+	case 'u'<<24 | 'r'<<16 | 'c'<<8 | 'e':
+		return 4
 	}
-	return false
+	return 0
 }
 
 // hostKeyValueAt reports whether the run buf[i:j] is a host key followed by a separator, and
 // where its value starts; strict says the value is an HTTP Server header's.
 func hostKeyValueAt(buf []byte, i, j int) (int, bool, bool) {
 	key := buf[i:j]
-	if len(key) < 4 || !hostKeyEnding(key[len(key)-4:]) {
+	if len(key) < 4 {
 		return 0, false, false
 	}
 	var which string
-	for _, k := range hostKeys {
+	for _, k := range hostKeys[hostKeyEnding(key[len(key)-4:])] {
 		if len(key) < len(k) || !bytes.EqualFold(key[len(key)-len(k):], []byte(k)) {
 			continue
 		}
@@ -610,6 +608,6 @@ func (s *obfScanner) user(buf []byte, i int, final bool) (int, bool) {
 	if len(name) == 0 || keptUsers[string(lowerInto(&low, name))] || isStandIn(name, "user") {
 		return 0, false
 	}
-	s.hit(buf, i, end, idUser, RuleUser, 0, name, false)
+	s.hit(buf, i, end, idUser, RuleUser, 0, name)
 	return end, true
 }

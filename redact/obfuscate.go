@@ -372,9 +372,13 @@ func (r *Redactor) Obfuscate(o *Obfuscator) {
 	r.obf = o
 }
 
-// Bytes returns p with every identifier it knows or recognises replaced (for text opadiag
-// generates itself from what was already redacted, such as the manifest).
+// Bytes returns p with every identifier known or recognised replaced, those it names anywhere
+// included: p is learned from first, then replaced (for text opadiag generates itself from what
+// was already redacted, such as the manifest).
 func (o *Obfuscator) Bytes(p []byte) []byte {
+	l := obfScanner{o: o, mode: obfLearn}
+	l.reset()
+	l.scan(p, 0, len(p), true)
 	s := obfScanner{o: o, mode: obfReplace, counts: Counts{}}
 	s.reset()
 	end := s.scan(p, 0, len(p), true)

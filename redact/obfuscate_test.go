@@ -150,16 +150,18 @@ func TestObfuscateChunking(t *testing.T) {
 	for _, size := range []int{1, 7, 4096, 65536, 100000} {
 		o := NewObfuscator()
 		var out bytes.Buffer
-		w := o.NewWriter(&out)
-		for p := in.Bytes(); len(p) > 0; {
-			n := min(size, len(p))
-			if _, err := w.Write(p[:n]); err != nil {
+		l, w := o.Learner(), o.NewWriter(&out)
+		for _, dst := range []io.WriteCloser{l, w} {
+			for p := in.Bytes(); len(p) > 0; {
+				n := min(size, len(p))
+				if _, err := dst.Write(p[:n]); err != nil {
+					t.Fatal(err)
+				}
+				p = p[n:]
+			}
+			if err := dst.Close(); err != nil {
 				t.Fatal(err)
 			}
-			p = p[n:]
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
 		}
 		if !bytes.Equal(out.Bytes(), whole) {
 			a, b := out.Bytes(), whole
