@@ -41,8 +41,23 @@ const (
 // DepthMarker replaces a JSON container nested deeper than MaxJSONDepth.
 const DepthMarker = "[REDACTED: NESTED TOO DEEP]"
 
-// RuleJSONDepth counts containers replaced by DepthMarker.
-const RuleJSONDepth = "json_too_deep"
+// Rules of the JSON limits, counted like the redaction rules.
+const (
+	RuleJSONDepth  = "json_too_deep"        // containers replaced by DepthMarker
+	RuleJSONValues = "json_too_many_values" // keys and values past MaxJSONTextValues, replaced by Marker
+)
+
+// MaxJSONTextValues bounds the distinct keys and values of one document passed through the text
+// rules, and so the time a hostile document takes (the agent's Settings has a few dozen); those
+// past it become Marker. Repeated values count once.
+const MaxJSONTextValues = 20000
+
+// memoMax bounds the remembered results of the text rules: values up to memoKeyLen bytes, up to
+// memoMax of them.
+const (
+	memoMax    = 4096
+	memoKeyLen = 64
+)
 
 // utf8BOM is the byte-order mark some editors put before JSON.
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
@@ -169,6 +184,54 @@ type jsonEmitter struct {
 	frames  []jsonFrame
 	pending mode // the treatment of the value after the key just written
 	counts  Counts
+	texts   int // values passed through the text rules
+	memo    map[string]memoEntry
+}
+
+type memoEntry struct {
+	out    string
+	counts Counts // nil: none
+}
+
+// text returns v (kind 'k' key, 's' string, 'n' number) through the text rules, and the
+// replacements made; ok false when the document has had MaxJSONTextValues already.
+func (e *jsonEmitter) text(kind byte, v []byte) (string, Counts, bool) {
+	var buf [memoKeyLen + 1]byte
+	var key []byte
+	if len(v) <= memoKeyLen {
+		key = append(append(buf[:0], kind), v...)
+		if m, ok := e.memo[string(key)]; ok {
+			return m.out, m.counts, true
+		}
+	}
+	if e.texts >= MaxJSONTextValues {
+		return "", nil, false
+	}
+	e.texts++
+	b, c := e.r.Bytes(v)
+	if c.Total() == 0 {
+		c = nil
+	}
+	out := string(b)
+	if key != nil && len(e.memo) < memoMax {
+		if e.memo == nil {
+			e.memo = map[string]memoEntry{}
+		}
+		e.memo[string(key)] = memoEntry{out, c}
+	}
+	return out, c, true
+}
+
+// textStr writes a key or string value through the text rules.
+func (e *jsonEmitter) textStr(kind byte, v []byte) {
+	out, c, ok := e.text(kind, v)
+	if !ok {
+		e.counts[RuleJSONValues]++
+		e.str(Marker)
+		return
+	}
+	e.counts.Add(c)
+	e.str(out)
 }
 
 var errTooLarge = fmt.Errorf("indented output over budget")
@@ -178,7 +241,7 @@ func (r *Redactor) redactJSON(text []byte) ([]byte, Counts, error) {
 	e := &jsonEmitter{r: r, limit: 2*len(text) + 1<<20}
 	err := e.run(text)
 	if err == errTooLarge {
-		e = &jsonEmitter{r: r, compact: true}
+		e = &jsonEmitter{r: r, compact: true, memo: e.memo}
 		err = e.run(text)
 	}
 	if err != nil {
@@ -210,7 +273,7 @@ func (e *jsonEmitter) run(text []byte) error {
 			if err != nil {
 				return err
 			}
-			e.str(e.r.String(key))
+			e.textStr('k', []byte(key))
 			e.out = append(e.out, ':')
 			if !e.compact {
 				e.out = append(e.out, ' ')
@@ -316,11 +379,16 @@ func (e *jsonEmitter) scalar(ev jsonEvent, m mode) error {
 			e.counts[RuleSecretKey]++
 			e.str(Marker)
 		default:
-			b, c := e.r.Bytes(ev.raw)
-			if e.counts.Add(c); c.Total() > 0 {
-				e.str(string(b)) // no longer a number
-			} else {
-				e.out = append(e.out, b...)
+			out, c, ok := e.text('n', ev.raw)
+			switch {
+			case !ok:
+				e.counts[RuleJSONValues]++
+				e.str(Marker)
+			case c != nil:
+				e.counts.Add(c)
+				e.str(out) // no longer a number
+			default:
+				e.out = append(e.out, out...)
 			}
 		}
 		return nil
@@ -336,9 +404,7 @@ func (e *jsonEmitter) scalar(ev jsonEvent, m mode) error {
 		e.counts[RuleSecretKey]++
 		e.str(Marker)
 	default:
-		b, c := e.r.Bytes([]byte(v))
-		e.counts.Add(c)
-		e.str(string(b))
+		e.textStr('s', []byte(v))
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package redact
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -304,5 +305,42 @@ func TestJSONStringEscapes(t *testing.T) {
 	}
 	if !bytes.Contains(out, []byte(`<&>`)) || !bytes.Contains(out, []byte(`\u2028`)) {
 		t.Fatalf("escaping: %s", out)
+	}
+}
+
+// TestJSONTooManyValues checks that a document with more distinct values than the text rules
+// may see keeps its shape, and that the values past the limit are replaced, not kept.
+func TestJSONTooManyValues(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString(`{"token":"` + tok + `","same":[`)
+	for i := range MaxJSONTextValues + 10 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"repeated"`) // one value, seen once by the text rules
+	}
+	b.WriteString(`],"distinct":[`)
+	for i := range MaxJSONTextValues + 10 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"v%07d"`, i)
+	}
+	b.WriteString(`]}`)
+	out, res, err := New().JSON(b.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct{ Same, Distinct []string }
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Same) != MaxJSONTextValues+10 || doc.Same[len(doc.Same)-1] != "repeated" {
+		t.Fatalf("repeated values: %d, last %q", len(doc.Same), doc.Same[len(doc.Same)-1])
+	}
+	// The keys and the repeated value took some of the budget.
+	replaced := res.Counts[RuleJSONValues]
+	if replaced < 10 || doc.Distinct[len(doc.Distinct)-1] != Marker || doc.Distinct[0] != "v0000000" {
+		t.Fatalf("%d replaced; first %q, last %q", replaced, doc.Distinct[0], doc.Distinct[len(doc.Distinct)-1])
 	}
 }
