@@ -403,7 +403,7 @@ func (s *obfScanner) ipv6(buf []byte, i int, final bool) (int, bool) {
 	if colons < 2 || !double && colons != 7 && !(colons == 6 && bytes.IndexByte(buf[i:end], '.') > 0) {
 		return 0, false // a time of day, a MAC address, a key: value
 	}
-	if bytes.IndexAny(buf[i:end], "0123456789") < 0 {
+	if !bytes.ContainsAny(buf[i:end], "0123456789") {
 		return 0, false // letters only: a name such as abc::def, not an address
 	}
 	if end < len(buf) && wordClass[buf[end]] != 0 && buf[end] != '.' || i > 0 && wordClass[buf[i-1]] != 0 {
