@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -203,22 +202,7 @@ func FuzzObfuscate(f *testing.F) {
 		}
 		// The two passes over a stream, in chunks, give what Bytes gives.
 		size := int(chunk)%5000 + 1
-		o2 := NewObfuscator()
-		var out bytes.Buffer
-		l, w := o2.Learner(), o2.NewWriter(&out)
-		for _, dst := range []io.WriteCloser{l, w} {
-			for p := in; len(p) > 0; {
-				n := min(size, len(p))
-				if _, err := dst.Write(p[:n]); err != nil {
-					t.Fatal(err)
-				}
-				p = p[n:]
-			}
-			if err := dst.Close(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if !bytes.Equal(out.Bytes(), whole) {
+		if out := twoPasses(t, in, size); !bytes.Equal(out.Bytes(), whole) {
 			t.Fatalf("writes of %d give\n%q\nBytes gives\n%q", size, out.Bytes(), whole)
 		}
 	})

@@ -148,21 +148,7 @@ func TestObfuscateChunking(t *testing.T) {
 	}
 	whole := NewObfuscator().Bytes(in.Bytes())
 	for _, size := range []int{1, 7, 4096, 65536, 100000} {
-		o := NewObfuscator()
-		var out bytes.Buffer
-		l, w := o.Learner(), o.NewWriter(&out)
-		for _, dst := range []io.WriteCloser{l, w} {
-			for p := in.Bytes(); len(p) > 0; {
-				n := min(size, len(p))
-				if _, err := dst.Write(p[:n]); err != nil {
-					t.Fatal(err)
-				}
-				p = p[n:]
-			}
-			if err := dst.Close(); err != nil {
-				t.Fatal(err)
-			}
-		}
+		out := twoPasses(t, in.Bytes(), size)
 		if !bytes.Equal(out.Bytes(), whole) {
 			a, b := out.Bytes(), whole
 			i := 0
@@ -171,10 +157,32 @@ func TestObfuscateChunking(t *testing.T) {
 			}
 			t.Fatalf("writes of %d differ at %d: %q vs %q", size, i, a[max(0, i-40):min(len(a), i+40)], b[max(0, i-40):min(len(b), i+40)])
 		}
-		if _, err := w.Write([]byte("x")); err == nil {
-			t.Fatal("write after close")
+	}
+	w := NewObfuscator().NewWriter(io.Discard)
+	_ = w.Close()
+	if _, err := w.Write([]byte("x")); err == nil || w.Close() != nil {
+		t.Fatal("write after close")
+	}
+}
+
+// twoPasses runs a new obfuscator's two passes over data, written in pieces of size bytes.
+func twoPasses(t *testing.T, data []byte, size int) *bytes.Buffer {
+	t.Helper()
+	o := NewObfuscator()
+	var out bytes.Buffer
+	for _, dst := range []io.WriteCloser{o.Learner(), o.NewWriter(&out)} {
+		for p := data; len(p) > 0; {
+			n := min(size, len(p))
+			if _, err := dst.Write(p[:n]); err != nil {
+				t.Fatal(err)
+			}
+			p = p[n:]
+		}
+		if err := dst.Close(); err != nil {
+			t.Fatal(err)
 		}
 	}
+	return &out
 }
 
 type countdownWriter struct{ n int }
