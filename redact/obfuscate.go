@@ -32,10 +32,12 @@ const (
 //
 // Identifiers are recognised by their shape (IPv4 and IPv6 addresses) or their position: the
 // host of a URL, the value of a host key (host=, "hostname":, Server=, Data Source=), the user
-// folder of a home path (/home/NAME, C:\Users\NAME, also JSON-escaped). A name seen in such a
-// position is then replaced wherever it appears as a word, unless it is an ordinary word (letters
-// only, such as "intranet" or "SQLPROD"), which is replaced only where its position says it is a
-// name; names given to Host and User are replaced everywhere.
+// folder of a home path (/home/NAME, C:\Users\NAME, also JSON-escaped). A host name seen in
+// such a position is then replaced wherever it appears as a word, unless it is an ordinary word
+// (letters only, such as "intranet" or "SQLPROD"), which is replaced only where its position says
+// it is a name; a user name likewise, unless it is a common word also used for accounts ("agent",
+// "service"). Names given to Host and User are replaced everywhere. A value of a host key that
+// names software ("Server: nginx/1.18") or stands for nothing ("host=unknown") is no host.
 //
 // Use Learner on every text first and NewWriter afterwards, so that a name learned anywhere is
 // replaced everywhere, also before the place it was learned. Memory is a few tens of bytes per
@@ -364,8 +366,10 @@ func (e *errWriter) close(kind string, n int) {
 }
 
 // Obfuscate makes every Writer created from now on obfuscate with o as well as redact, in the
-// same pass: a name is replaced from the place it is first seen on. The engine that spools
-// entries uses Learner and NewWriter instead, so that names are replaced everywhere.
+// same pass: a name is replaced from the place it is first seen on, and a secret shaped like an
+// address, removed by a redaction rule, may still be numbered in the mapping. An engine that
+// spools entries uses Learner and NewWriter on the redacted bytes instead, so that names are
+// replaced everywhere and only what is left after redaction is learned.
 func (r *Redactor) Obfuscate(o *Obfuscator) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -349,3 +349,24 @@ func TestSymtab(t *testing.T) {
 		t.Fatal("address lookup")
 	}
 }
+
+// TestObfuscatorFull checks that identifiers past a full table are still hidden, all behind the
+// stand-in that says "one of too many", and that the mapping holds only those numbered.
+func TestObfuscatorFull(t *testing.T) {
+	o := NewObfuscator()
+	for _, tb := range []*symtab{o.hosts, o.users, o.ip4, o.ip6} {
+		tb.maxKeys = 2
+	}
+	in := "10.1.1.1 10.1.1.2 10.1.1.3 [2a00::1] [2a00::2] [2a00::3] https://a1.corp.example https://a2.corp.example https://a3.corp.example /home/u1/ /home/u2/ /home/u3/"
+	got := string(o.Bytes([]byte(in)))
+	want := "240.0.0.1 240.0.0.2 240.0.0.0 [2001:db8::1] [2001:db8::2] [2001:db8::] https://host1 https://host2 https://host0 /home/user1/ /home/user2/ /home/user0/"
+	if got != want {
+		t.Fatalf("got  %q\nwant %q", got, want)
+	}
+	if m := o.Mapping(); len(m.IPs) != 4 || len(m.Hosts) != 2 || len(m.Users) != 2 {
+		t.Fatalf("mapping %+v", m)
+	}
+	if again := string(o.Bytes([]byte(got))); again != got {
+		t.Fatalf("obfuscating twice: %q", again)
+	}
+}

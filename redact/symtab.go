@@ -24,8 +24,9 @@ type symtab struct {
 	filter *nameFilter
 
 	// Under the adder's lock:
-	count int
-	used  int // bytes of the arena used: the offset of the next record
+	count   int
+	used    int // bytes of the arena used: the offset of the next record
+	maxKeys int // symMaxKeys, less in tests
 }
 
 // symIndex is the hash index. A slot holds, in its low symRefBits bits, the arena offset+1 of a
@@ -57,7 +58,7 @@ const (
 // newSymtab returns an empty table. Tables that share a seed hash alike, so that one hash serves
 // a lookup in each.
 func newSymtab(fixed int, seed maphash.Seed, filter *nameFilter) *symtab {
-	t := &symtab{fixed: fixed, seed: seed, filter: filter}
+	t := &symtab{fixed: fixed, seed: seed, filter: filter, maxKeys: symMaxKeys}
 	t.index.Store(&symIndex{slots: make([]atomic.Uint32, 64), mask: 63})
 	return t
 }
@@ -162,7 +163,7 @@ func (t *symtab) add(key []byte, h uint32) uint32 {
 	if n := t.lookup(key, h); n != 0 {
 		return n // added by another goroutine since the caller looked
 	}
-	if t.count >= symMaxKeys || t.fixed == 0 && (len(key) == 0 || len(key) > 255) {
+	if t.count >= t.maxKeys || t.fixed == 0 && (len(key) == 0 || len(key) > 255) {
 		return 0
 	}
 	size := t.fixed
