@@ -2,7 +2,6 @@ package redact
 
 import (
 	"bytes"
-	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,7 +12,7 @@ var (
 	unicodeEscape = regexp.MustCompile(`\\u[0-9a-fA-F]{4}`)
 )
 
-// tokenLike turns fuzz input into a plausible token: 8 to 64 letters and digits.
+// tokenLike turns fuzz input into a plausible token: 8 to 68 letters and digits.
 func tokenLike(s string) string {
 	var b strings.Builder
 	for _, c := range []byte(s) {
@@ -26,6 +25,9 @@ func tokenLike(s string) string {
 	}
 	for b.Len() < 8 {
 		b.WriteByte('Q')
+	}
+	if LiteralProblem(b.String()) != "" {
+		b.WriteString("7x2k") // a filler or word is never registered: make it a token
 	}
 	return b.String()
 }
@@ -68,42 +70,6 @@ func FuzzText(f *testing.F) {
 		}
 		if again, _ := r.Bytes(whole); !bytes.Equal(again, whole) {
 			t.Fatalf("redacting twice changed\n%q\nto\n%q", whole, again)
-		}
-	})
-}
-
-// FuzzJSON plants a token in a Settings-like document around an arbitrary value and checks the
-// token never survives, the output is JSON, and nothing panics. Arbitrary documents are also
-// redacted to look for panics.
-func FuzzJSON(f *testing.F) {
-	f.Add([]byte(`{"a":[1,{"b":null}],"password":"x"}`), "tok3n-value", "note")
-	f.Add([]byte(`{"token":{"nested":"y"}}`), "abcdefgh", "accessToken")
-	f.Add([]byte(`[]`), "1234567890", "TOKEN")
-	f.Fuzz(func(t *testing.T, doc []byte, secret, key string) {
-		_, _, _ = New().JSON(doc) // must not panic on anything
-		tk := tokenLike(secret)
-		var extra any
-		if json.Unmarshal(doc, &extra) != nil {
-			extra = string(doc)
-		}
-		in, err := json.Marshal(map[string]any{"token": tk, key: extra, "copy": "x" + tk + "y"})
-		if err != nil {
-			t.Skip()
-		}
-		out, res, err := New().JSON(in)
-		if err != nil {
-			t.Fatalf("redact %s: %v", in, err)
-		}
-		// A \u0000 escape followed by digits can spell a digit token in the text without the
-		// token being in the data; escapes are set aside before looking.
-		if bytes.Contains(unicodeEscape.ReplaceAll(markerRE.ReplaceAll(out, []byte{0}), []byte{0}), []byte(tk)) {
-			t.Fatalf("token %q survives in %s", tk, out)
-		}
-		if len(res.Tokens) == 0 {
-			t.Fatalf("token not reported for %s", in)
-		}
-		if !json.Valid(out) {
-			t.Fatalf("output is not JSON: %s", out)
 		}
 	})
 }

@@ -2,9 +2,11 @@ package redact
 
 import (
 	"bytes"
-	"fmt"
-	"net"
-	"sort"
+	"encoding/binary"
+	"hash/maphash"
+	"io"
+	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -17,18 +19,40 @@ const (
 )
 
 // Obfuscator replaces host names, IP addresses and user names with stand-ins that stay the same
-// across one bundle (host1, 10.0.0.1, user1), so that a bundle can leave a customer's network
-// without naming its machines. The mapping back to the real names is for the customer only: write
-// it beside the bundle, never inside. Loopback addresses, localhost, Celigo's own hosts and
-// system accounts (root, SYSTEM…) are kept: they identify nobody and matter for diagnosis.
-// It is safe for concurrent use.
+// across one bundle, so that a bundle can leave a customer's network without naming its
+// machines. The mapping back to the real names is for the customer only: write it beside the
+// bundle, never inside.
+//
+// Stand-ins come from spaces no real identifier uses, so that a stand-in is never taken for an
+// identifier and obfuscated again: host1, host2… and user1… for names; 240.0.0.1… (240.0.0.0/4,
+// reserved) for IPv4 and 2001:db8::1… (the documentation prefix) for IPv6. Text already in those
+// shapes is left as it is, and so are loopback, unspecified, broadcast and multicast addresses,
+// localhost, Celigo's own hosts and system accounts (root, SYSTEM…): they identify nobody and
+// matter for diagnosis.
+//
+// Identifiers are recognised by their shape (IPv4 and IPv6 addresses) or their position: the
+// host of a URL, the value of a host key (host=, "hostname":, Server=, Data Source=), the user
+// folder of a home path (/home/NAME, C:\Users\NAME, also JSON-escaped). A host name seen in
+// such a position is then replaced wherever it appears as a word, unless it is an ordinary word
+// (letters only, such as "intranet" or "SQLPROD"), which is replaced only where its position says
+// it is a name; a user name likewise, unless it is a common word also used for accounts ("agent",
+// "service"). Names given to Host and User are replaced everywhere. A value of a host key that
+// names software ("Server: nginx/1.18") or stands for nothing ("host=unknown") is no host.
+//
+// Use Learner on every text first and NewWriter afterwards, so that a name learned anywhere is
+// replaced everywhere, also before the place it was learned. Memory is a few tens of bytes per
+// distinct identifier (a million addresses take about 30 MiB), with at most 4 Mi identifiers of
+// each kind; beyond that, new ones all get the stand-in host0, user0, 240.0.0.0 or 2001:db8::.
+// It is safe for concurrent use; lookups of known identifiers take no lock.
 type Obfuscator struct {
-	mu    sync.Mutex
-	hosts map[string]string // lowercase original -> stand-in
-	ips   map[string]string
-	users map[string]string
-	back  Mapping
-	count map[string]int // stand-ins given, per kind: "host", "user", "ip4", "ip6"
+	mu    sync.Mutex // held to add to the tables
+	hosts *symtab
+	users *symtab
+	ip4   *symtab
+	ip6   *symtab
+	// Names given to Host and User, replaced even when they are ordinary words.
+	explicitHosts *symtab
+	explicitUsers *symtab
 }
 
 // Mapping is what each stand-in stands for, per kind.
@@ -40,374 +64,362 @@ type Mapping struct {
 
 // NewObfuscator returns an Obfuscator with no names yet.
 func NewObfuscator() *Obfuscator {
+	seed := maphash.MakeSeed()
+	names, explicit := &nameFilter{}, &nameFilter{}
 	return &Obfuscator{
-		hosts: map[string]string{}, ips: map[string]string{}, users: map[string]string{},
-		back:  Mapping{Hosts: map[string]string{}, IPs: map[string]string{}, Users: map[string]string{}},
-		count: map[string]int{},
+		hosts: newSymtab(0, seed, names), users: newSymtab(0, seed, names),
+		ip4: newSymtab(4, seed, nil), ip6: newSymtab(16, seed, nil),
+		explicitHosts: newSymtab(0, seed, explicit), explicitUsers: newSymtab(0, seed, explicit),
 	}
 }
 
 // keptHosts are never replaced; a name under one of the domains is kept too.
-var keptHosts = []string{"localhost", "integrator.io", "celigo.com"}
+var keptHosts = []string{"localhost", "localdomain", "integrator.io", "celigo.com"}
 
 // keptUsers are accounts every machine has.
 var keptUsers = map[string]bool{
 	"root": true, "system": true, "localsystem": true, "localservice": true, "networkservice": true,
 	"local service": true, "network service": true, "public": true, "default": true, "default user": true,
-	"all users": true, "administrator": true, "admin": true, "nobody": true,
+	"all users": true, "administrator": true, "admin": true, "nobody": true, "shared": true,
 }
 
-func keptHost(h string) bool {
-	h = strings.TrimSuffix(strings.ToLower(h), ".")
+// notHosts are values of host keys that are not host names: placeholders, and the software names
+// an HTTP Server header gives.
+var notHosts = map[string]bool{
+	"unknown": true, "undefined": true, "null": true, "none": true, "nil": true, "true": true, "false": true,
+	"default": true, "any": true, "all": true, "auto": true, "local": true, "n": true, "na": true,
+	"nginx": true, "apache": true, "kestrel": true, "cloudflare": true, "envoy": true, "iis": true,
+	"microsoft-iis": true, "microsoft-httpapi": true, "gws": true, "amazons3": true, "awselb": true,
+	"openresty": true, "jetty": true, "gunicorn": true, "istio-envoy": true, "caddy": true,
+}
+
+func keptHost(h []byte) bool {
+	h = bytes.TrimSuffix(h, []byte("."))
 	for _, k := range keptHosts {
-		if h == k || strings.HasSuffix(h, "."+k) {
+		if len(h) >= len(k) && bytes.EqualFold(h[len(h)-len(k):], []byte(k)) &&
+			(len(h) == len(k) || h[len(h)-len(k)-1] == '.') {
 			return true
 		}
 	}
 	return false
 }
 
-// Host returns the stand-in for a host name (or an IP address), registering it.
-func (o *Obfuscator) Host(name string) string {
-	if ip := net.ParseIP(strings.Trim(name, "[]")); ip != nil {
-		return o.IP(name)
+// isStandIn reports whether name has the shape of a name stand-in: prefix followed by digits.
+func isStandIn(name []byte, prefix string) bool {
+	if len(name) <= len(prefix) || !bytes.EqualFold(name[:len(prefix)], []byte(prefix)) {
+		return false
 	}
-	if name == "" || keptHost(name) {
+	for _, c := range name[len(prefix):] {
+		if !isDigit(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// Host returns the stand-in for a host name (or an IP address), registering it. A name given
+// here is replaced everywhere it appears as a word, even when it is an ordinary word.
+func (o *Obfuscator) Host(name string) string {
+	if ip, ok := parseAddr([]byte(strings.Trim(name, "[]"))); ok {
+		if s, ok := o.ipStandIn(ip); ok {
+			return s
+		}
 		return name
 	}
-	return o.standIn(o.hosts, o.back.Hosts, "host", strings.ToLower(name), name, func(n int) string { return fmt.Sprintf("host%d", n) })
+	b := []byte(strings.TrimSuffix(name, "."))
+	if len(b) == 0 || keptHost(b) || isStandIn(b, "host") {
+		return name
+	}
+	o.explicit(o.explicitHosts, b)
+	return string(appendNameStandIn(nil, "host", o.number(o.hosts, b)))
 }
 
 // User returns the stand-in for a user name, registering it. A DOMAIN\user name keeps no domain.
+// A name given here is replaced everywhere it appears as a word.
 func (o *Obfuscator) User(name string) string {
-	if i := strings.LastIndexAny(name, `\`); i >= 0 {
+	if i := strings.LastIndexByte(name, '\\'); i >= 0 {
 		name = name[i+1:]
 	}
-	if name == "" || keptUsers[strings.ToLower(name)] {
+	b := []byte(name)
+	if len(b) == 0 || keptUsers[strings.ToLower(name)] || isStandIn(b, "user") {
 		return name
 	}
-	return o.standIn(o.users, o.back.Users, "user", strings.ToLower(name), name, func(n int) string { return fmt.Sprintf("user%d", n) })
+	o.explicit(o.explicitUsers, b)
+	return string(appendNameStandIn(nil, "user", o.number(o.users, b)))
 }
 
-// IP returns the stand-in for an IP address: 10.0.x.y for IPv4, fd00::x for IPv6. Loopback,
-// unspecified and broadcast addresses are kept.
+// IP returns the stand-in for an IP address; addresses that are kept are returned as they are.
 func (o *Obfuscator) IP(addr string) string {
-	ip := net.ParseIP(strings.Trim(addr, "[]"))
-	if ip == nil || ip.IsLoopback() || ip.IsUnspecified() || ip.Equal(net.IPv4bcast) {
+	ip, ok := parseAddr([]byte(strings.Trim(addr, "[]")))
+	if !ok {
 		return addr
 	}
-	if ip.To4() != nil {
-		return o.standIn(o.ips, o.back.IPs, "ip4", ip.String(), addr, func(n int) string {
-			return fmt.Sprintf("10.0.%d.%d", (n-1)/254, (n-1)%254+1)
-		})
-	}
-	return o.standIn(o.ips, o.back.IPs, "ip6", ip.String(), addr, func(n int) string { return fmt.Sprintf("fd00::%x", n) })
-}
-
-func (o *Obfuscator) standIn(m, back map[string]string, kind, key, orig string, name func(int) string) string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if s, ok := m[key]; ok {
+	if s, ok := o.ipStandIn(ip); ok {
 		return s
 	}
-	o.count[kind]++
-	s := name(o.count[kind])
-	m[key] = s
-	back[s] = orig
-	return s
+	return addr
 }
 
-// Mapping returns a copy of the stand-ins given so far.
+func (o *Obfuscator) ipStandIn(ip netip.Addr) (string, bool) {
+	if keptAddr(ip) {
+		return "", false
+	}
+	if ip.Is4() {
+		k := ip.As4()
+		return string(appendIP4StandIn(nil, o.number(o.ip4, k[:]))), true
+	}
+	k := ip.As16()
+	return string(appendIP6StandIn(nil, o.number(o.ip6, k[:]))), true
+}
+
+func (o *Obfuscator) explicit(t *symtab, name []byte) {
+	h := t.hash(name)
+	o.mu.Lock()
+	t.add(name, h)
+	o.mu.Unlock()
+}
+
+// number returns the stand-in number of key in t, registering it; 0 when t is full.
+func (o *Obfuscator) number(t *symtab, key []byte) uint32 {
+	h := t.hash(key)
+	if n := t.lookup(key, h); n != 0 {
+		return n
+	}
+	return o.add(t, key, h)
+}
+
+// add registers key, which a lookup did not find, and returns its number.
+func (o *Obfuscator) add(t *symtab, key []byte, h uint32) uint32 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return t.add(key, h)
+}
+
+// parseAddr parses an IPv4 or IPv6 address (an IPv4-mapped IPv6 address as IPv4).
+func parseAddr(b []byte) (netip.Addr, bool) {
+	ip, err := netip.ParseAddr(string(b))
+	if err != nil || ip.Zone() != "" {
+		return netip.Addr{}, false
+	}
+	return ip.Unmap(), true
+}
+
+// keptAddr reports the addresses that identify nobody: loopback, unspecified, broadcast,
+// multicast, and the reserved ranges stand-ins come from.
+func keptAddr(ip netip.Addr) bool {
+	if ip.IsLoopback() || ip.IsUnspecified() || ip.IsMulticast() {
+		return true
+	}
+	if ip.Is4() {
+		a := ip.As4()
+		return a[0] == 0 || a[0] >= 240 // 0/8 "this network"; 240/4 reserved, stand-ins, broadcast
+	}
+	a := ip.As16()
+	return a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0d && a[3] == 0xb8 // 2001:db8::/32
+}
+
+func appendNameStandIn(dst []byte, prefix string, n uint32) []byte {
+	return strconv.AppendUint(append(dst, prefix...), uint64(n), 10)
+}
+
+// appendIP4StandIn appends 240.0.0.0 + n.
+func appendIP4StandIn(dst []byte, n uint32) []byte {
+	v := 240<<24 | n&(1<<28-1)
+	dst = strconv.AppendUint(dst, uint64(v>>24), 10)
+	for s := 16; s >= 0; s -= 8 {
+		dst = strconv.AppendUint(append(dst, '.'), uint64(v>>s&0xFF), 10)
+	}
+	return dst
+}
+
+// appendIP6StandIn appends 2001:db8:: + n.
+func appendIP6StandIn(dst []byte, n uint32) []byte {
+	var a [16]byte
+	a[0], a[1], a[2], a[3] = 0x20, 0x01, 0x0d, 0xb8
+	binary.BigEndian.PutUint32(a[12:], n)
+	return netip.AddrFrom16(a).AppendTo(dst)
+}
+
+// Mapping returns a copy of the stand-ins given so far. It holds every identifier in memory as
+// strings: for a large mapping, use WriteMapping.
 func (o *Obfuscator) Mapping() Mapping {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	cp := func(m map[string]string) map[string]string {
-		out := make(map[string]string, len(m))
-		for k, v := range m {
-			out[k] = v
+	m := Mapping{Hosts: map[string]string{}, IPs: map[string]string{}, Users: map[string]string{}}
+	_ = o.eachMapping(func(kind, standIn, orig string) error {
+		switch kind {
+		case "hosts":
+			m.Hosts[standIn] = orig
+		case "ips":
+			m.IPs[standIn] = orig
+		default:
+			m.Users[standIn] = orig
 		}
-		return out
-	}
-	return Mapping{Hosts: cp(o.back.Hosts), IPs: cp(o.back.IPs), Users: cp(o.back.Users)}
-}
-
-// known returns the registered host and user names, longest first, for literal replacement.
-func (o *Obfuscator) known() []obfLiteral {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	var out []obfLiteral
-	for k := range o.hosts {
-		out = append(out, obfLiteral{[]byte(k), RuleHost})
-	}
-	for k := range o.users {
-		out = append(out, obfLiteral{[]byte(k), RuleUser})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if len(out[i].low) != len(out[j].low) {
-			return len(out[i].low) > len(out[j].low)
-		}
-		return string(out[i].low) < string(out[j].low)
+		return nil
 	})
-	return out
+	return m
 }
 
-// Obfuscate makes every Writer created from now on obfuscate with o as well as redact.
+// eachMapping calls fn for every stand-in given, kind by kind ("hosts", "ips", "users"), in the
+// order they were given.
+func (o *Obfuscator) eachMapping(fn func(kind, standIn, orig string) error) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var buf []byte
+	names := func(kind, prefix string, t *symtab) error {
+		return t.each(func(k []byte, n uint32) error {
+			buf = appendNameStandIn(buf[:0], prefix, n)
+			return fn(kind, string(buf), string(k))
+		})
+	}
+	if err := names("hosts", "host", o.hosts); err != nil {
+		return err
+	}
+	if err := o.ip4.each(func(k []byte, n uint32) error {
+		buf = appendIP4StandIn(buf[:0], n)
+		return fn("ips", string(buf), netip.AddrFrom4([4]byte(k)).String())
+	}); err != nil {
+		return err
+	}
+	if err := o.ip6.each(func(k []byte, n uint32) error {
+		buf = appendIP6StandIn(buf[:0], n)
+		return fn("ips", string(buf), netip.AddrFrom16([16]byte(k)).String())
+	}); err != nil {
+		return err
+	}
+	return names("users", "user", o.users)
+}
+
+// WriteMapping writes the mapping as one indented JSON object, streaming, in the order the
+// stand-ins were given: {"bundle": bundle, "note": note, "hosts": {…}, "ips": {…}, "users": {…}};
+// bundle and note are left out when empty. Memory stays small whatever the number of
+// identifiers.
+func (o *Obfuscator) WriteMapping(w io.Writer, bundle, note string) error {
+	bw := &errWriter{w: w}
+	bw.str("{")
+	sep := "\n"
+	for _, kv := range [][2]string{{"bundle", bundle}, {"note", note}} {
+		if kv[1] != "" {
+			bw.str(sep + "  " + quote(kv[0]) + ": " + quote(kv[1]))
+			sep = ",\n"
+		}
+	}
+	kind, n := "", 0
+	err := o.eachMapping(func(k, standIn, orig string) error {
+		for k != kind {
+			bw.close(kind, n)
+			kind, n = nextKind(kind), 0
+			bw.str(sep + "  " + quote(kind) + ": {")
+			sep = ",\n"
+		}
+		if n > 0 {
+			bw.str(",")
+		}
+		bw.str("\n    " + quote(standIn) + ": " + quote(orig))
+		n++
+		return bw.err
+	})
+	if err != nil {
+		return err
+	}
+	for kind != "users" {
+		bw.close(kind, n)
+		kind, n = nextKind(kind), 0
+		bw.str(sep + "  " + quote(kind) + ": {")
+		sep = ",\n"
+	}
+	bw.close(kind, n)
+	bw.str("\n}\n")
+	return bw.err
+}
+
+func nextKind(k string) string {
+	switch k {
+	case "":
+		return "hosts"
+	case "hosts":
+		return "ips"
+	}
+	return "users"
+}
+
+func quote(s string) string { return string(appendJSONString(nil, s)) }
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) str(s string) {
+	if e.err == nil {
+		_, e.err = io.WriteString(e.w, s)
+	}
+}
+
+// close ends the object of kind, if one was opened.
+func (e *errWriter) close(kind string, n int) {
+	switch {
+	case kind == "":
+	case n == 0:
+		e.str("}")
+	default:
+		e.str("\n  }")
+	}
+}
+
+// Obfuscate makes every Writer created from now on obfuscate with o as well as redact, in the
+// same pass: a name is replaced from the place it is first seen on, and a secret shaped like an
+// address, removed by a redaction rule, may still be numbered in the mapping. An engine that
+// spools entries uses Learner and NewWriter on the redacted bytes instead, so that names are
+// replaced everywhere and only what is left after redaction is learned.
 func (r *Redactor) Obfuscate(o *Obfuscator) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.obf = o
 }
 
-// Bytes returns p with only the obfuscation rules applied (for text opadiag generates itself
-// from what was already redacted, such as the manifest).
+// Bytes returns p with every identifier known or recognised replaced, those it names anywhere
+// included: p is learned from first, then replaced (for text opadiag generates itself from what
+// was already redacted, such as the manifest).
 func (o *Obfuscator) Bytes(p []byte) []byte {
-	var out bytesBuffer
-	w := &Writer{dst: &out, rules: obfuscationRules(o), counts: Counts{}}
-	_ = w.all(p) // a bytesBuffer does not fail
-	return out.b
+	l := obfScanner{o: o, mode: obfLearn}
+	l.reset()
+	l.scan(p, 0, len(p), true)
+	s := obfScanner{o: o, mode: obfReplace, counts: Counts{}}
+	s.reset()
+	end := s.scan(p, 0, len(p), true)
+	return s.flush(p, end)
 }
 
-// obfuscationRules are the rules that replace names; they come after the redaction rules so
-// that a secret is removed rather than renamed.
+// obfuscationRules adapts the obfuscator to the redaction Writer's rules (see
+// [Redactor.Obfuscate]); they come after the redaction rules so that a secret is removed rather
+// than renamed.
 func obfuscationRules(o *Obfuscator) []rule {
-	var rs []rule
-	for _, l := range o.known() {
-		rs = append(rs, obfLiteralRule{o, l})
+	return []rule{&obfRule{o: o}}
+}
+
+// obfRule finds the identifiers of a whole window once, then hands them out in order.
+type obfRule struct {
+	o     *Obfuscator
+	s     *scan
+	found []obfMatch
+	next0 int
+}
+
+func (r *obfRule) next(s *scan, from, min int) (match, int, bool) {
+	if r.s != s {
+		r.s = s
+		sc := obfScanner{o: r.o, mode: obfFind}
+		sc.reset()
+		sc.scan(s.buf, 0, len(s.buf), s.final)
+		r.found, r.next0 = sc.found, 0
 	}
-	return append(rs, urlHostRule{o}, hostKeyRule{o}, homePathRule{o}, ipv4Rule{o}, ipv6Rule{o})
-}
-
-// obfLiteral is a registered name, lowercase.
-type obfLiteral struct {
-	low  []byte
-	rule string
-}
-
-// obfLiteralRule replaces a known name wherever it stands as a word, in any case.
-type obfLiteralRule struct {
-	o *Obfuscator
-	l obfLiteral
-}
-
-func isNameChar(c byte) bool { return isAlnum(c) || c == '_' || c == '-' }
-
-func (r obfLiteralRule) next(s *scan, from, min int) (match, int, bool) {
 	from = max(from, min)
-	for {
-		i := bytes.Index(s.low[from:], r.l.low)
-		if i < 0 {
-			return match{}, len(s.buf), false
-		}
-		i += from
-		from = i + 1
-		end := i + len(r.l.low)
-		if i > 0 && isNameChar(s.buf[i-1]) || end < len(s.buf) && isNameChar(s.buf[end]) {
+	for i := r.next0; i < len(r.found); i++ {
+		f := r.found[i]
+		if f.start < from {
+			r.next0 = i + 1
 			continue
 		}
-		orig := string(s.buf[i:end])
-		var repl string
-		if r.l.rule == RuleUser {
-			repl = r.o.User(orig)
-		} else {
-			repl = r.o.Host(orig)
-		}
-		return match{start: i, end: end, repl: repl, rule: r.l.rule}, from, true
+		return match{start: f.start, end: f.end, repl: r.o.standIn(f), rule: f.rule}, f.end, true
 	}
-}
-
-func isHostChar(c byte) bool { return isAlnum(c) || c == '-' || c == '.' || c == '_' }
-
-// hostMatch replaces the host name at b[i:] (ending at the first non-host byte), if it is one.
-func hostMatch(o *Obfuscator, s *scan, i int) (match, bool) {
-	end := span(s.buf, i, 253, isHostChar)
-	name := strings.TrimRight(string(s.buf[i:end]), ".")
-	end = i + len(name)
-	if name == "" || net.ParseIP(name) != nil || keptHost(name) || !strings.ContainsAny(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
-		return match{}, false
-	}
-	if strings.HasPrefix(name, "host") && o.isStandIn(name) {
-		return match{}, false
-	}
-	return match{start: i, end: end, repl: o.Host(name), rule: RuleHost}, true
-}
-
-func (o *Obfuscator) isStandIn(name string) bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	_, ok := o.back.Hosts[name]
-	if !ok {
-		_, ok = o.back.Users[name]
-	}
-	return ok
-}
-
-// urlHostRule replaces the host of scheme://[user@]host.
-type urlHostRule struct{ o *Obfuscator }
-
-func (r urlHostRule) next(s *scan, from, min int) (match, int, bool) {
-	b := s.buf
-	from = max(from, min-1100)
-	for {
-		i := indexSchemeSep(b, from)
-		if i < 0 {
-			return match{}, len(b), false
-		}
-		from = i + 1
-		h := i + len(schemeSep)
-		if at := span(b, h, 1024, isUserinfo); at < len(b) && b[at] == '@' {
-			h = at + 1
-		}
-		if h < min {
-			continue
-		}
-		if m, ok := hostMatch(r.o, s, h); ok {
-			return m, from, true
-		}
-	}
-}
-
-// hostKeys are keys whose value is a host: host=db01, "hostname": "srv", Server=db01 (ODBC).
-var hostKeys = [][]byte{[]byte("hostname"), []byte("host"), []byte("server"), []byte("data source")}
-
-// hostKeyRule replaces the value of a host key.
-type hostKeyRule struct{ o *Obfuscator }
-
-func (r hostKeyRule) next(s *scan, from, min int) (match, int, bool) {
-	from = max(from, min-32)
-	for {
-		v, key := hostKeyValue(s, from)
-		if v < 0 {
-			return match{}, len(s.buf), false
-		}
-		from = key + 1
-		if v < min {
-			continue
-		}
-		if m, ok := hostMatch(r.o, s, v); ok {
-			return m, from, true
-		}
-	}
-}
-
-// hostKeyValue returns where the value of the first host key at or after from starts, and
-// where the key starts; -1 when there is none.
-func hostKeyValue(s *scan, from int) (int, int) {
-	best, bestKey := -1, -1
-	for _, k := range hostKeys {
-		for at := from; ; {
-			i := bytes.Index(s.low[at:], k)
-			if i < 0 || best >= 0 && at+i >= bestKey {
-				break
-			}
-			i += at
-			at = i + 1
-			if i > 0 && isAlnum(s.buf[i-1]) {
-				continue
-			}
-			j := span(s.buf, i+len(k), 3, func(c byte) bool { return c == '"' || c == '\'' })
-			j = span(s.buf, j, 4, isSpace)
-			if j >= len(s.buf) || s.buf[j] != '=' && s.buf[j] != ':' {
-				continue
-			}
-			j = span(s.buf, j+1, 4, isSpace)
-			j = span(s.buf, j, 1, func(c byte) bool { return c == '"' || c == '\'' })
-			best, bestKey = j, i
-			break
-		}
-	}
-	return best, bestKey
-}
-
-// homePathRule replaces the user name in /home/NAME and C:\Users\NAME.
-type homePathRule struct{ o *Obfuscator }
-
-var homeDirs = [][]byte{[]byte("/home/"), []byte(`\users\`), []byte("/users/")}
-
-func (r homePathRule) next(s *scan, from, min int) (match, int, bool) {
-	from = max(from, min-8)
-	for {
-		best := -1
-		for _, d := range homeDirs {
-			if i := bytes.Index(s.low[from:], d); i >= 0 && (best < 0 || from+i+len(d) < best) {
-				best = from + i + len(d)
-			}
-		}
-		if best < 0 {
-			return match{}, len(s.buf), false
-		}
-		from = best
-		end := span(s.buf, best, 64, func(c byte) bool { return isNameChar(c) || c == '.' || c == ' ' })
-		name := strings.TrimRight(string(s.buf[best:end]), " .")
-		if name != "" && best >= min && !keptUsers[strings.ToLower(name)] && !r.o.isStandIn(name) {
-			return match{start: best, end: best + len(name), repl: r.o.User(name), rule: RuleUser}, best, true
-		}
-	}
-}
-
-// ipv4Rule replaces dotted-quad IPv4 addresses.
-type ipv4Rule struct{ o *Obfuscator }
-
-func (r ipv4Rule) next(s *scan, from, min int) (match, int, bool) {
-	b := s.buf
-	from = max(from, min)
-	for i := from; i < len(b); i++ {
-		if !isDigit(b[i]) || i > 0 && (isDigit(b[i-1]) || b[i-1] == '.' || isAlpha(b[i-1])) {
-			continue
-		}
-		end := span(b, i, 15, func(c byte) bool { return isDigit(c) || c == '.' })
-		if end < len(b) && (isAlnum(b[end]) || b[end] == '.' && end+1 < len(b) && isDigit(b[end+1])) {
-			i = end
-			continue
-		}
-		cand := string(b[i:end])
-		if strings.Count(cand, ".") == 3 {
-			if ip := net.ParseIP(cand); ip != nil && ip.To4() != nil {
-				if repl := r.o.IP(cand); repl != cand {
-					return match{start: i, end: end, repl: repl, rule: RuleIP}, end, true
-				}
-			}
-		}
-		i = end
-	}
-	return match{}, len(b), false
-}
-
-// ipv6Rule replaces IPv6 addresses ("fe80::1", "2001:db8:0:0:1:0:0:1"); timestamps such as
-// 12:08:22 are not addresses and are kept.
-type ipv6Rule struct{ o *Obfuscator }
-
-func isIPv6Char(c byte) bool {
-	return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' || c == ':' || c == '.'
-}
-
-func (r ipv6Rule) next(s *scan, from, min int) (match, int, bool) {
-	b := s.buf
-	from = max(from, min)
-	for {
-		i := bytes.IndexByte(b[from:], ':')
-		if i < 0 {
-			return match{}, len(b), false
-		}
-		i += from
-		start := i
-		for start > from && isIPv6Char(b[start-1]) {
-			start--
-		}
-		end := span(b, i, 64, isIPv6Char)
-		from = end
-		if start > 0 && isNameChar(b[start-1]) || end < len(b) && isNameChar(b[end]) {
-			continue
-		}
-		cand := strings.TrimRight(string(b[start:end]), ".:")
-		if strings.Count(cand, ":") < 2 {
-			continue
-		}
-		ip := net.ParseIP(cand)
-		if ip == nil || ip.To4() != nil {
-			continue
-		}
-		if repl := r.o.IP(cand); repl != cand {
-			return match{start: start, end: start + len(cand), repl: repl, rule: RuleIP}, end, true
-		}
-	}
+	return match{}, len(s.buf), false
 }

@@ -115,10 +115,6 @@ func New() *Redactor {
 	return &Redactor{seen: map[string]bool{}}
 }
 
-// minLiteral is the shortest literal worth scrubbing: a shorter token would turn ordinary text
-// into markers without protecting anything.
-const minLiteral = 4
-
 // maxLiteral bounds a literal's length so that the stream's lookahead can always hold one.
 const maxLiteral = 2048
 
@@ -150,7 +146,7 @@ func (r *Redactor) AddLiteral(secret string) {
 }
 
 func (r *Redactor) addLiteral(find, repl, rule string) {
-	if len(find) < minLiteral || len(find) > maxLiteral {
+	if LiteralProblem(find) != "" || len(find) > maxLiteral {
 		return
 	}
 	r.mu.Lock()

@@ -4,6 +4,11 @@
 // the token, passwords and bearer tokens sprinkled through the logs the way real logs leak them.
 //
 //	go run ./bench/genlog -dir DIR -size 1GiB [-files 4]   (-files 0: one 1 GiB logs/agent.log)
+//
+// For --obfuscate's benchmarks, -addresses N and -hosts N make the logs name that many distinct
+// IP addresses (half IPv4, half IPv6) and host names, one on each line, cycling:
+//
+//	go run ./bench/genlog -dir DIR -size 200MiB -files 0 -addresses 1000000
 package main
 
 import (
@@ -67,27 +72,63 @@ func line(r *rand.Rand, t time.Time) string {
 	}
 }
 
+// distinct names the addresses and hosts of -addresses and -hosts.
+type distinct struct{ addresses, hosts int }
+
+// address returns the k-th distinct address: IPv4 in 10.0.0.0/8 for even k, IPv6 in
+// 2a00:1450::/32 for odd k.
+func (d distinct) address(k int) string {
+	k %= d.addresses
+	if k%2 == 0 {
+		v := uint32(k/2) * 2654435761 % (1 << 24) // scattered through the range
+		return fmt.Sprintf("10.%d.%d.%d", v>>16&0xff, v>>8&0xff, v&0xff)
+	}
+	return fmt.Sprintf("2a00:1450:%x:%x::%x", k>>32&0xffff, k>>16&0xffff, k&0xffff)
+}
+
+// line returns line i with a distinct address and host appended when asked for.
+func (d distinct) line(s string, i int) string {
+	if d.addresses == 0 && d.hosts == 0 {
+		return s
+	}
+	s = strings.TrimSuffix(s, "\n")
+	if d.addresses > 0 {
+		a := d.address(i)
+		if strings.Contains(a, ":") {
+			a = "[" + a + "]"
+		}
+		s += ", peer=" + a + ":" + strconv.Itoa(1024+i%60000)
+	}
+	if d.hosts > 0 {
+		s += fmt.Sprintf(", target=https://node%d.site%d.corp.example:8443/api", i%d.hosts, i%d.hosts%97)
+	}
+	return s + "\n"
+}
+
 func main() {
 	dir := flag.String("dir", "", "agent home to create (required)")
 	size := flag.String("size", "256MiB", "total size of the logs: bytes or KiB/MiB/GiB")
 	files := flag.Int("files", 4, "number of daily server logs beside logs/agent.log; 0: one agent.log of the whole size")
+	var d distinct
+	flag.IntVar(&d.addresses, "addresses", 0, "name this many distinct IP addresses, one a line, half IPv4, half IPv6")
+	flag.IntVar(&d.hosts, "hosts", 0, "name this many distinct host names, one a line")
 	flag.Parse()
 	if *dir == "" {
 		fmt.Fprintln(os.Stderr, "genlog: error: -dir is required")
 		os.Exit(2)
 	}
 	total, err := parseSize(*size)
-	if err != nil || *files < 0 {
+	if err != nil || *files < 0 || d.addresses < 0 || d.hosts < 0 {
 		fmt.Fprintf(os.Stderr, "genlog: error: bad -size %q or -files %d\n", *size, *files)
 		os.Exit(2)
 	}
-	if err := write(*dir, total, *files); err != nil {
+	if err := write(*dir, total, *files, d); err != nil {
 		fmt.Fprintln(os.Stderr, "genlog: error:", err)
 		os.Exit(1)
 	}
 }
 
-func write(dir string, total int64, files int) error {
+func write(dir string, total int64, files int, d distinct) error {
 	if err := os.MkdirAll(filepath.Join(dir, "logs"), 0o755); err != nil {
 		return err
 	}
@@ -103,14 +144,14 @@ func write(dir string, total int64, files int) error {
 		if i == files {
 			name = filepath.Join(dir, "logs", "agent.log")
 		}
-		if err := writeLog(name, day, per); err != nil {
+		if err := writeLog(name, day, per, d); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func writeLog(name string, day time.Time, size int64) error {
+func writeLog(name string, day time.Time, size int64, d distinct) error {
 	f, err := os.Create(name)
 	if err != nil {
 		return err
@@ -120,7 +161,7 @@ func writeLog(name string, day time.Time, size int64) error {
 	t := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 	var n int64
 	for i := 0; n < size; i++ {
-		s := line(r, t.Add(time.Duration(i)*50*time.Millisecond))
+		s := d.line(line(r, t.Add(time.Duration(i)*50*time.Millisecond)), i)
 		w.WriteString(s)
 		n += int64(len(s))
 	}
