@@ -12,9 +12,6 @@ import (
 	"github.com/opadiag/opadiag/redact"
 )
 
-// maxSettingsSize bounds the Settings file read into memory; the agent's is a few KiB.
-const maxSettingsSize = 8 << 20
-
 // settingsNames are the file names electron-settings uses, in lower case, and the name each
 // gets in the bundle.
 var settingsNames = map[string]string{
@@ -53,13 +50,14 @@ func learnSettings(ctx context.Context, homes []home, open opener, red *redact.R
 			why = append(why, "no Settings file in "+h.path)
 		}
 		for _, f := range files {
-			sf := readSettings(ctx, h, f, open, red, stallTimeout)
-			if sf.info.Token != nil {
-				learned = true
-			} else if sf.info.Error != "" {
+			sf, info := readSettings(ctx, h, f, open, red, stallTimeout)
+			switch {
+			case info == nil:
 				why = append(why, sf.info.Error)
-			} else {
-				why = append(why, "no token key in "+f.path)
+			case info.Learned:
+				learned = true
+			default:
+				why = append(why, f.path+": "+info.Reason)
 			}
 			h.settings = append(h.settings, sf)
 		}
@@ -73,38 +71,39 @@ func learnSettings(ctx context.Context, homes []home, open opener, red *redact.R
 	return "the agent token could not be learned (" + strings.Join(why, "; ") + ")"
 }
 
-// readSettings reads and redacts one Settings file; the token it holds is registered with red.
-func readSettings(ctx context.Context, h *home, f found, open opener, red *redact.Redactor, stallTimeout time.Duration) settingsFile {
+// readSettings reads one Settings file, learns its token (registered with red when it is fit to
+// be a literal), and redacts it: the token as its hash, other secrets [REDACTED]; a file that is
+// not JSON as its decoded text through the text rules, never its raw bytes.
+func readSettings(ctx context.Context, h *home, f found, open opener, red *redact.Redactor, stallTimeout time.Duration) (settingsFile, *redact.SettingsInfo) {
 	sf := settingsFile{found: f, info: manifest.SettingsFile{Source: f.path}}
 	sf.entry = path.Join(h.folder, settingsNames[strings.ToLower(path.Base(f.rel))])
-	data, err := stall.Call(ctx, "read", stallTimeout, func() ([]byte, error) {
-		return readSmall(open, f.path, maxSettingsSize)
+	raw, err := stall.Call(ctx, "read", stallTimeout, func() ([]byte, error) {
+		return readSmall(open, f.path, redact.MaxSettingsSize+1)
 	}, nil)
 	if err != nil {
-		sf.info.Error = fmt.Sprintf("read settings %q (left out): %v", f.path, err)
-		return sf
+		sf.info.Error = fmt.Sprintf("read settings %s (left out): %v", f.path, err)
+		return sf, nil
 	}
-	out, res, err := red.JSON(data)
-	if err == nil {
-		sf.info.Parsed = true
-		if len(res.Tokens) > 0 {
-			sf.info.Token = describeToken(res.Tokens[0])
-		}
-		sf.info.UncaughtExceptionHappenedOnService = uncaughtFlag(data)
-		sf.out, sf.red = out, res.Counts
-		return sf
+	info := red.LearnSettings(raw)
+	if info.Facts != nil {
+		t := info.Facts
+		sf.info.Token = &manifest.Token{Key: t.Key, Hash: t.Hash, Length: t.Length, Empty: t.Empty, Problem: t.Problem,
+			LeadingWhitespace: t.LeadingWhitespace, TrailingWhitespace: t.TrailingWhitespace, Quoted: t.Quoted}
 	}
-	// Not JSON: find the token the lenient way so it still becomes its hash, then scrub the
-	// file as text.
-	sf.info.Error = fmt.Sprintf("not valid JSON (%v): scrubbed as text", err)
-	for _, t := range redact.TokensInText(data) {
-		red.AddToken(t.Value)
-		if sf.info.Token == nil {
-			sf.info.Token = describeToken(t)
-		}
+	sf.info.Parsed = info.DecodeErr == nil && info.JSONErr == nil
+	switch {
+	case info.DecodeErr != nil:
+		sf.info.Error = "cannot be decoded with confidence: " + info.DecodeErr.Error()
+	case info.JSONErr != nil:
+		sf.info.Error = "not valid JSON: " + info.JSONErr.Error()
 	}
-	sf.out = data
-	sf.entry = strings.TrimSuffix(sf.entry, ".json") + ".txt"
-	sf.note = "not valid JSON: redacted with the text rules"
-	return sf
+	if sf.info.Parsed {
+		sf.info.UncaughtExceptionHappenedOnService = uncaughtFlag(info.Text())
+	}
+	out := red.RedactSettings(info)
+	sf.out, sf.red, sf.note = out.Content, out.Counts, out.Note
+	if !out.JSON {
+		sf.entry = strings.TrimSuffix(sf.entry, ".json") + ".txt"
+	}
+	return sf, info
 }

@@ -5,12 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/opadiag/opadiag/bundle"
 	"github.com/opadiag/opadiag/manifest"
-	"github.com/opadiag/opadiag/redact"
 )
 
 // settingsCollector adds each agent home's Settings file (and a Settings-tmp left by an
@@ -34,7 +31,12 @@ func (c *settingsCollector) Collect(ctx context.Context, facts Facts, b *bundle.
 			rec := sf.info
 			switch {
 			case sf.out == nil:
-				b.Problem("%s", rec.Error)
+				why := rec.Error
+				if why == "" {
+					why = sf.note
+				}
+				b.Omit(sf.path, why)
+				b.Problem("%s: left out: %s", sf.path, why)
 			default:
 				info := bundle.Info{Source: sf.path, Mtime: sf.mtime, OriginalSize: sf.size, Redactions: sf.red, Note: sf.note}
 				if err := b.Add(ctx, sf.entry, bytes.NewReader(sf.out), int64(len(sf.out))+1, info); err != nil {
@@ -53,22 +55,6 @@ func (c *settingsCollector) Collect(ctx context.Context, facts Facts, b *bundle.
 		}
 	}
 	return ctx.Err()
-}
-
-// describeToken says what support needs to compare a token without seeing it.
-func describeToken(t redact.Token) *manifest.Token {
-	v := t.Value
-	first, _ := utf8.DecodeRuneInString(v)
-	last, _ := utf8.DecodeLastRuneInString(v)
-	core := strings.TrimSpace(v)
-	return &manifest.Token{
-		Key:                t.Path,
-		Hash:               redact.HashToken(v),
-		Length:             utf8.RuneCountInString(v),
-		LeadingWhitespace:  v != "" && unicode.IsSpace(first),
-		TrailingWhitespace: v != "" && unicode.IsSpace(last),
-		Quoted:             strings.HasPrefix(core, `"`) || strings.HasSuffix(core, `"`) || strings.HasPrefix(core, "'") || strings.HasSuffix(core, "'"),
-	}
 }
 
 // uncaughtFlag reads the top-level uncaughtExceptionHappenedOnService (any case); true, false, or

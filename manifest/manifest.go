@@ -158,9 +158,13 @@ type SettingsFile struct {
 
 // Token describes the agent token without revealing it.
 type Token struct {
-	Key                string `json:"key"`             // the key path it is stored under
-	Hash               string `json:"hash" redact:"-"` // redact.HashToken of the exact stored value
+	Key string `json:"key"` // the key path it is stored under
+	// Hash is redact.HashToken of the exact stored value; absent when the value is empty, or too
+	// short or common to hash without the hash giving it away.
+	Hash               string `json:"hash,omitempty" redact:"-"`
 	Length             int    `json:"length"`
+	Empty              bool   `json:"empty,omitempty"`   // the stored value is ""
+	Problem            string `json:"problem,omitempty"` // why it is not a usable token; "" when it is
 	LeadingWhitespace  bool   `json:"leading_whitespace"`
 	TrailingWhitespace bool   `json:"trailing_whitespace"`
 	Quoted             bool   `json:"quoted"` // wrapped in quote characters

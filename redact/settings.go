@@ -47,6 +47,9 @@ type SettingsInfo struct {
 	register []string
 }
 
+// Text is the file's decoded text (UTF-8), for reading other facts of it; it holds the token.
+func (s *SettingsInfo) Text() []byte { return s.text }
+
 // ParseSettings decodes a Settings file and finds the agent's token in it. It is pure: nothing is
 // registered (see [Redactor.LearnSettings]).
 //
