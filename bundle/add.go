@@ -246,33 +246,42 @@ func (w *Writer) write(ctx context.Context, b *Bundle, j job) error {
 	if err != nil {
 		return w.fail(err)
 	}
-	defer w.dropSpool(sp)
-	fw, err := w.deflater(sp.f)
+	pending := false
+	defer func() {
+		if !pending {
+			w.dropSpool(sp)
+		}
+	}()
+	// Redaction markers can make the text longer than its source: the growth is taken from
+	// what the total cap leaves, and only when nothing is left is the entry cut.
+	var (
+		out     *capWriter
+		rw      *redact.Writer
+		read    int64
+		copyErr error
+	)
+	fill := func(dst io.Writer) error {
+		out = &capWriter{w: dst, left: j.grant, more: w.reserve}
+		rw = w.red.NewWriter(out)
+		read, copyErr = copyBuffer(rw, text)
+		if IsWriteError(copyErr) {
+			return copyErr
+		}
+		return rw.Close()
+	}
+	var enc encoded
+	if w.obf != nil {
+		// Obfuscated at Finish, when every identifier of the bundle is known: spooled plain,
+		// and learned from, now.
+		enc, err = w.spoolPlain(sp, fill)
+	} else {
+		enc, err = w.encode(sp, fill)
+	}
 	if err != nil {
 		return w.fail(err)
 	}
-	zipSink := newAsyncWriter(sinkWriter{fw})
-	hw := &hashWriter{sha: sha256.New(), crc: crc32.NewIEEE()}
-	hashSink := newAsyncWriter(hw)
-	// Redaction markers can make the text longer than its source: the growth is taken from
-	// what the total cap leaves, and only when nothing is left is the entry cut.
-	out := &capWriter{w: io.MultiWriter(zipSink, hashSink), left: j.grant, more: w.reserve}
-	rw := w.red.NewWriter(out)
-	read, copyErr := copyBuffer(rw, text)
-	closeErr := rw.Close()
-	zipErr := zipSink.Close()
-	hashSink.Close()
-	flateErr := fw.Close()
-	for _, e := range []error{copyErr, closeErr, zipErr} {
-		if IsWriteError(e) {
-			return w.fail(e)
-		}
-	}
-	if flateErr != nil {
-		return w.fail(flateErr)
-	}
-	used = hw.n - out.extra // the growth was reserved as it came
-	if copyErr != nil && read == 0 && hw.n == 0 {
+	used = enc.size - out.extra // the growth was reserved as it came
+	if copyErr != nil && read == 0 && enc.size == 0 {
 		return w.readFailed(b, source, copyErr)
 	}
 
@@ -280,7 +289,7 @@ func (w *Writer) write(ctx context.Context, b *Bundle, j job) error {
 	counts.Add(rw.Counts())
 	counts.Add(j.info.Redactions)
 	f := manifest.File{
-		Source: j.info.Source, Collector: b.collector, Size: hw.n, SHA256: hex.EncodeToString(hw.sha.Sum(nil)),
+		Source: j.info.Source, Collector: b.collector, Size: enc.size, SHA256: hex.EncodeToString(enc.sum),
 		Redactions: counts, Truncated: j.info.Truncated, OriginalSize: j.info.OriginalSize, Note: j.info.Note,
 	}
 	if f.OriginalSize == 0 {
@@ -295,7 +304,7 @@ func (w *Writer) write(ctx context.Context, b *Bundle, j job) error {
 	}
 	if out.over {
 		f.Truncated = true
-		f.Note = joinNote(f.Note, fmt.Sprintf("redaction made it longer than the total size cap leaves: cut at %d bytes", hw.n))
+		f.Note = joinNote(f.Note, fmt.Sprintf("redaction made it longer than the total size cap leaves: cut at %d bytes", enc.size))
 	}
 	if copyErr != nil {
 		f.Truncated = true
@@ -309,7 +318,10 @@ func (w *Writer) write(ctx context.Context, b *Bundle, j job) error {
 	if mtime.IsZero() {
 		mtime = w.created
 	}
-	if err := w.appendSpool(j.name, &f, sp, mtime, hw.crc.Sum32()); err != nil {
+	if w.obf != nil {
+		pending = true
+		w.addPending(j.name, &f, sp, mtime)
+	} else if err := w.appendSpool(j.name, &f, sp, mtime, enc.crc); err != nil {
 		return err
 	}
 	if copyErr != nil {
@@ -378,19 +390,32 @@ func (w *Writer) dropSpool(sp *spool) {
 // appendSpool appends a spooled entry to the zip under the lock, records it, and makes its bytes
 // readable through FS.
 func (w *Writer) appendSpool(name string, f *manifest.File, sp *spool, mtime time.Time, crc uint32) error {
-	csize, err := sp.f.Seek(0, io.SeekEnd)
-	if err == nil {
-		_, err = sp.f.Seek(0, io.SeekStart)
-	}
-	if err != nil {
-		return w.fail(fmt.Errorf("read back the spool: %w", err))
-	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.failed != nil {
 		return w.failed
 	}
 	name = w.unique(entryName(name))
+	if err := w.appendLocked(name, f, sp, mtime, crc); err != nil {
+		return err
+	}
+	f.Path = name
+	w.files = append(w.files, *f)
+	w.counts.Add(f.Redactions)
+	return nil
+}
+
+// appendLocked appends a spooled, compressed entry to the zip and makes its bytes readable
+// through FS. The caller holds w.mu.
+func (w *Writer) appendLocked(name string, f *manifest.File, sp *spool, mtime time.Time, crc uint32) error {
+	csize, err := sp.f.Seek(0, io.SeekEnd)
+	if err == nil {
+		_, err = sp.f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		w.failed = writeError{fmt.Errorf("read back the spool: %w", err)}
+		return w.failed
+	}
 	hdr := &zip.FileHeader{
 		Name: name, Method: zip.Deflate, Modified: mtime.UTC(),
 		CRC32: crc, CompressedSize64: uint64(csize), UncompressedSize64: uint64(f.Size),
@@ -408,10 +433,54 @@ func (w *Writer) appendSpool(name string, f *manifest.File, sp *spool, mtime tim
 		return w.failed
 	}
 	w.stored[name] = stored{off: w.out.n - csize, csize: csize, size: f.Size, modified: mtime}
-	f.Path = name
-	w.files = append(w.files, *f)
-	w.counts.Add(f.Redactions)
 	return nil
+}
+
+// encoded is what an entry's bytes became on their way into a spool.
+type encoded struct {
+	size int64
+	sum  []byte // SHA-256
+	crc  uint32
+}
+
+// encode runs fill with a writer whose bytes are compressed into sp and hashed, each on its own
+// goroutine beside fill's work. A failure of fill's source is fill's to keep; the error returned
+// is one of the spool.
+func (w *Writer) encode(sp *spool, fill func(io.Writer) error) (encoded, error) {
+	fw, err := w.deflater(sp.f)
+	if err != nil {
+		return encoded{}, err
+	}
+	zipSink := newAsyncWriter(sinkWriter{fw})
+	hw := &hashWriter{sha: sha256.New(), crc: crc32.NewIEEE()}
+	hashSink := newAsyncWriter(hw)
+	fillErr := fill(io.MultiWriter(zipSink, hashSink))
+	zipErr := zipSink.Close()
+	hashSink.Close()
+	flateErr := fw.Close()
+	for _, e := range []error{fillErr, zipErr, flateErr} {
+		if e != nil {
+			return encoded{}, e
+		}
+	}
+	return encoded{size: hw.n, sum: hw.sha.Sum(nil), crc: hw.crc.Sum32()}, nil
+}
+
+// spoolPlain runs fill with a writer whose bytes go into sp as they are, and through the
+// obfuscator's learning pass.
+func (w *Writer) spoolPlain(sp *spool, fill func(io.Writer) error) (encoded, error) {
+	bw := bufio.NewWriterSize(sinkWriter{sp.f}, 64<<10)
+	learn := w.obf.Learner()
+	hw := &hashWriter{sha: sha256.New(), crc: crc32.NewIEEE()}
+	fillErr := fill(io.MultiWriter(bw, learn, hw))
+	learn.Close()
+	if fillErr == nil {
+		fillErr = bw.Flush()
+	}
+	if fillErr != nil {
+		return encoded{}, fillErr
+	}
+	return encoded{size: hw.n, sum: hw.sha.Sum(nil), crc: hw.crc.Sum32()}, nil
 }
 
 // copyBuffer copies src to dst and returns the bytes read; a write error is returned as it is

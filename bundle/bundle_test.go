@@ -616,3 +616,33 @@ func TestOpenTooManyEntries(t *testing.T) {
 		t.Fatal("a non-zip opened")
 	}
 }
+
+// TestObfuscateTwoPass: a host learned from a later entry is replaced in an earlier one too,
+// with the same stand-in everywhere, and the records carry the final sizes and hashes.
+func TestObfuscateTwoPass(t *testing.T) {
+	obf := redact.NewObfuscator()
+	w, _ := newWriter(t, Options{Obfuscator: obf})
+	b := w.Bundle("logs")
+	first := "10:00 retrying sqlprod01.corp.example after a timeout\n"
+	second := "10:01 connecting to jdbc:sqlserver://sqlprod01.corp.example:1433;databaseName=x\n"
+	for i, text := range []string{first, second} {
+		if err := b.Add(context.Background(), fmt.Sprintf("agent/logs/%d.log", i), strings.NewReader(text), 0, Info{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Before Finish the entries read back as redacted, not yet obfuscated.
+	if data, _ := fs.ReadFile(w.FS(), "agent/logs/0.log"); string(data) != first {
+		t.Fatalf("read back %q", data)
+	}
+	r, _ := finish(t, w, Generated{Name: SummaryName, Data: []byte("host sqlprod01.corp.example\n")})
+	stand := obf.Host("sqlprod01.corp.example")
+	for _, name := range []string{"agent/logs/0.log", "agent/logs/1.log", SummaryName} {
+		got := entry(t, r, name)
+		if strings.Contains(got, "sqlprod01") || !strings.Contains(got, stand) {
+			t.Errorf("%s = %q, want the host as %s", name, got, stand)
+		}
+	}
+	if f := file(r.Manifest(), "agent/logs/0.log"); f.Redactions[redact.RuleHost] == 0 {
+		t.Errorf("record = %+v", f)
+	}
+}

@@ -56,9 +56,26 @@ func (w *Writer) Finish(stem string, gen ...Generated) (string, error) {
 	if w.failed != nil {
 		return "", w.failed
 	}
+	if err := w.appendPending(); err != nil {
+		return "", err
+	}
 	w.failed = errors.New("the bundle is already finished") // nothing is added after this point
-	w.redactManifest()
 	m := w.man
+	// The entries obfuscated just now have their final sizes and hashes.
+	sort.SliceStable(w.files, func(i, j int) bool { return w.files[i].Path < w.files[j].Path })
+	if w.obf != nil {
+		final := make(map[string]manifest.File, len(w.files))
+		for _, f := range w.files {
+			final[f.Path] = f
+		}
+		for i := range m.Files {
+			if f, ok := final[m.Files[i].Path]; ok {
+				m.Files[i].Size, m.Files[i].SHA256, m.Files[i].Redactions = f.Size, f.SHA256, f.Redactions
+			}
+		}
+		m.Redaction.Rules = w.counts
+	}
+	w.redactManifest()
 	for _, g := range gen {
 		data := w.scrub(g.Name, g.Data)
 		if err := w.addGenerated(g.Name, data, true); err != nil {

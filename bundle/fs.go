@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"io"
+	"os"
 	"io/fs"
 	"path"
 	"time"
@@ -13,6 +14,7 @@ import (
 type stored struct {
 	off, csize, size int64
 	modified         time.Time
+	plain            string // not yet appended: the spool file that holds it plain
 }
 
 // FS returns the entries appended so far as a file system, for diagnose to read the bundle it is
@@ -33,7 +35,16 @@ func (x writerFS) Open(name string) (fs.File, error) {
 	if !ok || f == nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
-	rc := flate.NewReader(io.NewSectionReader(f, st.off, st.csize))
+	var rc io.ReadCloser
+	if st.plain != "" {
+		pf, err := os.Open(st.plain)
+		if err != nil {
+			return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+		}
+		rc = pf
+	} else {
+		rc = flate.NewReader(io.NewSectionReader(f, st.off, st.csize))
+	}
 	return &entryFile{ReadCloser: rc, info: entryInfo{name: path.Base(name), size: st.size, modified: st.modified}}, nil
 }
 

@@ -6,9 +6,9 @@
 package collect
 
 import (
+	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -210,7 +210,6 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			obf.Host(short)
 		}
 		obf.User(opts.Platform.User())
-		red.Obfuscate(obf)
 	}
 	m := newManifest(opts, start, dir)
 	w, err := bundle.Create(dir, bundle.Options{
@@ -291,7 +290,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	if obf != nil {
-		if res.Mapping, err = writeMapping(path, obf.Mapping()); err != nil {
+		if res.Mapping, err = writeMapping(path, obf); err != nil {
 			res.Warnings = append(res.Warnings, err.Error())
 		}
 	}
@@ -341,25 +340,25 @@ func newManifest(opts Options, start time.Time, dir string) *manifest.Manifest {
 
 // writeMapping writes the private mapping of --obfuscate beside the bundle, never inside it:
 // BUNDLE.obfuscation.json, mode 0600, never replacing a file.
-func writeMapping(bundle string, mp redact.Mapping) (string, error) {
+func writeMapping(bundle string, obf *redact.Obfuscator) (string, error) {
 	path := strings.TrimSuffix(bundle, ".zip") + ".obfuscation.json"
-	data, err := json.MarshalIndent(struct {
-		Bundle string `json:"bundle"`
-		Note   string `json:"note"`
-		redact.Mapping
-	}{filepath.Base(bundle), "private: what the stand-ins in the bundle stand for; do not send this file", mp}, "", "  ")
-	if err != nil {
-		return "", fmt.Errorf("encode the obfuscation mapping: %w", err)
-	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", fmt.Errorf("write the obfuscation mapping: %w", err)
 	}
-	if _, err := f.Write(append(data, '\n')); err != nil {
-		f.Close()
+	bw := bufio.NewWriter(f)
+	err = obf.WriteMapping(bw, filepath.Base(bundle), "private: what the stand-ins in the bundle stand for; do not send this file")
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
 		return "", fmt.Errorf("write the obfuscation mapping %s: %w", path, err)
 	}
-	return path, f.Close()
+	return path, nil
 }
 
 // interrupted is the error of a run stopped by its context (Ctrl-C): it wraps the context's error.
