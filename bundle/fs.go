@@ -2,8 +2,8 @@ package bundle
 
 import (
 	"io"
-	"os"
 	"io/fs"
+	"os"
 	"path"
 	"time"
 
