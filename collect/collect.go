@@ -226,8 +226,10 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			}
 		}
 	}
-	summarizeHost(m, scan)
-	m.Findings = diagnose.Run(diagnose.Input{Manifest: m, Files: files, Omitted: omitted, Logs: scan, Probes: network.get(), Now: start})
+	summarizeHost(m)
+	diag := diagnose.RunInput(diagnose.Input{Manifest: m, Files: files, Omitted: omitted, Logs: scan, Probes: network.get()})
+	m.Findings = diag.Findings
+	setVersion(m, diag)
 	m.DurationMS = opts.Clock.Now().Sub(start).Milliseconds()
 	hostname := m.Host.Hostname
 	if obf != nil {

@@ -184,8 +184,10 @@ func runCollectors(t *testing.T, goos string, elevated bool, scan *diagnose.LogS
 	if failed != nil {
 		t.Fatal(failed)
 	}
-	summarizeHost(m, scan)
-	m.Findings = diagnose.Run(diagnose.Input{Manifest: m, Files: files, Omitted: omitted, Logs: scan, Now: now})
+	summarizeHost(m)
+	dres := diagnose.RunInput(diagnose.Input{Manifest: m, Files: files, Omitted: omitted, Logs: scan})
+	m.Findings = dres.Findings
+	setVersion(m, dres)
 	path, err := w.Finish("bundle")
 	if err != nil {
 		t.Fatal(err)
