@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/opadiag/opadiag/collect"
+	"github.com/opadiag/opadiag/diagnose"
 	"github.com/opadiag/opadiag/manifest"
 )
 
@@ -131,8 +132,11 @@ func (c *Console) Report(path string, m *manifest.Manifest) {
 		if shown == 0 {
 			fmt.Fprintf(c.out, "\n%s nothing wrong found in what was collected\n", c.paint(green, "OK"))
 		}
-		if m.Redaction.TokenHash != "" {
-			fmt.Fprintf(c.out, "\nagent token hash: %s (compare it with: opadiag hash-token TOKEN)\n", m.Redaction.TokenHash)
+		switch h := diagnose.ShowTokenHash(m.Redaction.TokenHash); {
+		case h == `""`:
+			fmt.Fprintln(c.out, "\nagent token: \"\" (empty)")
+		case h != "":
+			fmt.Fprintf(c.out, "\nagent token hash: %s (compare it with: opadiag hash-token TOKEN)\n", h)
 		}
 		fmt.Fprintln(c.out)
 	}
@@ -155,6 +159,9 @@ func (c *Console) JSON(res *collect.Result) error {
 	m := res.Manifest
 	s := Summary{Bundle: res.Path, Mapping: res.Mapping, Collectors: map[string]int{}, Files: len(m.Files), Omitted: len(m.Omitted),
 		TokenHash: m.Redaction.TokenHash, Findings: m.Findings}
+	if diagnose.ShowTokenHash(s.TokenHash) == `""` {
+		s.TokenHash = "" // an empty token has no hash worth comparing; the findings say it is empty
+	}
 	for _, col := range m.Collectors {
 		s.Collectors[col.Status]++
 	}
@@ -186,8 +193,11 @@ func Inspect(out io.Writer, path string, rep *collect.Report) {
 		fmt.Fprintf(out, "%s\nmade %s on %s (%s/%s) by %s, opadiag %s; %d files, %d collectors\n",
 			path, m.Created.Format("2006-01-02 15:04:05 UTC"), m.Host.Hostname, m.Host.OS, m.Host.Arch,
 			m.Invocation.User, m.Tool.Version, len(m.Files), len(m.Collectors))
-		if m.Redaction.TokenHash != "" {
-			fmt.Fprintf(out, "agent token hash: %s\n", m.Redaction.TokenHash)
+		switch h := diagnose.ShowTokenHash(m.Redaction.TokenHash); {
+		case h == `""`:
+			fmt.Fprintln(out, "agent token: \"\" (empty)")
+		case h != "":
+			fmt.Fprintf(out, "agent token hash: %s\n", h)
 		}
 		for _, c := range m.Collectors {
 			line := fmt.Sprintf("  %-10s %-8s %6dms", c.Name, c.Status, c.DurationMS)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/opadiag/opadiag/collect"
 	"github.com/opadiag/opadiag/manifest"
+	"github.com/opadiag/opadiag/redact"
 )
 
 var m = &manifest.Manifest{
@@ -37,6 +38,31 @@ func TestReport(t *testing.T) {
 	}
 	if errb.Len() != 0 {
 		t.Fatalf("results on stderr: %q", errb.String())
+	}
+}
+
+// An empty token shows as "", never as the hash of the empty string.
+func TestEmptyToken(t *testing.T) {
+	empty := *m
+	empty.Redaction.TokenHash = redact.HashToken("")
+	var out, errb bytes.Buffer
+	New(&out, &errb, false, false).Report("/tmp/b.zip", &empty)
+	var ins bytes.Buffer
+	Inspect(&ins, "/tmp/b.zip", &collect.Report{Manifest: &empty, Entries: 1})
+	var js bytes.Buffer
+	if err := New(&js, &errb, false, false).JSON(&collect.Result{Path: "/tmp/b.zip", Manifest: &empty}); err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]string{"report": out.String(), "inspect": ins.String(), "json": js.String()} {
+		if strings.Contains(s, empty.Redaction.TokenHash) {
+			t.Errorf("%s shows the empty string's hash:\n%s", name, s)
+		}
+	}
+	if !strings.Contains(out.String(), `agent token: "" (empty)`) || !strings.Contains(ins.String(), `agent token: "" (empty)`) {
+		t.Errorf("the empty token is not shown as \"\":\n%s\n%s", out.String(), ins.String())
+	}
+	if !strings.Contains(string(collect.Summary(&empty)), `agent token: "" (empty)`) {
+		t.Errorf("summary.txt:\n%s", collect.Summary(&empty))
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/opadiag/opadiag/manifest"
+	"github.com/opadiag/opadiag/redact"
 )
 
 // openBundle reads a bundle zip's manifest and returns it with the zip as a file system.
@@ -292,4 +293,13 @@ func (g *genFile) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	return n, nil
+}
+
+func TestEmptyTokenHash(t *testing.T) {
+	if emptyTokenHash != redact.HashToken("") {
+		t.Fatalf("emptyTokenHash %s, redact says %s", emptyTokenHash, redact.HashToken(""))
+	}
+	if ShowTokenHash(redact.HashToken("")) != `""` || ShowTokenHash("sha256:0123456789abcdef") != "sha256:0123456789abcdef" {
+		t.Fatal("ShowTokenHash")
+	}
 }
