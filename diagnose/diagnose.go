@@ -146,6 +146,7 @@ func run(in *input) Result {
 	for _, c := range checks {
 		out = append(out, c(in)...)
 	}
+	out = mergeSame(out)
 	sort.SliceStable(out, func(i, j int) bool {
 		if a, b := severityRank[out[i].Severity], severityRank[out[j].Severity]; a != b {
 			return a < b
@@ -158,6 +159,29 @@ func run(in *input) Result {
 		}
 	}
 	return Result{Findings: out, AgentVersion: in.version.version, AgentVersionSource: in.version.source, Timeline: timeline(in)}
+}
+
+// mergeSame makes one finding of those sharing an id (the logs and the network probes both
+// saying integrator.io does not resolve): the more serious one's title and remedy, both
+// details, all the evidence.
+func mergeSame(fs []manifest.Finding) []manifest.Finding {
+	at := map[string]int{}
+	var out []manifest.Finding
+	for _, f := range fs {
+		i, ok := at[f.ID]
+		if !ok {
+			at[f.ID] = len(out)
+			out = append(out, f)
+			continue
+		}
+		a := &out[i]
+		if severityRank[f.Severity] < severityRank[a.Severity] {
+			f, *a = *a, f
+		}
+		a.Detail += " " + f.Detail
+		a.Evidence = dedupEvidence(append(a.Evidence, f.Evidence...))
+	}
+	return out
 }
 
 func finding(id, sev, title, detail, remedy string, ev ...manifest.Evidence) manifest.Finding {

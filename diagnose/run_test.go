@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -177,6 +178,23 @@ func TestRunProbes(t *testing.T) {
 			}
 		})
 	}
+	// The logs and the probes both say integrator.io does not resolve: one finding, both sources.
+	f0 := newFixture()
+	f0.other[probesFile] = valid
+	id := f0.heartbeatFailures(-10*time.Minute, 0, "level=error, logName=heartbeatFailed, err=Error: getaddrinfo ENOTFOUND api.integrator.io")
+	res0 := f0.run()
+	checkWellFormed(t, res0.Findings)
+	dns := byID(res0.Findings, "network.dns")
+	if dns == nil || res0.Findings[0].ID != "network.dns" || !strings.Contains(dns.Detail, "10 errors") || !strings.Contains(dns.Detail, "failed at dns") {
+		t.Fatalf("network.dns: %+v", dns)
+	}
+	paths := map[manifest.Evidence]bool{}
+	for _, e := range dns.Evidence {
+		paths[e] = true
+	}
+	if !paths[manifest.Evidence{Path: probesFile}] || !paths[manifest.Evidence{Path: logPath, Line: f0.log.line(id)}] {
+		t.Errorf("evidence %+v", dns.Evidence)
+	}
 	// Not listed in the manifest: the network was not probed, and nothing is said of it.
 	f := newFixture()
 	res := f.run()
@@ -301,5 +319,39 @@ func TestEmptyTokenHash(t *testing.T) {
 	}
 	if ShowTokenHash(redact.HashToken("")) != `""` || ShowTokenHash("sha256:0123456789abcdef") != "sha256:0123456789abcdef" {
 		t.Fatal("ShowTokenHash")
+	}
+}
+
+// BenchmarkRunBundle measures Run over a real bundle zip named by OPADIAG_BENCH_BUNDLE (for
+// example one of 512 MiB of logs made with bench/genlog and opadiag collect); it is skipped
+// without one.
+func BenchmarkRunBundle(b *testing.B) {
+	path := os.Getenv("OPADIAG_BENCH_BUNDLE")
+	if path == "" {
+		b.Skip("set OPADIAG_BENCH_BUNDLE to a bundle zip")
+	}
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer zr.Close()
+	f, err := zr.Open("manifest.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := manifest.Decode(f)
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var size int64
+	for _, f := range scanned(m.Files) {
+		size += f.Size
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		res := Run(m, &zr.Reader)
+		b.ReportMetric(float64(len(res.Findings)), "findings")
 	}
 }
