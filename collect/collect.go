@@ -227,6 +227,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	summarizeHost(m)
+	//lint:ignore SA1019 transitional until the engine hands diagnose.Run the bundle's files
 	diag := diagnose.RunInput(diagnose.Input{Manifest: m, Files: files, Omitted: omitted, Logs: scan, Probes: network.get()})
 	m.Findings = diag.Findings
 	setVersion(m, diag)

@@ -185,6 +185,7 @@ func runCollectors(t *testing.T, goos string, elevated bool, scan *diagnose.LogS
 		t.Fatal(failed)
 	}
 	summarizeHost(m)
+	//lint:ignore SA1019 transitional, as in Run
 	dres := diagnose.RunInput(diagnose.Input{Manifest: m, Files: files, Omitted: omitted, Logs: scan})
 	m.Findings = dres.Findings
 	setVersion(m, dres)

@@ -20,7 +20,6 @@ type logEntry struct {
 	t    time.Time
 	text string // may hold several lines: the first has the timestamp
 	id   int
-	raw  bool // written as is, without a timestamp
 }
 
 // add adds an entry at t and returns its handle.
@@ -28,13 +27,6 @@ func (l *logb) add(t time.Time, text string) int {
 	l.next++
 	l.entries = append(l.entries, logEntry{t: t, text: text, id: l.next})
 	return l.next
-}
-
-// addRaw adds text as is (no timestamp), placed at t.
-func (l *logb) addRaw(t time.Time, text string) int {
-	id := l.add(t, text)
-	l.entries[len(l.entries)-1].raw = true
-	return id
 }
 
 // drop removes the entries within [from, to) whose text contains s.
@@ -80,11 +72,7 @@ func (l *logb) line(id int) int {
 func (l *logb) String() string {
 	var b strings.Builder
 	for _, e := range l.sorted() {
-		if e.raw {
-			b.WriteString(e.text)
-		} else {
-			b.WriteString(ts(e.t) + ": " + e.text)
-		}
+		b.WriteString(ts(e.t) + ": " + e.text)
 		b.WriteByte('\n')
 	}
 	return b.String()

@@ -36,9 +36,6 @@ func (t Target) String() string {
 	return "an unnamed host"
 }
 
-// celigo reports whether the target is integrator.io's (its API or the tunnel).
-func (t Target) celigo() bool { return t == TargetIntegrator || t == TargetTunnel }
-
 // Host is the host an entry is about and what it is.
 type Host struct {
 	Name   string // host name or address as the entry gives it, lowercase; "" when not named
@@ -165,38 +162,43 @@ func entryContext(low []byte) int {
 // failed for, the address a connection failed to, Node's hostname and address fields, then
 // URLs and connection-string fields. schemes of URLs that name a database set the port hint.
 func entryHost(low []byte) Host {
-	if m := reNotFound.FindSubmatch(low); m != nil {
-		return Host{Name: cleanHost(m[1])}
+	// sub returns the n-th group of the first match of re, nil when none.
+	var m []int
+	find := func(re *regexp.Regexp) bool {
+		m = re.FindSubmatchIndex(low)
+		return m != nil
 	}
-	if m := reConnect.FindSubmatch(low); m != nil {
-		return Host{Name: cleanHost(m[1]), Port: atoiPort(m[2])}
+	sub := func(n int) []byte {
+		if 2*n+1 >= len(m) || m[2*n] < 0 {
+			return nil
+		}
+		return low[m[2*n]:m[2*n+1]]
 	}
-	if m := reHostname.FindSubmatch(low); m != nil {
-		h := Host{Name: cleanHost(m[1])}
-		if p := rePort.FindSubmatch(low); p != nil {
-			h.Port = atoiPort(p[1])
+	port := func() int {
+		if p := rePort.FindSubmatchIndex(low); p != nil {
+			return atoiPort(low[p[2]:p[3]])
+		}
+		return 0
+	}
+	switch {
+	case find(reNotFound):
+		return Host{Name: cleanHost(sub(1))}
+	case find(reConnect):
+		return Host{Name: cleanHost(sub(1)), Port: atoiPort(sub(2))}
+	case find(reHostname):
+		return Host{Name: cleanHost(sub(1)), Port: port()}
+	case find(reAddress) && net.ParseIP(string(sub(1))) != nil:
+		return Host{Name: cleanHost(sub(1)), Port: port()}
+	case find(reURL):
+		h := Host{Name: cleanHost(bytes.Trim(sub(2), "[]")), Port: atoiPort(sub(3))}
+		if scheme := string(sub(1)); dbSchemes[scheme] && h.Port == 0 {
+			h.Port = schemePort(scheme)
 		}
 		return h
-	}
-	if m := reAddress.FindSubmatch(low); m != nil && net.ParseIP(string(m[1])) != nil {
-		h := Host{Name: cleanHost(m[1])}
-		if p := rePort.FindSubmatch(low); p != nil {
-			h.Port = atoiPort(p[1])
-		}
-		return h
-	}
-	if m := reURL.FindSubmatch(low); m != nil {
-		h := Host{Name: cleanHost(bytes.Trim(m[2], "[]")), Port: atoiPort(m[3])}
-		if dbSchemes[string(m[1])] && h.Port == 0 {
-			h.Port = schemePort(string(m[1]))
-		}
-		return h
-	}
-	if m := reOracleHost.FindSubmatch(low); m != nil {
-		return Host{Name: cleanHost(m[1]), Port: atoiPort(m[2])}
-	}
-	if m := reHostField.FindSubmatch(low); m != nil {
-		return Host{Name: cleanHost(m[1]), Port: atoiPort(m[2])}
+	case find(reOracleHost):
+		return Host{Name: cleanHost(sub(1)), Port: atoiPort(sub(2))}
+	case find(reHostField):
+		return Host{Name: cleanHost(sub(1)), Port: atoiPort(sub(2))}
 	}
 	return Host{}
 }

@@ -210,7 +210,7 @@ func heartbeatFailing(in *input, ok, bad *Event) manifest.Finding {
 // heartbeatRecovered reports the past episodes of failed heartbeats that successful ones ended.
 func heartbeatRecovered(in *input) []manifest.Finding {
 	var eps []failRun
-	failures := 0
+	failures := in.lf.hbOlder.failures
 	for _, r := range in.lf.hbRuns {
 		if r.Ended {
 			eps = append(eps, r)
@@ -220,6 +220,7 @@ func heartbeatRecovered(in *input) []manifest.Finding {
 	if len(eps) == 0 {
 		return nil
 	}
+	episodes := len(eps) + in.lf.hbOlder.ended
 	longest := eps[0]
 	outage := func(r failRun) time.Duration {
 		if r.OK.IsZero() || r.Start.IsZero() {
@@ -234,19 +235,19 @@ func heartbeatRecovered(in *input) []manifest.Finding {
 	}
 	last := eps[len(eps)-1]
 	sev := manifest.SeverityInfo
-	if len(eps) >= 3 || outage(longest) >= heartbeatGap {
+	if episodes >= 3 || outage(longest) >= heartbeatGap {
 		sev = manifest.SeverityWarn
 	}
 	detail := fmt.Sprintf("%s in %s, each followed by successful ones. The longest: from %s until %s (%s, %s). The last ended %s.",
-		count(failures, "failed heartbeat"), count(len(eps), "episode"), stamp(longest.Start), stamp(longest.OK), age(outage(longest)),
+		count(failures, "failed heartbeat"), count(episodes, "episode"), stamp(longest.Start), stamp(longest.OK), age(outage(longest)),
 		count(longest.Count, "failure"), in.before(last.OK))
-	if len(eps) == 1 {
+	if episodes == 1 {
 		detail = fmt.Sprintf("%s from %s until a successful one %s (%s).", count(failures, "failed heartbeat"), stamp(longest.Start),
 			in.before(longest.OK), age(outage(longest)))
 	}
 	ev := append(refs(longest.First), lineRefs(longest.OKRef)...)
 	ev = append(ev, refs(last.First)...)
-	return []manifest.Finding{finding("heartbeat.recovered", sev, "Heartbeats failed "+count(len(eps), "time")+", then recovered", detail,
+	return []manifest.Finding{finding("heartbeat.recovered", sev, "Heartbeats failed "+count(episodes, "time")+", then recovered", detail,
 		remedyGlitch+remedyNetwork+remedySmallInstance, ev...)}
 }
 
@@ -491,15 +492,14 @@ func checkTargets(in *input) []manifest.Finding {
 		if len(evs) == 0 {
 			continue
 		}
+		// Named hosts seen often or lately matter; an unnamed host's errors are information.
 		sev := manifest.SeverityInfo
-		var named []Event
 		var parts []string
 		var ev []manifest.Evidence
 		for _, e := range evs {
 			if e.Host.Name == "" {
 				continue
 			}
-			named = append(named, e)
 			if e.Count >= 3 || !newest.IsZero() && !e.Last.Time.IsZero() && newest.Sub(e.Last.Time) <= recentTarget {
 				sev = manifest.SeverityWarn
 			}
@@ -630,7 +630,7 @@ func checkTunnel(in *input) []manifest.Finding {
 			remedy, append(refs(open.First), lineRefs(open.LastRef)...)...))
 	}
 	var abnormal []failRun
-	normal := 0
+	normal := lf.tuOlder.ended - lf.tuOlder.long
 	for _, r := range runs {
 		if !r.Ended {
 			continue
@@ -641,9 +641,9 @@ func checkTunnel(in *input) []manifest.Finding {
 			normal++
 		}
 	}
-	if len(abnormal) > 0 {
+	if nAbnormal := len(abnormal) + lf.tuOlder.long; len(abnormal) > 0 {
 		sev := manifest.SeverityInfo
-		if len(abnormal) >= 3 {
+		if nAbnormal >= 3 {
 			sev = manifest.SeverityWarn
 		}
 		longest := abnormal[0]
@@ -658,9 +658,9 @@ func checkTunnel(in *input) []manifest.Finding {
 			ev = append(ev, lineRefs(r.OKRef)...)
 		}
 		out = append(out, finding("tunnel.retries", sev,
-			fmt.Sprintf("Tunnel requests failed more than three times before connecting, %s", count(len(abnormal), "time")),
+			fmt.Sprintf("Tunnel requests failed more than three times before connecting, %s", count(nAbnormal, "time")),
 			fmt.Sprintf("%s of more than %d failed requests before the tunnel connected; the longest: %d failures from %s until "+
-				"it connected at %s.%s", count(len(abnormal), "run"), normalTunnelRetries, longest.Count,
+				"it connected at %s.%s", count(nAbnormal, "run"), normalTunnelRetries, longest.Count,
 				stamp(longest.Start), stamp(longest.OK), normalRuns(normal)),
 			remedy, ev...))
 	}
@@ -675,7 +675,7 @@ func checkTunnel(in *input) []manifest.Finding {
 			"No tunnelCreated or tunnelReadyForUse line in the collected logs, while heartbeats fail: the server probably cannot "+
 				"establish a connection to the Internet.",
 			"Look for noInternet in the logs (its finding, if any, is above) and check this server's network: "+remedyNetwork, ev...))
-	case created && open == nil && len(abnormal) < 3:
+	case created && open == nil && len(abnormal)+lf.tuOlder.long < 3:
 		detail := lastTunnel + normalRuns(normal)
 		out = append(out, finding("tunnel.ok", manifest.SeverityPass, "The agent opened its tunnel", detail, "", refs(okEv.Last)...))
 	case created && open != nil && open.Count <= normalTunnelRetries:

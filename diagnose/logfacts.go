@@ -17,8 +17,10 @@ type logFacts struct {
 	gaps     []span    // stretches of at least heartbeatGap without a successful heartbeat while the agent logged
 	hbRuns   []failRun // runs of failed heartbeats, in time order
 	tuRuns   []failRun // runs of failed tunnel requests, in time order
-	points   map[string][]point
-	dropped  map[string]int
+	// hbOlder, tuOlder sum up the oldest runs, left out past maxRuns.
+	hbOlder, tuOlder runStats
+	points           map[string][]point
+	dropped          map[string]int
 }
 
 // facts computes the scan's facts once.
@@ -32,8 +34,9 @@ func (s *LogScan) facts() *logFacts {
 	s.mu.Lock()
 	all := append(append([]span(nil), s.logSpans...), s.journalSpans...)
 	hb := append([]span(nil), s.hbSpans...)
-	hbRuns := append([]failRun(nil), s.hbRuns...)
-	tuRuns := append([]failRun(nil), s.tunnelRuns...)
+	hbRuns := append([]failRun(nil), s.hbRuns.runs...)
+	tuRuns := append([]failRun(nil), s.tunnelRuns.runs...)
+	lf.hbOlder, lf.tuOlder = s.hbRuns.older, s.tunnelRuns.older
 	for k, ps := range s.points {
 		lf.points[k] = ps.sorted()
 		if ps.dropped > 0 {

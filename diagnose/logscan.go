@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Ref is one occurrence of an event: the first line of its entry in a bundle file.
@@ -97,8 +98,7 @@ type LogScan struct {
 	// Spans of activity of the agent's logs (any line) and of successful heartbeats, from
 	// every file; the journal's agent lines are kept apart (see deferred).
 	logSpans, hbSpans, journalSpans []span
-	hbRuns, tunnelRuns              []failRun
-	runsDropped                     int
+	hbRuns, tunnelRuns              runSet
 	newest                          Ref // the latest timestamped line of the agent's logs
 	newestJournal                   Ref
 	versions                        versionMentions
@@ -370,7 +370,7 @@ func (s *LogScan) replay() {
 type seqState struct {
 	hb             spanTracker
 	hbRun, tunnel  runTracker
-	hbRuns, tuRuns []failRun
+	hbRuns, tuRuns runSet
 }
 
 func newSeq() *seqState { return &seqState{hb: spanTracker{thr: heartbeatGap}} }
@@ -382,37 +382,30 @@ func (q *seqState) note(o occurrence) {
 		if !o.t.IsZero() {
 			q.hb.add(o.t, ref, 1)
 		}
-		if r := q.hbRun.ok(o.t, ref); r != nil {
-			q.hbRuns = append(q.hbRuns, *r)
+		if r, ok := q.hbRun.ok(o.t, ref); ok {
+			q.hbRuns.add(r)
 		}
 	case kHeartbeatFailed:
-		q.hbRun.fail(o.path, o.line, o.t, o.text)
+		q.hbRun.fail(o.path, o.line, o.t)
 	case kTunnelCreated, kTunnelReady:
-		if r := q.tunnel.ok(o.t, ref); r != nil {
-			q.tuRuns = append(q.tuRuns, *r)
+		if r, ok := q.tunnel.ok(o.t, ref); ok {
+			q.tuRuns.add(r)
 		}
 	case kTunnelFailed:
-		q.tunnel.fail(o.path, o.line, o.t, o.text)
+		q.tunnel.fail(o.path, o.line, o.t)
 	}
 }
 
 // closeSeq ends a stream and keeps what it found. The caller holds s.mu.
 func (s *LogScan) closeSeq(q *seqState) {
-	if r := q.hbRun.flush(); r != nil {
-		q.hbRuns = append(q.hbRuns, *r)
+	if r, ok := q.hbRun.flush(); ok {
+		q.hbRuns.add(r)
 	}
-	if r := q.tunnel.flush(); r != nil {
-		q.tuRuns = append(q.tuRuns, *r)
+	if r, ok := q.tunnel.flush(); ok {
+		q.tuRuns.add(r)
 	}
-	var n int
-	for _, r := range q.hbRuns {
-		s.hbRuns, n = addRun(s.hbRuns, r)
-		s.runsDropped += n
-	}
-	for _, r := range q.tuRuns {
-		s.tunnelRuns, n = addRun(s.tunnelRuns, r)
-		s.runsDropped += n
-	}
+	s.hbRuns.addAll(q.hbRuns)
+	s.tunnelRuns.addAll(q.tuRuns)
 	s.hbSpans = append(s.hbSpans, q.hb.spans...)
 	if len(s.hbSpans) > 4*maxSpans {
 		s.hbSpans = compactSpans(s.hbSpans, heartbeatGap, 2*maxSpans)
@@ -422,9 +415,12 @@ func (s *LogScan) closeSeq(q *seqState) {
 // cut makes an entry's text one line for evidence: line breaks and the indentation after them
 // become one space; at most maxText bytes, valid UTF-8.
 func cut(b []byte) string {
-	if bytes.IndexAny(b[:min(len(b), 4*maxText)], "\r\n") < 0 {
+	if !bytes.ContainsAny(b[:min(len(b), 4*maxText)], "\r\n") {
 		if len(b) > maxText {
 			b = b[:maxText]
+		}
+		if utf8.Valid(b) {
+			return string(b)
 		}
 		return string(bytes.ToValidUTF8(b, []byte("?")))
 	}

@@ -384,3 +384,31 @@ func BenchmarkLogScan(b *testing.B) {
 		s.facts()
 	}
 }
+
+// A log where a heartbeat fails every other minute for days keeps a bounded number of runs and
+// still counts them all.
+func TestRunsBounded(t *testing.T) {
+	var b strings.Builder
+	const episodes = 5 * maxRuns
+	base := runAt.Add(-episodes * 2 * time.Minute)
+	for i := 0; i < episodes; i++ {
+		t0 := base.Add(time.Duration(i) * 2 * time.Minute)
+		fmt.Fprintf(&b, "%s: level=error, logName=heartbeatFailed, err=x\n", ts(t0))
+		fmt.Fprintf(&b, "%s: Heartbeat sent successfully\n", ts(t0.Add(time.Minute)))
+		fmt.Fprintf(&b, "%s: level=error, logName=requestTunnel, requesting tunnel failed\n", ts(t0.Add(time.Minute)))
+		fmt.Fprintf(&b, "%s: level=info, logName=tunnelCreated\n", ts(t0.Add(time.Minute+time.Second)))
+	}
+	s := scanOf(map[string]string{"agent/logs/a.log": b.String()})
+	lf := s.facts()
+	if len(lf.hbRuns) > maxRuns+maxRuns/4 || len(lf.tuRuns) > maxRuns+maxRuns/4 {
+		t.Fatalf("%d and %d runs kept", len(lf.hbRuns), len(lf.tuRuns))
+	}
+	if n := len(lf.hbRuns) + lf.hbOlder.ended; n != episodes {
+		t.Errorf("%d episodes counted, want %d", n, episodes)
+	}
+	in := &input{m: agentManifest(), logs: s, lf: lf, now: runAt}
+	f := heartbeatRecovered(in)
+	if len(f) != 1 || !strings.Contains(f[0].Detail, fmt.Sprintf("%d failed heartbeats in %d episodes", episodes, episodes)) {
+		t.Errorf("heartbeat.recovered %+v", f)
+	}
+}

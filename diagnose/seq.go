@@ -130,14 +130,16 @@ type failRun struct {
 
 // runTracker follows the runs of one stream, in order.
 type runTracker struct {
-	open *failRun
+	open    failRun
+	running bool
 }
 
-func (rt *runTracker) fail(path string, line int, t time.Time, text []byte) {
-	if rt.open == nil {
-		rt.open = &failRun{Start: t, First: Ref{Path: path, Line: line, Time: t, Text: cut(text)}}
+// fail notes a failure. The run's first failure is kept as evidence, without its text.
+func (rt *runTracker) fail(path string, line int, t time.Time) {
+	if !rt.running {
+		rt.open, rt.running = failRun{Start: t, First: Ref{Path: path, Line: line, Time: t}}, true
 	}
-	r := rt.open
+	r := &rt.open
 	r.Count++
 	if !t.IsZero() {
 		if r.Start.IsZero() {
@@ -149,34 +151,65 @@ func (rt *runTracker) fail(path string, line int, t time.Time, text []byte) {
 }
 
 // ok ends the open run, if any, and returns it.
-func (rt *runTracker) ok(t time.Time, ref lineRef) *failRun {
-	r := rt.open
-	if r == nil {
-		return nil
+func (rt *runTracker) ok(t time.Time, ref lineRef) (failRun, bool) {
+	if !rt.running {
+		return failRun{}, false
 	}
-	rt.open = nil
+	rt.running = false
+	r := rt.open
 	r.Ended, r.OK, r.OKRef = true, t, ref
-	return r
+	return r, true
 }
 
 // flush returns the open run at the end of the stream.
-func (rt *runTracker) flush() *failRun {
-	r := rt.open
-	rt.open = nil
-	return r
+func (rt *runTracker) flush() (failRun, bool) {
+	r, ok := rt.open, rt.running
+	rt.running = false
+	return r, ok
 }
 
-// maxRuns bounds the runs kept of each kind; the oldest go first.
+// maxRuns bounds the runs kept of each kind; the oldest go first, counted in older.
 const maxRuns = 1000
 
-func addRun(runs []failRun, r failRun) ([]failRun, int) {
-	runs = append(runs, r)
-	if len(runs) <= maxRuns+maxRuns/4 {
-		return runs, 0
+// runSet is the runs of one kind, bounded: what is dropped is summed up.
+type runSet struct {
+	runs  []failRun
+	older runStats // of the runs dropped
+}
+
+// runStats sums up runs: how many a success ended, their failures, and those of more than
+// normalTunnelRetries failures.
+type runStats struct {
+	ended, failures, long int
+}
+
+func (rs *runSet) add(r failRun) {
+	rs.runs = append(rs.runs, r)
+	if len(rs.runs) <= maxRuns+maxRuns/4 {
+		return
 	}
-	sort.SliceStable(runs, func(i, j int) bool { return runs[i].Start.Before(runs[j].Start) })
-	n := len(runs) - maxRuns
-	return append(runs[:0], runs[n:]...), n
+	sort.SliceStable(rs.runs, func(i, j int) bool { return rs.runs[i].Start.Before(rs.runs[j].Start) })
+	n := len(rs.runs) - maxRuns
+	for _, d := range rs.runs[:n] {
+		if d.Ended {
+			rs.older.ended++
+			rs.older.failures += d.Count
+			if d.Count > normalTunnelRetries {
+				rs.older.long++
+			}
+		}
+	}
+	rs.runs = append(rs.runs[:0], rs.runs[n:]...)
+}
+
+// addAll adds another set's runs and what it dropped.
+func (rs *runSet) addAll(o runSet) {
+	for _, r := range o.runs {
+		rs.add(r)
+	}
+	rs.older.ended += o.older.ended
+	rs.older.failures += o.older.failures
+	rs.older.long += o.older.long
 }
 
 // point is one minute's occurrences of an event kind.
