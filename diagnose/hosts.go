@@ -106,6 +106,7 @@ var dbWords = []string{
 func classify(low []byte) Host {
 	ctx := entryContext(low)
 	h := entryHost(low)
+	ip := h.Name != "" && net.ParseIP(h.Name) != nil
 	switch {
 	case ctx == ctxHeartbeat:
 		h.Target = TargetIntegrator
@@ -114,17 +115,20 @@ func classify(low []byte) Host {
 		if ctx == ctxTunnel || h.Port == 22 || strings.Contains(h.Name, "extension") || strings.Contains(h.Name, "tunnel") {
 			h.Target = TargetTunnel
 		}
-	case ctx == ctxTunnel && (h.Name == "" || net.ParseIP(h.Name) != nil && (h.Port == 443 || h.Port == 22 || h.Port == 0)):
+	case ctx == ctxTunnel && (h.Name == "" || ip && (h.Port == 443 || h.Port == 22 || h.Port == 0)):
 		h.Target = TargetTunnel
 	case h.Name != "" && (ctx == ctxDatabase || dbPorts[h.Port] || dbName(h.Name)):
 		h.Target = TargetDatabase
+	case ip && (h.Port == 443 || h.Port == 0) && mentionsCeligo(low):
+		// A request to integrator.io's API whose error names the address it resolved to.
+		h.Target = TargetIntegrator
 	case h.Name != "":
 		h.Target = TargetOther
 	case ctx == ctxDatabase:
 		h.Target = TargetDatabase
 	case ctx == ctxTunnel:
 		h.Target = TargetTunnel
-	case bytes.Contains(low, []byte("integrator.io")):
+	case mentionsCeligo(low):
 		h.Target = TargetIntegrator
 	}
 	return h
@@ -238,6 +242,11 @@ func cleanHost(b []byte) string {
 		b = b[:maxHostLen]
 	}
 	return string(b)
+}
+
+// mentionsCeligo reports an entry naming integrator.io's or Celigo's hosts.
+func mentionsCeligo(low []byte) bool {
+	return bytes.Contains(low, []byte("integrator.io")) || bytes.Contains(low, []byte("celigo.com"))
 }
 
 // celigoHost reports integrator.io's and Celigo's own names.

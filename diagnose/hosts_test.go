@@ -25,6 +25,8 @@ func TestClassify(t *testing.T) {
 		{"level=error, message=connection timeout", "", TargetUnknown},
 		{"level=error, logname=query, message=connection timeout", "", TargetDatabase},
 		{"level=error, err=getaddrinfo enotfound orange.corp.local", "orange.corp.local", TargetOther},
+		{"level=error, logname=request, url=https://api.integrator.io/v1/exports, err=connect etimedout 3.3.3.3:443", "3.3.3.3:443", TargetIntegrator},
+		{"level=error, logname=request, url=https://api.integrator.io/v1/exports, err=connect etimedout 10.0.0.5:1433", "10.0.0.5:1433", TargetDatabase},
 	}
 	for _, tt := range tests {
 		h := classify([]byte(tt.text))

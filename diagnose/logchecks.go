@@ -419,7 +419,7 @@ func checkIntegratorErrors(in *input) []manifest.Finding {
 		if hosts == "" {
 			hosts = "integrator.io"
 		}
-		detail := fmt.Sprintf("%s in heartbeats and requests to integrator.io (%s); the first %s, the last %s: %s",
+		detail := fmt.Sprintf("%s in heartbeats and requests to integrator.io (%s); the first at %s, the last %s: %s",
 			count(e.Count, "error"), hosts, stamp(e.Earliest), in.before(e.Last.Time), e.Last.Text)
 		if !in.ongoing(e) {
 			detail += " Heartbeats succeeded after it, the last " + in.before(in.lf.lastOKTime()) + "."
@@ -450,7 +450,7 @@ func checkTokenRejected(in *input) []manifest.Finding {
 	if !in.ongoing(e) {
 		sev = manifest.SeverityWarn
 	}
-	detail := fmt.Sprintf("%s of heartbeats or requests to integrator.io say the token is invalid or expired; the first %s, the last %s: %s",
+	detail := fmt.Sprintf("%s of heartbeats or requests to integrator.io say the token is invalid or expired; the first at %s, the last %s: %s",
 		count(e.Count, "log entry"), stamp(e.Earliest), in.before(e.Last.Time), e.Last.Text)
 	if sev == manifest.SeverityWarn {
 		detail += " Heartbeats succeeded after it, the last " + in.before(in.lf.lastOKTime()) + "."
@@ -571,7 +571,7 @@ func checkNoInternet(in *input) []manifest.Finding {
 	for _, p := range corr {
 		n += p.Count
 	}
-	detail := fmt.Sprintf("%s with failed heartbeats within %d minutes (the first %s, the last %s): both around the same time point "+
+	detail := fmt.Sprintf("%s with failed heartbeats within %d minutes (the first at %s, the last %s): both around the same time point "+
 		"to a network connectivity issue on this server.", count(n, "noInternet line"), int(aroundSameTime.Minutes()),
 		stamp(corr[0].Time), in.before(last.Last))
 	if sev == manifest.SeverityWarn {

@@ -2,10 +2,13 @@ package diagnose
 
 import (
 	"archive/zip"
+	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -353,5 +356,31 @@ func BenchmarkRunBundle(b *testing.B) {
 	for b.Loop() {
 		res := Run(m, &zr.Reader)
 		b.ReportMetric(float64(len(res.Findings)), "findings")
+	}
+}
+
+// TestPreviousReleaseGolden keeps the full text of the re-run findings, the version and the
+// timeline of testdata/previous-release.zip in a golden file, so that any change of wording or
+// order is seen in review. go test ./diagnose -run Golden -update rewrites it.
+func TestPreviousReleaseGolden(t *testing.T) {
+	m, fsys := openBundle(t, "testdata/previous-release.zip")
+	res := Run(m, fsys)
+	got, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	golden := filepath.Join("testdata", "previous-release.golden.json")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("the re-run differs from %s (run with -update if the change is intended)", golden)
 	}
 }
