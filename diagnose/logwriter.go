@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"bytes"
+	"regexp"
 	"time"
 )
 
@@ -343,7 +344,7 @@ func (w *lineWriter) finish(block []byte) {
 	}
 	text := e.textIn(block)
 	var low []byte
-	if e.kinds&(hostKinds|exceptionKinds) != 0 {
+	if e.kinds&(hostKinds|exceptionKinds|authKind) != 0 {
 		w.low = toLower(w.low[:0], text)
 		low = w.low
 	}
@@ -368,9 +369,20 @@ func (w *lineWriter) finish(block []byte) {
 	}
 }
 
+// status401 is an HTTP status 401 standing alone, not digits of an id or a hash.
+var status401 = regexp.MustCompile(`(?:^|[^0-9a-z:])401(?:[^0-9a-z]|$)`)
+
+// authPhrases say an authentication failed without a status code.
+var authPhrases = []string{"invalid token", "invalid access token", "token is invalid", "token expired", "expired token", "jwt expired",
+	"401 unauthorized", "login failed for user", "ora-01017", "password authentication failed", "access denied for user"}
+
 // refine drops the kinds an entry's whole text shows to be something else: the agent's crash
-// flag named in a line is no exception.
+// flag named in a line is no exception; "token" and digits 401 in an id are no authentication
+// failure.
 func refine(kinds kindBit, low []byte) kindBit {
+	if kinds&authKind != 0 && !containsAny(low, authPhrases...) && !status401.Match(low) {
+		kinds &^= authKind
+	}
 	if kinds&exceptionKinds != 0 && bytes.Contains(low, []byte("uncaughtexceptionhappenedonservice")) {
 		rest := bytes.ReplaceAll(low, []byte("uncaughtexceptionhappenedonservice"), nil)
 		if !bytes.Contains(rest, []byte("uncaught")) {

@@ -104,6 +104,7 @@ var (
 	kUpdateUninstall = kindIndex[EvUpdateUninstall]
 
 	exceptionKinds = bitOf(EvException) | bitOf(EvUncaught)
+	authKind       = bitOf(EvAuthFailed)
 )
 
 // key is the first string of one alternative of a pattern: finding it leads to checking the
