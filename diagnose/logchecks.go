@@ -314,12 +314,15 @@ func longestFirst(s []span) []span {
 	return out
 }
 
-// merged sums events of several hosts into one.
+// merged sums events of several hosts into one; its Host is theirs when there is one.
 func merged(evs []Event) *Event {
 	if len(evs) == 0 {
 		return nil
 	}
 	out := Event{}
+	if len(evs) == 1 {
+		out.Host = evs[0].Host
+	}
 	var firsts []Ref
 	for _, e := range evs {
 		out.Count += e.Count

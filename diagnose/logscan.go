@@ -142,28 +142,7 @@ func (s *LogScan) File(p string) io.WriteCloser {
 
 // Event returns what was seen of kind across all hosts, nil when nothing.
 func (s *LogScan) Event(kind string) *Event {
-	evs := s.Events(kind)
-	if len(evs) == 0 {
-		return nil
-	}
-	out := Event{}
-	var firsts []Ref
-	for _, e := range evs {
-		out.Count += e.Count
-		firsts = append(firsts, e.First...)
-		if out.Last.Path == "" || later(e.Last, out.Last) {
-			out.Last = e.Last
-		}
-		if !e.Earliest.IsZero() && (out.Earliest.IsZero() || e.Earliest.Before(out.Earliest)) {
-			out.Earliest = e.Earliest
-		}
-	}
-	sort.SliceStable(firsts, func(i, j int) bool { return earlier(firsts[i], firsts[j]) })
-	out.First = firsts[:min(len(firsts), maxRefs)]
-	if len(evs) == 1 {
-		out.Host = evs[0].Host
-	}
-	return &out
+	return merged(s.Events(kind))
 }
 
 // Events returns what was seen of kind, one Event per host, the most frequent first.

@@ -142,8 +142,13 @@ func TestNetworkFindingsGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got = append(got, '\n')
-	golden := filepath.Join("testdata", "network-findings.golden.json")
+	checkGolden(t, "network-findings.golden.json", append(got, '\n'))
+}
+
+// checkGolden compares got with testdata/name, or rewrites it with -update.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	golden := filepath.Join("testdata", name)
 	if *update {
 		if err := os.WriteFile(golden, got, 0o644); err != nil {
 			t.Fatal(err)
@@ -154,6 +159,6 @@ func TestNetworkFindingsGolden(t *testing.T) {
 		t.Fatalf("%v (run with -update to create it)", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("findings differ from %s (run with -update if the change is intended):\n%s", golden, got)
+		t.Errorf("%s differs (run with -update if the change is intended; review the diff):\n%s", golden, got)
 	}
 }

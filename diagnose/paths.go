@@ -45,7 +45,8 @@ func under(p, dir string, windows bool) bool {
 }
 
 // commandBinary is the program of a service's command line: the quoted first word, a path up to
-// ".exe", or the first word.
+// ".exe", or the first word. platform.CommandLineBinary does the same for the collectors;
+// diagnose keeps its own so that it reads bundles without the OS layer.
 func commandBinary(cmd string) string {
 	cmd = strings.TrimSpace(cmd)
 	if rest, ok := strings.CutPrefix(cmd, `"`); ok {
