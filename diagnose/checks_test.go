@@ -75,12 +75,12 @@ func TestManifestChecks(t *testing.T) {
 			checkWellFormed(t, res.Findings)
 			for id, sev := range tt.want {
 				if got := byID(res.Findings, id); got == nil || got.Severity != sev {
-					t.Errorf("%s: want %s, got %s", id, sev, summary(res.Findings))
+					t.Errorf("%s: want %s, got %s", id, sev, ids(res.Findings))
 				}
 			}
 			for _, id := range tt.absent {
 				if byID(res.Findings, id) != nil {
-					t.Errorf("unexpected %s: %s", id, summary(res.Findings))
+					t.Errorf("unexpected %s: %s", id, ids(res.Findings))
 				}
 			}
 		})

@@ -37,9 +37,9 @@ func (c guideCase) test(t *testing.T) {
 	if c.id != "" {
 		got := byID(fs, c.id)
 		if got == nil {
-			t.Fatalf("no %s finding; got %s", c.id, summary(fs))
+			t.Fatalf("no %s finding; got %s", c.id, ids(fs))
 		}
-		t.Logf("%s\n%s %s: %s\n%s\nremedy: %s\nevidence: %v", summary(fs), got.Severity, got.ID, got.Title, got.Detail, got.Remedy, got.Evidence)
+		t.Logf("%s\n%s %s: %s\n%s\nremedy: %s\nevidence: %v", ids(fs), got.Severity, got.ID, got.Title, got.Detail, got.Remedy, got.Evidence)
 		if got.Severity != c.sev {
 			t.Errorf("%s is %s, want %s: %s", c.id, got.Severity, c.sev, got.Detail)
 		}
@@ -60,7 +60,7 @@ func (c guideCase) test(t *testing.T) {
 			}
 		}
 		if c.first && fs[0].ID != c.id {
-			t.Errorf("first finding is %s, want %s: %s", fs[0].ID, c.id, summary(fs))
+			t.Errorf("first finding is %s, want %s: %s", fs[0].ID, c.id, ids(fs))
 		}
 		if c.check != nil {
 			c.check(t, got, fs)
@@ -94,7 +94,7 @@ func TestHealthyAgent(t *testing.T) {
 	noWarnOrFail(t, res.Findings)
 	for _, id := range []string{"heartbeat.ok", "tunnel.ok", "service.running", "agent.version", "token.hash"} {
 		if byID(res.Findings, id) == nil {
-			t.Errorf("no %s: %s", id, summary(res.Findings))
+			t.Errorf("no %s: %s", id, ids(res.Findings))
 		}
 	}
 	if hb := byID(res.Findings, "heartbeat.ok"); hb != nil && !strings.Contains(hb.Detail, "60 seconds before opadiag ran") {

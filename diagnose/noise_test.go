@@ -114,7 +114,7 @@ func TestNoisyHealthyAgent(t *testing.T) {
 			if len(res.Timeline.Events) > MaxTimelineEvents {
 				t.Errorf("%d timeline events", len(res.Timeline.Events))
 			}
-			t.Log(summary(res.Findings))
+			t.Log(ids(res.Findings))
 		})
 	}
 }
@@ -176,17 +176,17 @@ func TestNoisyOutage(t *testing.T) {
 			fs := res.Findings
 			checkWellFormed(t, fs)
 			if len(fs) == 0 || fs[0].ID != tt.first || fs[0].Severity != tt.sev {
-				t.Fatalf("first finding: want %s %s, got %s", tt.first, tt.sev, summary(fs))
+				t.Fatalf("first finding: want %s %s, got %s", tt.first, tt.sev, ids(fs))
 			}
 			for _, id := range tt.never {
 				if f := byID(fs, id); f != nil && (f.Severity == manifest.SeverityFail || f.Severity == manifest.SeverityWarn) {
-					t.Errorf("false %s %s: %s", f.Severity, id, summary(fs))
+					t.Errorf("false %s %s: %s", f.Severity, id, ids(fs))
 				}
 			}
 			if byID(fs, "token.rejected") != nil {
-				t.Errorf("false token.rejected: %s", summary(fs))
+				t.Errorf("false token.rejected: %s", ids(fs))
 			}
-			t.Log(summary(fs))
+			t.Log(ids(fs))
 		})
 	}
 }

@@ -44,13 +44,13 @@ func openBundle(t *testing.T, path string) (*manifest.Manifest, fs.FS) {
 // resolve every quarter hour, and an uncaughtException file with EPERM unlink.
 func TestPreviousRelease(t *testing.T) {
 	m, fsys := openBundle(t, "testdata/previous-release.zip")
-	stored := summary(m.Findings)
+	stored := ids(m.Findings)
 	res := Run(m, fsys)
 	fs := res.Findings
 	checkWellFormed(t, fs)
-	t.Logf("stored:  %s\nre-run: %s", stored, summary(fs))
+	t.Logf("stored:  %s\nre-run: %s", stored, ids(fs))
 	if fs[0].ID != "network.dns" || fs[0].Severity != manifest.SeverityFail {
-		t.Errorf("first finding %s, want network.dns fail", summary(fs))
+		t.Errorf("first finding %s, want network.dns fail", ids(fs))
 	}
 	if f := byID(fs, "network.dns"); f != nil && (strings.Contains(f.Detail, "sqlserver01") || !strings.Contains(f.Detail, "20 errors")) {
 		t.Errorf("network.dns detail: %s", f.Detail)
@@ -142,7 +142,7 @@ func TestRunUnreadableEntries(t *testing.T) {
 	checkWellFormed(t, res.Findings)
 	f := byID(res.Findings, "bundle.unreadable")
 	if f == nil || f.Severity != manifest.SeverityWarn {
-		t.Fatalf("bundle.unreadable: %s", summary(res.Findings))
+		t.Fatalf("bundle.unreadable: %s", ids(res.Findings))
 	}
 	if !strings.Contains(f.Detail, logPath+": read (what came before was scanned): zip: checksum error") ||
 		!strings.Contains(f.Detail, "server-2026-11-27.log: open: file does not exist") || strings.Contains(f.Detail, "passwd") {
@@ -175,7 +175,7 @@ func TestRunProbes(t *testing.T) {
 			id, sev, _ := strings.Cut(tt.want, ":")
 			got := byID(res.Findings, id)
 			if got == nil || got.Severity != sev || len(got.Evidence) == 0 || got.Evidence[0].Path != probesFile {
-				t.Fatalf("want %s, got %s", tt.want, summary(res.Findings))
+				t.Fatalf("want %s, got %s", tt.want, ids(res.Findings))
 			}
 		})
 	}
@@ -253,7 +253,7 @@ func TestRunBoundedMemory(t *testing.T) {
 		res := Run(m, genFS{name: logPath, size: size})
 		runtime.ReadMemStats(&after)
 		if f := byID(res.Findings, "heartbeat.ok"); f == nil {
-			t.Fatalf("no heartbeat.ok: %s", summary(res.Findings))
+			t.Fatalf("no heartbeat.ok: %s", ids(res.Findings))
 		}
 		return after.TotalAlloc - before.TotalAlloc
 	}
