@@ -15,8 +15,9 @@ import (
 
 // processMatcher tells the agent's processes apart: the main process of one of its services,
 // a program inside one of its install folders, a program whose name matches the agent's
-// pattern, or an interpreter (node, electron) running a script that does. opadiag itself and
-// the commands it runs are never the agent's.
+// pattern, or an interpreter (node, electron) running a script that does. opadiag itself, the
+// commands it runs and its ancestors (the shell, crash hook or script that started it, whose
+// command line often names the agent) are never the agent's.
 type processMatcher struct {
 	self        int32
 	dirs        []string
@@ -24,10 +25,12 @@ type processMatcher struct {
 	pattern     *regexp.Regexp
 	fold        bool // Windows: paths compare without case
 	reasons     map[int32]string
+	parents     map[int32]int32 // every process seen, to its parent
 }
 
 func newProcessMatcher(self int32, dirs []string, servicePIDs map[int32]string, pattern *regexp.Regexp, windows bool) *processMatcher {
-	return &processMatcher{self: self, dirs: dirs, servicePIDs: servicePIDs, pattern: pattern, fold: windows, reasons: map[int32]string{}}
+	return &processMatcher{self: self, dirs: dirs, servicePIDs: servicePIDs, pattern: pattern, fold: windows, reasons: map[int32]string{},
+		parents: map[int32]int32{}}
 }
 
 // rules describes how processes are matched, for the manifest.
@@ -43,8 +46,10 @@ func (m *processMatcher) rules() []string {
 	return append(out, "program or script name matching "+m.pattern.String())
 }
 
-// keep reports whether p is the agent's, and remembers why.
+// keep reports whether p is the agent's, and remembers why. It sees every process, and notes
+// each one's parent for withoutAncestors.
 func (m *processMatcher) keep(p *platform.Process) bool {
+	m.parents[p.PID] = p.PPID
 	if p.PID == m.self || p.PPID == m.self {
 		return false
 	}
@@ -87,6 +92,24 @@ func (m *processMatcher) why(p *platform.Process) string {
 		}
 	}
 	return ""
+}
+
+// withoutAncestors drops opadiag's ancestors from the processes kept: which they are is known
+// only once every process was seen.
+func (m *processMatcher) withoutAncestors(ps []platform.Process) []platform.Process {
+	ancestors := map[int32]bool{}
+	for pid, n := m.parents[m.self], 0; pid > 0 && n < 64 && !ancestors[pid]; pid, n = m.parents[pid], n+1 {
+		ancestors[pid] = true
+	}
+	out := ps[:0]
+	for _, p := range ps {
+		if ancestors[p.PID] {
+			delete(m.reasons, p.PID)
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // under reports whether p is inside dir.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/opadiag/opadiag/diagnose"
 	"github.com/opadiag/opadiag/manifest"
 )
 
@@ -17,8 +18,11 @@ func Summary(m *manifest.Manifest) []byte {
 	fmt.Fprintf(&b, "created %s on %s (%s/%s) by %s%s, opadiag %s, in %.1fs\n",
 		m.Created.Format("2006-01-02 15:04:05 UTC"), m.Host.Hostname, m.Host.OS, m.Host.Arch, m.Invocation.User,
 		map[bool]string{true: " (elevated)", false: ""}[m.Invocation.Elevated], m.Tool.Version, float64(m.DurationMS)/1000)
-	if m.Redaction.TokenHash != "" {
-		fmt.Fprintf(&b, "agent token hash: %s (compare: opadiag hash-token TOKEN)\n", m.Redaction.TokenHash)
+	switch h := diagnose.ShowTokenHash(m.Redaction.TokenHash); {
+	case h == `""`:
+		fmt.Fprintln(&b, `agent token: "" (empty)`)
+	case h != "":
+		fmt.Fprintf(&b, "agent token hash: %s (compare: opadiag hash-token TOKEN)\n", h)
 	}
 	if n := m.Host.Network; n != nil {
 		fmt.Fprintf(&b, "network: %s", n.Text)

@@ -443,6 +443,7 @@ func (c *systemCollector) processes(ctx context.Context, b *bundle.Bundle, ps *m
 		ps.Matched = append(ps.Matched, red.String(r))
 	}
 	found, total, err := c.os.Processes(ctx, m.keep)
+	found = m.withoutAncestors(found)
 	ps.Total = total
 	if err != nil {
 		ps.Errors = append(ps.Errors, red.String(err.Error()))

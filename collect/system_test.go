@@ -3,11 +3,13 @@ package collect
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -312,6 +314,58 @@ func TestProcessMatcher(t *testing.T) {
 			p := tt.p
 			if got := tt.m.keep(&p); got != tt.want {
 				t.Errorf("keep = %v, want %v (reason %q)", got, tt.want, tt.m.reasons[p.PID])
+			}
+		})
+	}
+}
+
+// opadiag's ancestors name the agent in their command lines (a crash hook, sh -c "… celigoagent
+// …", sudo) but are never the agent.
+func TestProcessMatcherAncestors(t *testing.T) {
+	const self = 902
+	procs := []platform.Process{
+		{PID: 1, PPID: 0, Name: "systemd", Exe: "/usr/lib/systemd/systemd"},
+		{PID: 500, PPID: 1, Name: "agent", Exe: "/opt/celigo-agent/agent"},
+		{PID: 501, PPID: 500, Name: "agent", Exe: "/opt/celigo-agent/agent", Argv: []string{"/opt/celigo-agent/agent", "--type=renderer"}},
+		{PID: 890, PPID: 1, Name: "sudo", Exe: "/usr/bin/sudo", Argv: []string{"sudo", "sh", "-c", "opadiag collect; systemctl status celigoagent"}},
+		{PID: 901, PPID: 890, Name: "sh", Exe: "/usr/bin/sh", Argv: []string{"sh", "-c", "opadiag collect; systemctl status celigoagent"}},
+		{PID: self, PPID: 901, Name: "opadiag", Exe: "/usr/local/bin/opadiag"},
+		{PID: 903, PPID: self, Name: "journalctl", Exe: "/usr/bin/journalctl", Argv: []string{"journalctl", "-u", "celigoagent.service"}},
+		{PID: 950, PPID: 1, Name: "sh", Exe: "/usr/bin/sh", Argv: []string{"sh", "-c", "/opt/celigo-agent/agent --background"}},
+	}
+	tests := []struct {
+		name string
+		self int32
+		want []int32
+	}{
+		{"opadiag started by a shell that names the agent", self, []int32{500, 501, 950}},
+		{"no ancestors known", 12345, []int32{500, 501, 901, 950}},
+		{"a loop in the parents", 7, []int32{500, 501, 901, 950}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newProcessMatcher(tt.self, []string{"/opt/celigo-agent"}, map[int32]string{500: "celigoagent.service"}, agent.NamePattern, false)
+			var kept []platform.Process
+			list := append([]platform.Process(nil), procs...)
+			if tt.self == 7 {
+				list = append(list, platform.Process{PID: 7, PPID: 8}, platform.Process{PID: 8, PPID: 7})
+			}
+			for _, p := range list {
+				if m.keep(&p) {
+					kept = append(kept, p)
+				}
+			}
+			var got []int32
+			for _, p := range m.withoutAncestors(kept) {
+				got = append(got, p.PID)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("kept %v, want %v", got, tt.want)
+			}
+			for pid := range m.reasons {
+				if !slices.Contains(got, pid) {
+					t.Errorf("a reason is kept for %d, which is not the agent's", pid)
+				}
 			}
 		})
 	}

@@ -142,6 +142,7 @@ func (c *Console) Report(path string, m *manifest.Manifest) {
 		if shown == 0 {
 			fmt.Fprintf(c.out, "\n%s nothing wrong found in what was collected\n", paint(c.colors.Out, green, "OK"))
 		}
+		// An empty or unusable token has no hash: the findings say what is wrong with it.
 		if m.Redaction.TokenHash != "" {
 			fmt.Fprintf(c.out, "\nagent token hash: %s (compare it with: opadiag hash-token TOKEN)\n", m.Redaction.TokenHash)
 		}

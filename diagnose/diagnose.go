@@ -1,12 +1,14 @@
-// Package diagnose draws findings from what a run collected: the manifest's records and the
-// events a LogScan saw in the logs. Each finding has a severity, a plain title, the detail that
-// supports it, evidence pointing into the bundle, and a remedy taken from Celigo's
-// troubleshooting guide. Checks are pure: no I/O, no clock (the time of the run comes in).
+// Package diagnose draws findings from a support bundle: its manifest and its files. Run scans
+// the bundled logs (the agent's, its crash file, the service's journal and event extracts) and
+// reads the network probes, then applies the checks of Celigo's troubleshooting guide. Each
+// finding has a severity, a plain title, the detail that supports it (which host, when, how
+// often, what each source says), evidence pointing into the bundle, and a remedy in the guide's
+// words. Checks are pure: they read no clock (the time of the run is the manifest's) and no
+// file but the bundle's.
 package diagnose
 
 import (
 	"fmt"
-	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,35 +17,45 @@ import (
 	"github.com/opadiag/opadiag/manifest"
 )
 
-// Input is what the checks look at.
-type Input struct {
-	Manifest *manifest.Manifest
-	Files    []manifest.File
-	Omitted  []manifest.Omitted
-	Logs     *LogScan
-	Probes   *manifest.Probes // network/probes.json; nil when the network was not probed
-	Now      time.Time
+// input is what the checks look at.
+type input struct {
+	m       *manifest.Manifest
+	files   []manifest.File
+	omitted []manifest.Omitted
+	logs    *LogScan
+	lf      *logFacts
+	probes  *manifest.Probes // network/probes.json; nil when the network was not probed
+	probErr string           // why network/probes.json could not be read, "" when it could or is absent
+	unread  []string         // bundle entries that could not be read, with the reason
+	now     time.Time
+	version versionInfo
 }
 
 // check draws zero or more findings.
-type check func(in *Input) []manifest.Finding
+type check func(in *input) []manifest.Finding
 
 var checks = []check{
 	checkHomes,
 	checkSettings,
+	checkToken,
 	checkCrash,
 	checkLogsPresent,
-	checkLogsStale,
+	checkRecency,
 	checkHeartbeat,
-	checkHeartbeatGaps,
-	checkToken,
-	checkNetworkEvents,
-	checkNetworkProbes,
+	checkGaps,
+	checkIntegratorErrors,
+	checkNoInternet,
 	checkTunnel,
+	checkNetworkProbes,
+	checkProbesFile,
 	checkBind,
 	checkEPERM,
+	checkUpdateUninstall,
+	checkEnv,
+	checkRestarts,
 	checkExceptions,
 	checkResources,
+	checkTargets,
 	checkService,
 	checkInstances,
 	checkVersion,
@@ -53,30 +65,140 @@ var checks = []check{
 	checkResourcesLow,
 	checkInstanceType,
 	checkDenied,
+	checkUnread,
 	checkCollectors,
 }
 
-// Run applies every check and returns the findings, most serious first.
-func Run(in Input) []manifest.Finding {
-	if in.Logs == nil {
-		in.Logs = NewLogScan()
+// causeRank orders findings of one severity: the likelier cause of an offline agent first, its
+// symptoms after it, other hosts' troubles and context last. Ids not listed rank in between.
+var causeRank = map[string]int{
+	"agent.not_found":         0,
+	"settings.missing":        1,
+	"settings.unreadable":     1,
+	"token.missing":           2,
+	"token.empty":             2,
+	"token.malformed":         2,
+	"token.rejected":          3,
+	"agent.not_running":       4,
+	"logs.silent":             5,
+	"service.not_running":     6,
+	"crash.service":           7,
+	"agent.instances":         8,
+	"port.bind":               9,
+	"port.in_use":             9,
+	"os.windows_2012r2":       10,
+	"agent.version_old":       11,
+	"clock.skew":              12,
+	"network.dns":             13,
+	"network.firewall":        13,
+	"network.tls_intercepted": 13,
+	"network.proxy_auth":      13,
+	"network.no_internet":     14,
+	"network.timeout":         15,
+	"network.refused":         15,
+	"network.tls":             15,
+	"tunnel.failing":          16,
+	"tunnel.none":             17,
+	"heartbeat.failing":       18,
+	"heartbeat.stopped":       18,
+	"tunnel.retries":          19,
+	"heartbeat.recovered":     20,
+	"logs.silences":           21,
+	"heartbeat.gaps":          21,
+	"agent.restarts":          22,
+	"service.restarts":        22,
+	"crash.file":              23,
+	"update.uninstall_failed": 24,
+	"env.missing":             24,
+	"target.dns":              40,
+	"target.timeout":          40,
+	"target.refused":          40,
+	"target.auth":             40,
+	"target.tls":              40,
+	"logs.exceptions":         41,
+	"collector":               60,
+	"bundle.unreadable":       60,
+}
+
+func rankOf(id string) int {
+	if r, ok := causeRank[id]; ok {
+		return r
 	}
+	if head, _, ok := strings.Cut(id, "."); ok {
+		if r, ok := causeRank[head]; ok {
+			return r
+		}
+	}
+	return 30
+}
+
+var severityRank = map[string]int{manifest.SeverityFail: 0, manifest.SeverityWarn: 1, manifest.SeverityInfo: 2, manifest.SeverityPass: 3}
+
+// run applies every check and returns the findings, most serious first and, within a
+// severity, the likeliest cause first.
+func run(in *input) Result {
+	if in.logs == nil {
+		in.logs = newLogScan(time.UTC)
+	}
+	in.lf = in.logs.facts()
+	in.version = agentVersion(in.m, in.logs)
 	var out []manifest.Finding
 	for _, c := range checks {
-		out = append(out, c(&in)...)
+		out = append(out, c(in)...)
 	}
-	rank := map[string]int{manifest.SeverityFail: 0, manifest.SeverityWarn: 1, manifest.SeverityInfo: 2, manifest.SeverityPass: 3}
-	sort.SliceStable(out, func(i, j int) bool { return rank[out[i].Severity] < rank[out[j].Severity] })
+	out = mergeSame(out)
+	sort.SliceStable(out, func(i, j int) bool {
+		if a, b := severityRank[out[i].Severity], severityRank[out[j].Severity]; a != b {
+			return a < b
+		}
+		return rankOf(out[i].ID) < rankOf(out[j].ID)
+	})
 	for i := range out {
 		if out[i].Evidence == nil {
 			out[i].Evidence = []manifest.Evidence{}
 		}
 	}
+	return Result{Findings: out, AgentVersion: in.version.version, AgentVersionSource: in.version.source, Timeline: timeline(in)}
+}
+
+// mergeSame makes one finding of those sharing an id (the logs and the network probes both
+// saying integrator.io does not resolve): the more serious one's title and remedy, both
+// details, all the evidence.
+func mergeSame(fs []manifest.Finding) []manifest.Finding {
+	at := map[string]int{}
+	var out []manifest.Finding
+	for _, f := range fs {
+		i, ok := at[f.ID]
+		if !ok {
+			at[f.ID] = len(out)
+			out = append(out, f)
+			continue
+		}
+		a := &out[i]
+		if severityRank[f.Severity] < severityRank[a.Severity] {
+			f, *a = *a, f
+		}
+		a.Detail += " " + f.Detail
+		a.Evidence = dedupEvidence(append(a.Evidence, f.Evidence...))
+	}
 	return out
 }
 
 func finding(id, sev, title, detail, remedy string, ev ...manifest.Evidence) manifest.Finding {
-	return manifest.Finding{ID: id, Severity: sev, Title: title, Detail: detail, Remedy: remedy, Evidence: ev}
+	return manifest.Finding{ID: id, Severity: sev, Title: title, Detail: detail, Remedy: remedy, Evidence: dedupEvidence(ev)}
+}
+
+func dedupEvidence(ev []manifest.Evidence) []manifest.Evidence {
+	var out []manifest.Evidence
+	seen := map[manifest.Evidence]bool{}
+	for _, e := range ev {
+		if e.Path == "" || seen[e] {
+			continue
+		}
+		seen[e] = true
+		out = append(out, e)
+	}
+	return out
 }
 
 func refs(rs ...Ref) []manifest.Evidence {
@@ -89,30 +211,103 @@ func refs(rs ...Ref) []manifest.Evidence {
 	return ev
 }
 
-// evidence returns the first occurrences of an event, and its last when that is not among them.
-func evidence(e *Event) []manifest.Evidence {
-	ev := refs(e.First...)
-	for _, r := range e.First {
-		if r == e.Last {
-			return ev
+func lineRefs(rs ...lineRef) []manifest.Evidence {
+	var ev []manifest.Evidence
+	for _, r := range rs {
+		if r.Path != "" {
+			ev = append(ev, manifest.Evidence{Path: r.Path, Line: r.Line})
 		}
 	}
-	return append(ev, refs(e.Last)...)
+	return ev
 }
 
-// count says "1 line", "3 lines".
+// evidence returns the first occurrences of an event, and its last when that is not among them.
+func evidence(e *Event) []manifest.Evidence {
+	return append(refs(e.First...), refs(e.Last)...)
+}
+
+// count says "1 line", "3 lines", "2 entries".
 func count(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
-	return strconv.Itoa(n) + " " + noun + "s"
+	return strconv.Itoa(n) + " " + plural(noun)
+}
+
+// plural makes the last word of noun plural.
+func plural(noun string) string {
+	switch {
+	case strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ey"):
+		return noun[:len(noun)-1] + "ies"
+	case strings.HasSuffix(noun, "s") || strings.HasSuffix(noun, "ch"):
+		return noun + "es"
+	}
+	return noun + "s"
+}
+
+// counts says "1 agent instance runs", "2 agent instances run".
+func counts(n int, noun, verb string) string {
+	if n == 1 {
+		return count(n, noun) + " " + verb + "s"
+	}
+	return count(n, noun) + " " + verb
 }
 
 func when(t time.Time) string {
 	if t.IsZero() {
 		return "at an unknown time"
 	}
+	return "at " + t.UTC().Format("2006-01-02 15:04:05 UTC")
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "an unknown time"
+	}
 	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+}
+
+// age says how long before the run t was: "45 seconds", "3 hours 10 minutes", "2 days".
+func age(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0 seconds"
+	case d < 2*time.Minute:
+		return count(int(d.Seconds()), "second")
+	case d < 2*time.Hour:
+		return count(int(d.Minutes()), "minute")
+	case d < 48*time.Hour:
+		h, m := int(d.Hours()), int(d.Minutes())%60
+		if m == 0 {
+			return count(h, "hour")
+		}
+		return count(h, "hour") + " " + count(m, "minute")
+	}
+	return count(int(d.Hours()/24), "day")
+}
+
+// ago says when t was, relative to the run: "2026-11-28 09:00:00 UTC (3 hours before opadiag ran)".
+func (in *input) ago(t time.Time) string {
+	if t.IsZero() {
+		return "an unknown time"
+	}
+	d := in.now.Sub(t)
+	if d < 0 {
+		return stamp(t) + " (after opadiag ran, by this machine's clock)"
+	}
+	return stamp(t) + " (" + age(d) + " before opadiag ran)"
+}
+
+// before says when t was, relative to the run: "at 2026-11-28 09:00:00 UTC, 3 hours before opadiag ran".
+func (in *input) before(t time.Time) string {
+	if t.IsZero() {
+		return "at a time the line does not give"
+	}
+	d := in.now.Sub(t)
+	if d < 0 {
+		return when(t) + ", after opadiag ran by this machine's clock"
+	}
+	return when(t) + ", " + age(d) + " before opadiag ran"
 }
 
 const (
@@ -124,8 +319,8 @@ const (
 		"that HTTP_PROXY/HTTPS_PROXY (Linux) or the Windows proxy settings are right."
 )
 
-func checkHomes(in *Input) []manifest.Finding {
-	m := in.Manifest
+func checkHomes(in *input) []manifest.Finding {
+	m := in.m
 	switch {
 	case len(m.Agents) == 0:
 		detail := "No agent home was found. Looked in: " + strings.Join(m.Discovery.Searched, ", ") + "."
@@ -137,14 +332,18 @@ func checkHomes(in *Input) []manifest.Finding {
 		return []manifest.Finding{finding("agent.not_found", manifest.SeverityFail, "No on-premise agent found on this machine", detail, remedy)}
 	case len(m.Agents) > 1:
 		var homes []string
+		var ev []manifest.Evidence
 		for _, a := range m.Agents {
 			homes = append(homes, a.Home)
+			for _, s := range a.Settings {
+				ev = append(ev, manifest.Evidence{Path: s.Path})
+			}
 		}
 		return []manifest.Finding{finding("agent.several_homes", manifest.SeverityWarn,
 			fmt.Sprintf("%d agent homes on this machine", len(m.Agents)),
 			"Agent homes: "+strings.Join(homes, ", ")+". Only one instance of the agent can run on a machine.",
 			"Make sure only one agent runs (as the service, in the background or with its window open, not several); "+
-				"stop and uninstall the others. Each home's files are in its own folder of the bundle (agent/1, agent/2…).")}
+				"stop and uninstall the others. Each home's files are in its own folder of the bundle (agent/1, agent/2…).", ev...)}
 	}
 	if len(m.Discovery.Problems) > 0 && !m.Invocation.Elevated {
 		return []manifest.Finding{finding("discovery.not_elevated", manifest.SeverityInfo,
@@ -154,9 +353,16 @@ func checkHomes(in *Input) []manifest.Finding {
 	return nil
 }
 
-func checkSettings(in *Input) []manifest.Finding {
+// settingsTmp reports whether a Settings file's path on disk (Windows or Unix) names a
+// Settings-tmp file, left by an interrupted save.
+func settingsTmp(source string) bool {
+	base := strings.ToLower(anyBase(source))
+	return strings.HasPrefix(base, "settings") && strings.Contains(base[len("settings"):], "tmp")
+}
+
+func checkSettings(in *input) []manifest.Finding {
 	var out []manifest.Finding
-	for _, a := range in.Manifest.Agents {
+	for _, a := range in.m.Agents {
 		if len(a.Settings) == 0 {
 			out = append(out, finding("settings.missing", manifest.SeverityFail, "The agent's Settings file is missing",
 				"No Settings file in "+a.Home+".",
@@ -166,11 +372,8 @@ func checkSettings(in *Input) []manifest.Finding {
 		}
 		var hashes []string
 		for _, s := range a.Settings {
-			tmp := strings.Contains(strings.ToLower(path.Base(s.Source)), "tmp")
-			ev := []manifest.Evidence{}
-			if s.Path != "" {
-				ev = append(ev, manifest.Evidence{Path: s.Path})
-			}
+			tmp := settingsTmp(s.Source)
+			ev := []manifest.Evidence{{Path: s.Path}}
 			if tmp {
 				out = append(out, finding("settings.tmp_left", manifest.SeverityWarn, "A Settings-tmp file was left by an interrupted save",
 					s.Source+" exists: the agent was stopped while saving its settings.",
@@ -184,29 +387,51 @@ func checkSettings(in *Input) []manifest.Finding {
 						"or reinstall the agent and enter its token again.", ev...))
 			}
 			if s.Token != nil {
-				hashes = append(hashes, s.Token.Hash)
+				hashes = append(hashes, ShowToken(s.Token))
 			}
 		}
 		if len(hashes) > 1 && hashes[0] != hashes[len(hashes)-1] {
 			out = append(out, finding("settings.tokens_differ", manifest.SeverityWarn, "Settings and Settings-tmp hold different tokens",
-				"Token hashes: "+strings.Join(hashes, ", ")+".",
+				"Tokens: "+strings.Join(hashes, ", ")+".",
 				"Find which one integrator.io shows (opadiag hash-token TOKEN prints its hash) and make sure Settings holds it."))
 		}
 	}
 	return out
 }
 
-func checkToken(in *Input) []manifest.Finding {
+// emptyTokenHash is the hash of the empty string as bundles write it: an empty token hides
+// nothing, and its hash would only look like a token.
+const emptyTokenHash = "sha256:e3b0c44298fc1c14"
+
+// ShowToken is how a stored token is shown to people: its hash, or "" (two quote characters)
+// when it is empty.
+func ShowToken(t *manifest.Token) string {
+	if t == nil {
+		return ""
+	}
+	if t.Length == 0 {
+		return `""`
+	}
+	return ShowTokenHash(t.Hash)
+}
+
+// ShowTokenHash is how a token hash is shown to people: "" (two quote characters) for the
+// hash of an empty token.
+func ShowTokenHash(hash string) string {
+	if hash == emptyTokenHash {
+		return `""`
+	}
+	return hash
+}
+
+func checkToken(in *input) []manifest.Finding {
 	var out []manifest.Finding
-	for _, a := range in.Manifest.Agents {
+	for _, a := range in.m.Agents {
 		for _, s := range a.Settings {
-			if strings.Contains(strings.ToLower(path.Base(s.Source)), "tmp") || (!s.Parsed && s.Token == nil) {
+			if settingsTmp(s.Source) || (!s.Parsed && s.Token == nil) {
 				continue
 			}
 			ev := []manifest.Evidence{{Path: s.Path}}
-			if s.Path == "" {
-				ev = nil
-			}
 			t := s.Token
 			switch {
 			case t == nil:
@@ -215,7 +440,7 @@ func checkToken(in *Input) []manifest.Finding {
 					"Open the agent, paste the token shown for it in integrator.io (Resources → Agents) and save.", ev...))
 			case t.Length == 0:
 				out = append(out, finding("token.empty", manifest.SeverityFail, "The agent's token is empty",
-					"The "+t.Key+" key of "+s.Source+" is empty.",
+					"The "+t.Key+` key of `+s.Source+` is "" (empty).`,
 					"Open the agent, paste the token shown for it in integrator.io (Resources → Agents) and save.", ev...))
 			case t.LeadingWhitespace || t.TrailingWhitespace || t.Quoted:
 				var what []string
@@ -239,284 +464,137 @@ func checkToken(in *Input) []manifest.Finding {
 			}
 		}
 	}
-	if e := in.Logs.Event(EvInvalidToken); e != nil {
-		out = append(out, finding("token.rejected", manifest.SeverityFail, "integrator.io rejected the agent's token",
-			fmt.Sprintf("%s the token is invalid; the last %s.", count(e.Count, "log line")+" say", when(e.Last.Time)),
-			"The token in Settings differs from the one in integrator.io, or the agent was deleted or its token regenerated there. "+
-				"Compare the token hash in this bundle with opadiag hash-token TOKEN, and paste the current token into the agent.", evidence(e)...))
-	}
-	return out
+	return append(out, checkTokenRejected(in)...)
 }
 
-func checkCrash(in *Input) []manifest.Finding {
-	var out []manifest.Finding
-	var crashFiles []manifest.File
-	for _, f := range in.Files {
-		if strings.HasPrefix(strings.ToLower(path.Base(f.Path)), "uncaughtexception") {
-			crashFiles = append(crashFiles, f)
-		}
-	}
-	flagged := false
-	for _, a := range in.Manifest.Agents {
-		for _, s := range a.Settings {
-			if s.UncaughtExceptionHappenedOnService != nil && *s.UncaughtExceptionHappenedOnService {
-				flagged = true
-			}
-		}
-	}
-	var ev []manifest.Evidence
-	var when []string
-	for _, f := range crashFiles {
-		ev = append(ev, manifest.Evidence{Path: f.Path})
-		if f.Mtime != nil {
-			when = append(when, f.Path+" written "+f.Mtime.UTC().Format("2006-01-02 15:04 UTC"))
-		}
-	}
-	switch {
-	case flagged:
-		detail := "Settings has uncaughtExceptionHappenedOnService set to true: the agent's service crashed."
-		if len(when) > 0 {
-			detail += " " + strings.Join(when, "; ") + "."
-		} else {
-			detail += " No uncaughtException file was found."
-		}
-		out = append(out, finding("crash.service", manifest.SeverityFail, "The agent's service crashed with an uncaught exception", detail,
-			"Read the uncaughtException file in the bundle for the stack trace. Common causes: file descriptor or memory limits, "+
-				"out of memory, missing environment variables. If it is not self-explanatory, or the agent crashes right after "+
-				"starting, open a ticket with Celigo Support and attach this bundle.", ev...))
-	case len(crashFiles) > 0:
-		out = append(out, finding("crash.file", manifest.SeverityWarn, "The agent has an uncaughtException file",
-			strings.Join(when, "; ")+".",
-			"The agent crashed at some point; read the file's stack trace. If the date is recent and the cause is not clear, "+
-				"send this bundle to Celigo Support.", ev...))
-	}
-	return out
-}
-
-// logFiles returns the logs in the bundle.
-func logFiles(in *Input) []manifest.File {
+// crashFiles returns the agent's uncaughtException files in the bundle.
+func crashFiles(in *input) []manifest.File {
 	var out []manifest.File
-	for _, f := range in.Files {
-		if f.Collector == "logs" {
+	for _, f := range in.files {
+		if sourceOf(f.Path) == srcCrash && (f.Collector == "crash" || strings.HasPrefix(f.Path, "agent/")) {
 			out = append(out, f)
 		}
 	}
 	return out
 }
 
-func checkLogsPresent(in *Input) []manifest.Finding {
-	if len(in.Manifest.Agents) == 0 {
+func checkCrash(in *input) []manifest.Finding {
+	var out []manifest.Finding
+	files := crashFiles(in)
+	flagged := false
+	var flagEv []manifest.Evidence
+	for _, a := range in.m.Agents {
+		for _, s := range a.Settings {
+			if s.UncaughtExceptionHappenedOnService != nil && *s.UncaughtExceptionHappenedOnService {
+				flagged = true
+				flagEv = append(flagEv, manifest.Evidence{Path: s.Path})
+			}
+		}
+	}
+	var ev []manifest.Evidence
+	var written []string
+	recent := false
+	for _, f := range files {
+		ev = append(ev, manifest.Evidence{Path: f.Path})
+		if f.Mtime != nil {
+			written = append(written, "the file "+f.Path+" was written "+in.before(*f.Mtime))
+			if in.now.Sub(*f.Mtime) < 7*24*time.Hour {
+				recent = true
+			}
+		}
+	}
+	if e := in.logs.Event(EvUncaught); e != nil {
+		w := count(e.Count, "uncaught exception") + " recorded in the logs and crash files"
+		if !e.Last.Time.IsZero() {
+			w += ", the last " + in.before(e.Last.Time)
+		}
+		written = append(written, w)
+		ev = append(ev, refs(e.Last)...)
+	}
+	remedy := "Read the uncaughtException file in the bundle for the stack trace: it shows the file and line, the function, " +
+		"and whether it happened during startup, token validation or request forwarding. Common causes: file descriptor or " +
+		"memory limits, out of memory, missing environment variables. If it is not self-explanatory, or the agent crashes " +
+		"right after starting, open a ticket with Celigo Support and attach this bundle."
+	switch {
+	case flagged:
+		detail := "Settings has uncaughtExceptionHappenedOnService set to true: the agent's service crashed."
+		if len(written) > 0 {
+			detail += " " + upperFirst(strings.Join(written, "; ")) + "."
+		} else {
+			detail += " No uncaughtException file was found."
+		}
+		out = append(out, finding("crash.service", manifest.SeverityFail, "The agent's service crashed with an uncaught exception",
+			detail, remedy, append(flagEv, ev...)...))
+	case len(files) > 0:
+		sev := manifest.SeverityInfo
+		if recent || len(written) > len(files) {
+			sev = manifest.SeverityWarn
+		}
+		detail := "The agent crashed at some point."
+		if len(written) > 0 {
+			detail += " " + upperFirst(strings.Join(written, "; ")) + "."
+		}
+		out = append(out, finding("crash.file", sev, "The agent has an uncaughtException file", detail, remedy, ev...))
+	}
+	return out
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// logFiles returns the agent's logs in the bundle.
+func logFiles(in *input) []manifest.File {
+	var out []manifest.File
+	for _, f := range in.files {
+		if isAgentLog(f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func checkLogsPresent(in *input) []manifest.Finding {
+	if len(in.m.Agents) == 0 {
 		return nil
 	}
 	logs := logFiles(in)
 	old := 0
-	for _, o := range in.Omitted {
+	for _, o := range in.omitted {
 		if o.Collector == "logs" {
 			old++
 		}
 	}
-	remedy := "The agent may run with the wrong permissions or write its logs elsewhere. Check that server-<date>.log files " +
-		"exist in the agent's folder (Windows: C:\\Users\\<user>\\AppData\\Roaming\\Agent, Linux: /root/.config/agent); " +
-		"if the logs are missing entirely, delete and reinstall the agent."
+	remedy := "The agent may run with incorrect permissions, or its log path is misconfigured or inaccessible. Check that " +
+		"server-<date>.log files exist in the agent's folder (Windows: C:\\Users\\<user>\\AppData\\Roaming\\Agent, Linux: " +
+		"/root/.config/agent; sudo find / -type f -name \"*.log\"); if the logs are missing entirely, delete and reinstall the agent."
 	if len(logs) == 0 {
 		detail := "No log file was found in the agent's folder."
 		if old > 0 {
-			detail = fmt.Sprintf("No log within --since %s; %d older or skipped log files were left out (see the manifest's omitted list).", in.Manifest.Options.Since, old)
+			detail = fmt.Sprintf("No log within --since %s; %d older or skipped log files were left out (see the manifest's omitted list).", in.m.Options.Since, old)
 		}
 		return []manifest.Finding{finding("logs.missing", manifest.SeverityWarn, "No recent agent logs", detail,
 			remedy+" To include older logs, run opadiag with a longer --since (for example --since 720h).")}
 	}
 	var total int64
+	var ev []manifest.Evidence
 	for _, f := range logs {
 		total += f.OriginalSize
+		ev = append(ev, manifest.Evidence{Path: f.Path})
 	}
 	if total == 0 {
-		var ev []manifest.Evidence
-		for _, f := range logs {
-			ev = append(ev, manifest.Evidence{Path: f.Path})
-		}
 		return []manifest.Finding{finding("logs.empty", manifest.SeverityWarn, "The agent's log files are empty",
-			fmt.Sprintf("%d log files, all empty.", len(logs)), remedy, ev...)}
+			count(len(logs), "log file")+", all empty.", remedy, ev...)}
 	}
 	return nil
 }
 
-func checkLogsStale(in *Input) []manifest.Finding {
-	n := in.Logs.Newest()
-	if n.Path == "" || in.Now.IsZero() {
-		return nil
-	}
-	age := in.Now.Sub(n.Time)
-	if age < 24*time.Hour {
-		return nil
-	}
-	return []manifest.Finding{finding("logs.stale", manifest.SeverityWarn, "The agent has not logged for "+roundAge(age),
-		"The newest log line is from "+when(n.Time)+".",
-		"The agent is probably not running. Check that the Celigo Agent service is running and set to start automatically "+
-			"(Windows: services.msc; Linux: systemctl status celigo-agent), and that only one instance runs.", refs(n)...)}
-}
-
-func roundAge(d time.Duration) string {
-	if d >= 48*time.Hour {
-		return fmt.Sprintf("%d days", int(d.Hours()/24))
-	}
-	return fmt.Sprintf("%d hours", int(d.Hours()))
-}
-
-func checkHeartbeat(in *Input) []manifest.Finding {
-	ok, bad := in.Logs.Event(EvHeartbeatOK), in.Logs.Event(EvHeartbeatFailed)
-	switch {
-	case bad != nil && (ok == nil || bad.Last.Time.After(ok.Last.Time)):
-		detail := fmt.Sprintf("%s; the last %s.", count(bad.Count, "failed heartbeat"), when(bad.Last.Time))
-		if ok != nil {
-			detail += " The last successful one was " + when(ok.Last.Time) + "."
-		} else {
-			detail += " No successful heartbeat in the collected logs."
-		}
-		return []manifest.Finding{finding("heartbeat.failing", manifest.SeverityFail, "The agent cannot send its heartbeat to integrator.io",
-			detail+" Last: "+bad.Last.Text,
-			"Heartbeats fail when the agent is not running, its token is invalid, the network or a firewall or proxy blocks it, "+
-				"it hung, or the clock is far off. "+remedyNetwork, evidence(bad)...)}
-	case bad != nil:
-		return []manifest.Finding{finding("heartbeat.recovered", manifest.SeverityWarn, "Heartbeats failed for a while, then recovered",
-			fmt.Sprintf("%s, the last %s; the last successful one %s.", count(bad.Count, "failed heartbeat"), when(bad.Last.Time), when(ok.Last.Time)),
-			"Short failures are usually passing network glitches. If they recur, "+remedyNetwork, evidence(bad)...)}
-	case ok != nil:
-		return []manifest.Finding{finding("heartbeat.ok", manifest.SeverityPass, "Heartbeats succeed",
-			fmt.Sprintf("%s; the last %s.", count(ok.Count, "successful heartbeat"), when(ok.Last.Time)), "", refs(ok.Last)...)}
-	}
-	return nil
-}
-
-// heartbeatGap is the gap between heartbeats (sent about every 60 s) that counts as an outage.
-const heartbeatGap = 5 * time.Minute
-
-func checkHeartbeatGaps(in *Input) []manifest.Finding {
-	gaps := in.Logs.HeartbeatGaps(heartbeatGap)
-	if len(gaps) == 0 {
-		return nil
-	}
-	g := gaps[0]
-	return []manifest.Finding{finding("heartbeat.gaps", manifest.SeverityWarn,
-		fmt.Sprintf("%s of more than %d minutes between heartbeats", count(len(gaps), "gap"), int(heartbeatGap.Minutes())),
-		fmt.Sprintf("The longest: no heartbeat from %s to %s (%s). Heartbeats are sent about every 60 seconds.", when(g.From), when(g.To), g.To.Sub(g.From).Round(time.Second)),
-		"Long gaps mean the agent stopped, hung or lost connectivity then. Compare with the service's restarts and the "+
-			"system logs of that time; on small cloud instances (t2.micro, t3.micro, t3.small) network or CPU credit limits can cause it.")}
-}
-
-func checkNetworkEvents(in *Input) []manifest.Finding {
+func checkCollectors(in *input) []manifest.Finding {
 	var out []manifest.Finding
-	if e := in.Logs.Event(EvDNS); e != nil {
-		out = append(out, finding("network.dns", manifest.SeverityFail, "The agent could not resolve integrator.io's name (ENOTFOUND)",
-			fmt.Sprintf("%s; the last %s: %s", count(e.Count, "log line"), when(e.Last.Time), e.Last.Text),
-			"The server's DNS does not resolve api.integrator.io. Check the DNS servers of the machine (nslookup api.integrator.io) "+
-				"and, if outbound traffic goes through a proxy, the proxy settings.", evidence(e)...))
-	}
-	if e := in.Logs.Event(EvTimeout); e != nil {
-		out = append(out, finding("network.timeout", manifest.SeverityWarn, "Connections from the agent timed out (ETIMEDOUT)",
-			fmt.Sprintf("%s; the last %s.", count(e.Count, "log line"), when(e.Last.Time)),
-			"A firewall or proxy probably drops the agent's outbound connections. "+remedyNetwork, evidence(e)...))
-	}
-	if e := in.Logs.Event(EvRefused); e != nil {
-		out = append(out, finding("network.refused", manifest.SeverityWarn, "Connections from the agent were refused (ECONNREFUSED)",
-			fmt.Sprintf("%s; the last %s: %s", count(e.Count, "log line"), when(e.Last.Time), e.Last.Text),
-			"The target refused the connection: for integrator.io, a proxy or firewall is in the way; for a database, "+
-				"check that it runs and listens on the host and port the connection uses.", evidence(e)...))
-	}
-	if e := in.Logs.Event(EvNoInternet); e != nil {
-		sev, extra := manifest.SeverityWarn, ""
-		if in.Logs.Event(EvHeartbeatFailed) != nil {
-			sev, extra = manifest.SeverityFail, " Heartbeats failed too, which points to the server's network connectivity."
-		}
-		out = append(out, finding("network.no_internet", sev, "The agent reported no internet connection",
-			fmt.Sprintf("%s; the last %s.%s", count(e.Count, "noInternet log line"), when(e.Last.Time), extra),
-			"Brief losses of connectivity fix themselves. Repeated ones come from the server's network, or on small cloud "+
-				"instances (t2.micro, t3.micro, t3.small) from bandwidth, packets-per-second or CPU credit limits. "+remedyNetwork, evidence(e)...))
-	}
-	if e := in.Logs.Event(EvTLS); e != nil {
-		out = append(out, finding("network.tls", manifest.SeverityWarn, "TLS certificate errors: a proxy may intercept HTTPS",
-			fmt.Sprintf("%s; the last %s: %s", count(e.Count, "log line"), when(e.Last.Time), e.Last.Text),
-			"A corporate proxy that inspects HTTPS replaces integrator.io's certificate with its own. Ask the network team to "+
-				"exempt integrator.io from inspection.", evidence(e)...))
-	}
-	if e := in.Logs.Event(EvProxyAuth); e != nil {
-		out = append(out, finding("network.proxy_auth", manifest.SeverityWarn, "The proxy asks for authentication (407)",
-			fmt.Sprintf("%s; the last %s.", count(e.Count, "log line"), when(e.Last.Time)),
-			"Give the agent proxy credentials, or have the proxy allow the server to reach integrator.io without them.", evidence(e)...))
-	}
-	return out
-}
-
-func checkTunnel(in *Input) []manifest.Finding {
-	bad, ok := in.Logs.Event(EvTunnelFailed), in.Logs.Event(EvTunnelOK)
-	switch {
-	case bad != nil && bad.Count > 3 && (ok == nil || bad.Last.Time.After(ok.Last.Time)):
-		return []manifest.Finding{finding("tunnel.failing", manifest.SeverityFail, "The agent cannot open its tunnel to integrator.io",
-			fmt.Sprintf("%d failed tunnel requests, the last %s, and no tunnel since.", bad.Count, when(bad.Last.Time)),
-			"A few failures before the tunnel connects are normal (the agent tries other ports). Continuous failures keep the "+
-				"agent offline: check outbound SSH (port 22) to integrator.io's agent-extension servers and, if the network is fine, "+
-				"contact Celigo Support.", evidence(bad)...)}
-	case bad != nil && bad.Count > 3:
-		return []manifest.Finding{finding("tunnel.retries", manifest.SeverityInfo, "Tunnel requests failed before connecting",
-			fmt.Sprintf("%d failed tunnel requests; the last tunnel was created %s.", bad.Count, when(ok.Last.Time)),
-			"About three failures before connecting are expected. If they come often and in runs, contact Celigo Support.", evidence(bad)...)}
-	case ok != nil:
-		return []manifest.Finding{finding("tunnel.ok", manifest.SeverityPass, "The agent opened its tunnel",
-			"The last tunnel was created "+when(ok.Last.Time)+".", "", refs(ok.Last)...)}
-	}
-	return nil
-}
-
-func checkBind(in *Input) []manifest.Finding {
-	e := in.Logs.Event(EvBind)
-	if e == nil {
-		return nil
-	}
-	return []manifest.Finding{finding("port.bind", manifest.SeverityFail, "The agent could not bind its local port",
-		fmt.Sprintf("%s; the last %s: %s", count(e.Count, "log line"), when(e.Last.Time), e.Last.Text),
-		"Another process (often a second agent instance) holds the port, e.g. 0.0.0.0:7017. Make sure only one agent runs; "+
-			"if the error stays, contact Celigo Support with this bundle.", evidence(e)...)}
-}
-
-func checkEPERM(in *Input) []manifest.Finding {
-	e := in.Logs.Event(EvEPERMUnlink)
-	if e == nil {
-		return nil
-	}
-	return []manifest.Finding{finding("service.uninstall_eperm", manifest.SeverityWarn, "Uninstalling the service failed with EPERM (unlink)",
-		fmt.Sprintf("%s; the last %s.", count(e.Count, "log line"), when(e.Last.Time)),
-		"The agent crashed while uninstalling its service. Click Uninstall service again in the agent's window.", evidence(e)...)}
-}
-
-func checkExceptions(in *Input) []manifest.Finding {
-	e := in.Logs.Event(EvException)
-	if e == nil {
-		return nil
-	}
-	return []manifest.Finding{finding("logs.exceptions", manifest.SeverityWarn, count(e.Count, "exception line")+" in the logs",
-		"Lines with uncaught exceptions, unhandled promise rejections, TypeError, ReferenceError or SocketTimeoutException; the last "+
-			when(e.Last.Time)+": "+e.Last.Text,
-		"Read the stack traces around these lines. If they are not self-explanatory, send this bundle to Celigo Support.", evidence(e)...)}
-}
-
-func checkResources(in *Input) []manifest.Finding {
-	var out []manifest.Finding
-	if e := in.Logs.Event(EvOOM); e != nil {
-		out = append(out, finding("resources.memory", manifest.SeverityWarn, "The agent ran out of memory",
-			fmt.Sprintf("%s; the last %s: %s", count(e.Count, "log line"), when(e.Last.Time), e.Last.Text),
-			"Give the server more memory, or stop other programs on it: Celigo recommends a small server dedicated to the agent.", evidence(e)...))
-	}
-	if e := in.Logs.Event(EvFileLimit); e != nil {
-		out = append(out, finding("resources.files", manifest.SeverityWarn, "The agent hit the open-files limit (EMFILE)",
-			fmt.Sprintf("%s; the last %s.", count(e.Count, "log line"), when(e.Last.Time)),
-			"Raise the agent's file-descriptor limit (Linux: LimitNOFILE= in the service unit) and restart it.", evidence(e)...))
-	}
-	return out
-}
-
-func checkCollectors(in *Input) []manifest.Finding {
-	var out []manifest.Finding
-	for _, c := range in.Manifest.Collectors {
+	for _, c := range in.m.Collectors {
 		switch c.Status {
 		case manifest.StatusFailed, manifest.StatusTimeout:
 			out = append(out, finding("collector."+c.Name, manifest.SeverityWarn, "opadiag could not collect "+c.Name,
@@ -529,6 +607,21 @@ func checkCollectors(in *Input) []manifest.Finding {
 		}
 	}
 	return out
+}
+
+// checkUnread reports bundle entries the checks could not read.
+func checkUnread(in *input) []manifest.Finding {
+	if len(in.unread) == 0 {
+		return nil
+	}
+	var ev []manifest.Evidence
+	for _, u := range in.unread {
+		p, _, _ := strings.Cut(u, ": ")
+		ev = append(ev, manifest.Evidence{Path: p})
+	}
+	return []manifest.Finding{finding("bundle.unreadable", manifest.SeverityWarn, count(len(in.unread), "file")+" of the bundle could not be read",
+		strings.Join(in.unread, "; ")+". The findings leave them out.",
+		"Check the bundle with opadiag inspect: a damaged or incomplete zip loses the files after the damage. Ask for a new bundle if these matter.", ev...)}
 }
 
 func firstLine(s string) string {

@@ -3,77 +3,35 @@ package diagnose
 import (
 	"bytes"
 	"io"
+	"path"
 	"sort"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
-// Event kinds the log scan recognises, from the messages Celigo's troubleshooting guide quotes.
-const (
-	EvHeartbeatOK     = "heartbeat_ok"
-	EvHeartbeatFailed = "heartbeat_failed"
-	EvInvalidToken    = "invalid_token"
-	EvDNS             = "dns_not_found"
-	EvTimeout         = "connect_timeout"
-	EvRefused         = "connection_refused"
-	EvNoInternet      = "no_internet"
-	EvTunnelOK        = "tunnel_ok"
-	EvTunnelFailed    = "tunnel_failed"
-	EvBind            = "bind_failed"
-	EvEPERMUnlink     = "eperm_unlink"
-	EvException       = "exception"
-	EvTLS             = "tls_error"
-	EvProxyAuth       = "proxy_auth"
-	EvOOM             = "out_of_memory"
-	EvFileLimit       = "file_limit"
-	EvVersion         = "latest_version"
-)
-
-// pattern recognises one kind of event by case-insensitive substrings of a line: every string of
-// one of the alternatives must occur.
-type pattern struct {
-	kind string
-	any  [][]string
-}
-
-var patterns = []pattern{
-	{EvHeartbeatOK, [][]string{{"heartbeat sent successfully"}, {"heartbeat acknowledged"}}},
-	{EvHeartbeatFailed, [][]string{{"failed to send heartbeat"}, {"logname=heartbeatfailed"}, {"while sending heartbeat"}, {"during heartbeat"}, {"unable to reach https://api"}}},
-	{EvInvalidToken, [][]string{{"invalid token"}, {"invalid access token"}, {"token is invalid"}, {"token", "401"}}},
-	{EvDNS, [][]string{{"enotfound"}, {"getaddrinfo", "eai_again"}}},
-	{EvTimeout, [][]string{{"etimedout"}, {"connection timeout"}, {"connect timeout"}}},
-	{EvRefused, [][]string{{"econnrefused"}}},
-	{EvNoInternet, [][]string{{"logname=nointernet"}}},
-	{EvTunnelOK, [][]string{{"logname=tunnelcreated"}, {"logname=tunnelreadyforuse"}}},
-	{EvTunnelFailed, [][]string{{"logname=requesttunnel", "fail"}, {"requesting tunnel failed"}}},
-	{EvBind, [][]string{{"unable to bind to"}, {"eaddrinuse"}}},
-	{EvEPERMUnlink, [][]string{{"eperm", "unlink"}}},
-	{EvException, [][]string{{"uncaught exception"}, {"uncaughtexception"}, {"unhandledpromiserejection"}, {"typeerror"}, {"referenceerror"}, {"sockettimeoutexception"}}},
-	{EvTLS, [][]string{{"self signed certificate"}, {"self-signed certificate"}, {"unable to verify the first certificate"}, {"unable_to_get_issuer_cert"}, {"cert_has_expired"}, {"unable to get local issuer certificate"}}},
-	{EvProxyAuth, [][]string{{"407", "proxy"}, {"proxy authentication required"}}},
-	{EvOOM, [][]string{{"heap out of memory"}, {"enomem"}, {"out of memory"}}},
-	{EvFileLimit, [][]string{{"emfile"}, {"too many open files"}}},
-	{EvVersion, [][]string{{"latest version"}}},
-}
-
-// maxRefs is how many occurrences of an event are kept as evidence.
-const maxRefs = 5
-
-// Ref is one occurrence of an event: a line of a file in the bundle.
+// Ref is one occurrence of an event: the first line of its entry in a bundle file.
 type Ref struct {
 	Path string
 	Line int
-	Time time.Time // from the line's leading timestamp; zero when it has none
-	Text string    // the line, redacted, cut to maxText
+	Time time.Time // from the entry's leading timestamp; zero when it has none
+	Text string    // the entry, lines joined, redacted (as the bundle holds it), cut to maxText
 }
 
 const maxText = 240
 
-// Event sums up one kind of event across the scanned files.
+// maxRefs is how many occurrences of an event are kept as evidence.
+const maxRefs = 5
+
+// Event sums up one kind of event (of one host, or of all) across the scanned files.
 type Event struct {
+	Host  Host
 	Count int
 	First []Ref // the first maxRefs occurrences
 	Last  Ref   // the latest occurrence by time, else the last seen
+	// Earliest is the time of the earliest timestamped occurrence.
+	Earliest time.Time
 }
 
 // event is an Event being gathered; the last occurrence's text is kept in a reused buffer, since
@@ -83,29 +41,72 @@ type event struct {
 	lastText []byte
 }
 
-// GapMin is the shortest stretch without a successful heartbeat that the scan records. The agent
-// sends one about every 60 seconds.
-const GapMin = 5 * time.Minute
+// maxHostsPerKind bounds the hosts told apart per kind; the rest are counted under one entry.
+const maxHostsPerKind = 32
 
-// maxGaps bounds the gaps recorded per file.
-const maxGaps = 1000
-
-// heartbeats is what one file says about successful heartbeats.
-type heartbeats struct {
-	first, last time.Time
-	gaps        []Gap
+type aggKey struct {
+	kind int // index in patterns
+	host Host
 }
 
-// LogScan reads log lines as they are written to the bundle (redacted) and records the events
-// the troubleshooting guide tells support to look for. Its memory does not grow with the logs.
-// It is safe for concurrent use.
+// Thresholds of the spans the scan keeps.
+const (
+	// heartbeatGap is a stretch without a successful heartbeat (sent about every 60 s) that
+	// counts as a gap.
+	heartbeatGap = 5 * time.Minute
+	// silenceMin is the shortest stretch without any log line that the scan keeps as a hole.
+	silenceMin = 10 * time.Minute
+)
+
+// source is what kind of bundle file a scan reads.
+type source int
+
+const (
+	srcLog     source = iota // the agent's own log
+	srcCrash                 // the agent's uncaughtException file
+	srcJournal               // a systemd journal extract (journalctl -o short-iso)
+	srcEvents                // a Windows event-log extract
+)
+
+// sourceOf tells a bundle file's kind by its path.
+func sourceOf(p string) source {
+	base := strings.ToLower(path.Base(p))
+	switch {
+	case strings.HasPrefix(p, "service/") && base == "journal.txt":
+		return srcJournal
+	case strings.HasPrefix(p, "service/") && strings.HasPrefix(base, "events-"):
+		return srcEvents
+	case strings.HasPrefix(base, "uncaughtexception"):
+		return srcCrash
+	}
+	return srcLog
+}
+
+// LogScan reads log lines (redacted, as the bundle holds them) and records the events the
+// troubleshooting guide tells support to look for: which host each is about, when, and how
+// they follow each other. Its memory does not grow with the logs. It is safe for concurrent
+// use; each file is written by one goroutine.
 type LogScan struct {
-	mu      sync.Mutex
-	events  map[string]*event
-	beats   []heartbeats // one per file with heartbeats
-	newest  Ref          // the latest timestamped line of any file
-	files   map[string]*FileStats
-	version VersionMention
+	loc *time.Location // for timestamps without a zone
+
+	mu     sync.Mutex
+	files  map[string]*FileStats
+	events map[aggKey]*event
+	plain  [32]*event           // the events of each kind without a host: most of them
+	hosts  [32]int              // hosts told apart per kind
+	points map[string]*pointSet // timeline kinds, folded by minute
+	// Spans of activity of the agent's logs (any line) and of successful heartbeats, from
+	// every file; the journal's agent lines are kept apart (see deferred).
+	logSpans, hbSpans, journalSpans []span
+	hbRuns, tunnelRuns              runSet
+	newest                          Ref // the latest timestamped line of the agent's logs
+	newestJournal                   Ref
+	versions                        versionMentions
+	// deferred holds the journal's agent events: the agent's log files hold the same lines
+	// when both were collected, so they count only outside the log files' time.
+	deferred        []occurrence
+	deferredDropped int
+	replayed        bool
 }
 
 // FileStats describes one scanned file.
@@ -114,38 +115,73 @@ type FileStats struct {
 	Bytes int64
 }
 
-// NewLogScan returns an empty scan.
-func NewLogScan() *LogScan {
-	return &LogScan{events: map[string]*event{}, files: map[string]*FileStats{}}
+// NewLogScan returns an empty scan. Timestamps without a zone are read in the local time zone.
+func NewLogScan() *LogScan { return newLogScan(time.Local) }
+
+func newLogScan(loc *time.Location) *LogScan {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return &LogScan{loc: loc, files: map[string]*FileStats{}, events: map[aggKey]*event{}, points: map[string]*pointSet{}}
 }
 
-// File returns a writer that scans the lines of the bundle file path. Close it to scan a last
-// line without a line break and to record the file's results.
-func (s *LogScan) File(path string) io.WriteCloser {
+// File returns a writer that scans the lines of the bundle file path: an agent log, an
+// uncaughtException file, a service journal or an event-log extract, told by the path. Close it
+// to scan a last line without a line break and to record the file's results.
+func (s *LogScan) File(p string) io.WriteCloser {
 	s.mu.Lock()
-	s.files[path] = &FileStats{}
+	s.files[p] = &FileStats{}
 	s.mu.Unlock()
-	return &lineWriter{s: s, path: path}
+	src := sourceOf(p)
+	lw := &lineWriter{s: s, path: p, src: src, logSpans: spanTracker{thr: silenceMin}}
+	if src == srcJournal || src == srcEvents {
+		return &textWriter{w: lw}
+	}
+	return lw
 }
 
-// Event returns what was seen of kind, nil when nothing.
+// Event returns what was seen of kind across all hosts, nil when nothing.
 func (s *LogScan) Event(kind string) *Event {
+	return merged(s.Events(kind))
+}
+
+// Events returns what was seen of kind, one Event per host, the most frequent first.
+func (s *LogScan) Events(kind string) []Event {
+	s.replay()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.events[kind]
-	if e == nil {
+	var out []Event
+	ki, ok := kindIndex[kind]
+	if !ok {
 		return nil
 	}
-	out := e.Event
-	out.First = append([]Ref(nil), e.First...)
-	out.Last.Text = cut(e.lastText)
-	return &out
+	for k, e := range s.events {
+		if k.kind != ki {
+			continue
+		}
+		ev := e.Event
+		ev.First = append([]Ref(nil), e.First...)
+		ev.Last.Text = cut(e.lastText)
+		out = append(out, ev)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Host.String() < out[j].Host.String()
+	})
+	return out
 }
 
-// Newest returns the latest timestamped line seen, zero when no line had a timestamp.
+// Newest returns the latest timestamped line of the agent's logs (or, when they have none, of
+// its journal), zero when no line had a timestamp.
 func (s *LogScan) Newest() Ref {
+	s.replay()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.newest.Path == "" {
+		return s.newestJournal
+	}
 	return s.newest
 }
 
@@ -160,252 +196,227 @@ func (s *LogScan) Files() map[string]FileStats {
 	return out
 }
 
-// Gap is a stretch without a successful heartbeat.
-type Gap struct {
-	From, To time.Time
+func later(a, b Ref) bool {
+	if a.Time.IsZero() || b.Time.IsZero() {
+		return !a.Time.IsZero()
+	}
+	return a.Time.After(b.Time)
 }
 
-// HeartbeatGaps returns the stretches longer than min (at least GapMin) between successful
-// heartbeats, longest first: those inside each file, and those between files.
-func (s *LogScan) HeartbeatGaps(min time.Duration) []Gap {
-	s.mu.Lock()
-	beats := append([]heartbeats(nil), s.beats...)
-	s.mu.Unlock()
-	var gaps []Gap
-	for _, b := range beats {
-		for _, g := range b.gaps {
-			if g.To.Sub(g.From) > min {
-				gaps = append(gaps, g)
-			}
-		}
+func earlier(a, b Ref) bool {
+	switch {
+	case a.Time.IsZero() != b.Time.IsZero():
+		return !a.Time.IsZero()
+	case !a.Time.Equal(b.Time):
+		return a.Time.Before(b.Time)
+	case a.Path != b.Path:
+		return a.Path < b.Path
 	}
-	sort.Slice(beats, func(i, j int) bool { return beats[i].first.Before(beats[j].first) })
-	var covered time.Time
-	for i, b := range beats {
-		if i > 0 && b.first.Sub(covered) > min {
-			gaps = append(gaps, Gap{covered, b.first})
-		}
-		if b.last.After(covered) {
-			covered = b.last
-		}
-	}
-	sort.SliceStable(gaps, func(i, j int) bool { return gaps[i].To.Sub(gaps[i].From) > gaps[j].To.Sub(gaps[j].From) })
-	return gaps
+	return a.Line < b.Line
 }
 
-// maxLine is how much of a line is kept for matching; the rest of a longer line is skipped.
-const maxLine = 8 << 10
-
-// lineWriter finds events in what is written to it. Complete lines are scanned a block at a time:
-// each pattern's first string is searched for in the whole block (lowercased once), and only the
-// lines it occurs in are looked at further, so a healthy log costs a few fast searches per block
-// rather than work per line. Memory is bounded: a line longer than maxLine is cut.
-type lineWriter struct {
-	s       *LogScan
-	path    string
-	line    int    // complete lines seen
-	carry   []byte // the incomplete last line, at most maxLine bytes
-	long    bool   // the incomplete line passed maxLine: the rest of it is skipped
-	low     []byte // lowercase scratch
-	hits    []hit
-	newest  Ref // the latest timestamped line of this file
-	written int64
-	beats   heartbeats
+// occurrence is one event of one entry, as a file writer hands it to the scan. text is valid
+// only until it is recorded.
+type occurrence struct {
+	k    int // kind, by index in patterns
+	host Host
+	path string
+	line int
+	t    time.Time
+	text []byte
 }
 
-// hit is a line a pattern matched, by its offset in the block.
-type hit struct {
-	start, end int
-	kind       string
-}
-
-func (w *lineWriter) Write(p []byte) (int, error) {
-	n := len(p)
-	w.written += int64(n)
-	i := bytes.IndexByte(p, '\n')
-	if i < 0 {
-		w.addCarry(p)
-		return n, nil
+// record adds occurrences to the totals. The caller holds s.mu.
+func (s *LogScan) record(o occurrence) {
+	var e *event
+	if o.host == (Host{}) {
+		e = s.plain[o.k]
 	}
-	// Finish the carried line, then scan every complete line of p in place.
-	if len(w.carry) > 0 || w.long {
-		w.addCarry(p[:i+1])
-		if w.long {
-			w.carry = append(w.carry, '\n') // the cut line still ends here
-		}
-		w.scanBlock(w.carry)
-		w.carry, w.long = w.carry[:0], false
-	} else {
-		w.scanBlock(p[:i+1])
-	}
-	last := bytes.LastIndexByte(p, '\n')
-	if last > i {
-		w.scanBlock(p[i+1 : last+1])
-	}
-	w.addCarry(p[last+1:])
-	return n, nil
-}
-
-func (w *lineWriter) addCarry(p []byte) {
-	if w.long {
-		return
-	}
-	room := maxLine - len(w.carry)
-	if len(p) > room {
-		p, w.long = p[:room], true
-	}
-	w.carry = append(w.carry, p...)
-}
-
-func (w *lineWriter) Close() error {
-	if len(w.carry) > 0 {
-		w.scanBlock(append(w.carry, '\n'))
-		w.carry = w.carry[:0]
-	}
-	w.s.mu.Lock()
-	defer w.s.mu.Unlock()
-	st := w.s.files[w.path]
-	st.Lines, st.Bytes = w.line, w.written
-	if w.newest.Path != "" && w.newest.Time.After(w.s.newest.Time) {
-		w.s.newest = w.newest
-	}
-	if !w.beats.first.IsZero() {
-		w.s.beats = append(w.s.beats, w.beats)
-		w.beats = heartbeats{}
-	}
-	return nil
-}
-
-// key is the first string of one alternative of a pattern: finding it leads to checking the
-// alternative's other strings on that line.
-type key struct {
-	str     string
-	pattern int
-	alt     int
-}
-
-var keys, keyMatcher = func() ([]key, *matcher) {
-	var ks []key
-	var strs []string
-	for i, p := range patterns {
-		for j, alt := range p.any {
-			ks = append(ks, key{alt[0], i, j})
-			strs = append(strs, alt[0])
-		}
-	}
-	return ks, newMatcher(strs)
-}()
-
-// scanBlock scans complete lines (block ends with a line break).
-func (w *lineWriter) scanBlock(block []byte) {
-	w.hits = w.hits[:0]
-	keyMatcher.scan(block, func(end, id int) {
-		k := keys[id]
-		ls := bytes.LastIndexByte(block[:end-len(k.str)], '\n') + 1
-		le := len(block)
-		if i := bytes.IndexByte(block[end:], '\n'); i >= 0 {
-			le = end + i
-		}
-		kind := patterns[k.pattern].kind
-		for i := len(w.hits) - 1; i >= 0 && w.hits[i].start == ls; i-- {
-			if w.hits[i].kind == kind {
-				return // another alternative of the pattern already matched this line
-			}
-		}
-		if rest := patterns[k.pattern].any[k.alt][1:]; len(rest) > 0 {
-			w.low = toLower(w.low[:0], block[ls:le])
-			if !matchAll(w.low, rest) {
-				return
-			}
-		}
-		w.hits = append(w.hits, hit{ls, le, kind})
-	})
-	base := w.line
-	if len(w.hits) > 0 {
-		counted, line := 0, base
-		for _, h := range w.hits {
-			line += bytes.Count(block[counted:h.start], []byte{'\n'})
-			counted = h.start
-			text := bytes.TrimRight(block[h.start:h.end], "\r")
-			ts := leadingTime(text)
-			if h.kind == EvHeartbeatOK && !ts.IsZero() {
-				w.beat(ts)
-			}
-			w.s.record(w.path, line+1, ts, text, h.kind)
-		}
-	}
-	w.line = base + bytes.Count(block, []byte{'\n'})
-	w.noteNewest(block)
-}
-
-// noteNewest remembers the last timestamped line of the block: logs are written in order, so it
-// is the newest so far. Stack-trace lines have no timestamp; a few are looked past.
-func (w *lineWriter) noteNewest(block []byte) {
-	end := len(block) - 1 // the final line break
-	line := w.line
-	for tries := 0; tries < 64 && end > 0; tries++ {
-		start := bytes.LastIndexByte(block[:end], '\n') + 1
-		text := bytes.TrimRight(block[start:end], "\r")
-		if ts := leadingTime(text); !ts.IsZero() {
-			if ts.After(w.newest.Time) {
-				w.newest = Ref{Path: w.path, Line: line, Time: ts, Text: cut(text)}
-			}
-			return
-		}
-		end = start - 1
-		line--
-	}
-}
-
-func matchAll(line []byte, strs []string) bool {
-	for _, s := range strs {
-		if !bytes.Contains(line, []byte(s)) {
-			return false
-		}
-	}
-	return true
-}
-
-// beat notes a successful heartbeat at ts; lines of one file come in time order.
-func (w *lineWriter) beat(ts time.Time) {
-	b := &w.beats
-	if !b.last.IsZero() && ts.Sub(b.last) > GapMin && len(b.gaps) < maxGaps {
-		b.gaps = append(b.gaps, Gap{b.last, ts})
-	}
-	if b.first.IsZero() || ts.Before(b.first) {
-		b.first = ts
-	}
-	if ts.After(b.last) {
-		b.last = ts
-	}
-}
-
-func (s *LogScan) record(path string, line int, ts time.Time, text []byte, kind string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e := s.events[kind]
 	if e == nil {
-		e = &event{}
-		s.events[kind] = e
+		k := aggKey{o.k, o.host}
+		if e = s.events[k]; e == nil {
+			if s.hosts[o.k] >= maxHostsPerKind && o.host.Name != "" {
+				// Too many hosts to tell apart: count this one with the others of its target.
+				k.host = Host{Target: o.host.Target}
+				e = s.events[k]
+			}
+			if e == nil {
+				e = &event{Event: Event{Host: k.host}}
+				s.events[k] = e
+				if k.host.Name != "" {
+					s.hosts[o.k]++
+				}
+			}
+		}
+		if k.host == (Host{}) {
+			s.plain[o.k] = e
+		}
 	}
 	e.Count++
 	if len(e.First) < maxRefs {
-		e.First = append(e.First, Ref{Path: path, Line: line, Time: ts, Text: cut(text)})
+		e.First = append(e.First, Ref{Path: o.path, Line: o.line, Time: o.t, Text: cut(o.text)})
 	}
-	if e.Last.Path == "" || ts.IsZero() || !ts.Before(e.Last.Time) {
-		e.Last = Ref{Path: path, Line: line, Time: ts}
-		e.lastText = append(e.lastText[:0], text[:min(len(text), maxText)]...)
+	if e.Last.Path == "" || o.t.IsZero() == e.Last.Time.IsZero() && !o.t.Before(e.Last.Time) || !o.t.IsZero() && e.Last.Time.IsZero() {
+		e.Last = Ref{Path: o.path, Line: o.line, Time: o.t}
+		e.lastText = append(e.lastText[:0], o.text[:min(len(o.text), maxText)]...)
 	}
-	if kind == EvVersion {
-		s.noteVersion(Ref{Path: path, Line: line, Time: ts, Text: cut(text)}, string(text))
+	if !o.t.IsZero() && (e.Earliest.IsZero() || o.t.Before(e.Earliest)) {
+		e.Earliest = o.t
+	}
+	if tl := timelineKind(o.k); tl != "" {
+		ps := s.points[tl]
+		if ps == nil {
+			ps = &pointSet{}
+			s.points[tl] = ps
+		}
+		ps.add(o.t, o.path, o.line, o.text)
+	}
+	if o.k == kVersion {
+		s.noteVersion(Ref{Path: o.path, Line: o.line, Time: o.t, Text: cut(o.text)}, string(o.text))
 	}
 }
 
-func cut(b []byte) string {
-	if len(b) > maxText {
-		b = b[:maxText]
+// timelineKind is the timeline kind an event kind is drawn as, "" for none. Successful
+// heartbeats are drawn as spans, not points.
+func timelineKind(k int) string {
+	switch k {
+	case kHeartbeatFailed:
+		return TLHeartbeatFailed
+	case kTunnelCreated:
+		return TLTunnelCreated
+	case kTunnelReady:
+		return TLTunnelReady
+	case kTunnelFailed:
+		return TLTunnelFailed
+	case kNoInternet:
+		return TLNoInternet
+	case kBind:
+		return TLBindFailed
+	case kUncaught:
+		return TLCrash
+	case kStart:
+		return TLServiceRestart
+	case kStop:
+		return tlStop
 	}
-	return string(bytes.ToValidUTF8(b, []byte("?")))
+	return ""
+}
+
+// tlStop is a clean stop of the agent: not drawn, but it tells expected restarts apart.
+const tlStop = "stop"
+
+// point adds one point of a timeline kind that is no log event (the service manager's). The
+// caller holds s.mu.
+func (s *LogScan) point(kind string, t time.Time, p string, line int, text []byte) {
+	ps := s.points[kind]
+	if ps == nil {
+		ps = &pointSet{}
+		s.points[kind] = ps
+	}
+	ps.add(t, p, line, text)
+}
+
+// replay counts the journal's agent events that fall outside the time the agent's log files
+// cover: the same lines are in both when both were collected. It runs once, when the results
+// are first read.
+func (s *LogScan) replay() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.replayed {
+		return
+	}
+	s.replayed = true
+	covered := mergeSpans(s.logSpans, time.Minute)
+	inLogs := func(t time.Time) bool {
+		i := sort.Search(len(covered), func(i int) bool { return !covered[i].To.Add(time.Minute).Before(t) })
+		return i < len(covered) && !covered[i].From.Add(-time.Minute).After(t)
+	}
+	sort.SliceStable(s.deferred, func(i, j int) bool { return s.deferred[i].t.Before(s.deferred[j].t) })
+	seq := newSeq()
+	for _, o := range s.deferred {
+		if len(covered) > 0 && (o.t.IsZero() || inLogs(o.t)) {
+			continue
+		}
+		s.record(o)
+		seq.note(o)
+	}
+	s.closeSeq(seq)
+	s.deferred = nil
+}
+
+// seqState follows the order of one stream's events: successful heartbeats' spans and the runs
+// of failed heartbeats and tunnel requests.
+type seqState struct {
+	hb             spanTracker
+	hbRun, tunnel  runTracker
+	hbRuns, tuRuns runSet
+}
+
+func newSeq() *seqState { return &seqState{hb: spanTracker{thr: heartbeatGap}} }
+
+func (q *seqState) note(o occurrence) {
+	ref := lineRef{o.path, o.line}
+	switch o.k {
+	case kHeartbeatOK:
+		if !o.t.IsZero() {
+			q.hb.add(o.t, ref, 1)
+		}
+		if r, ok := q.hbRun.ok(o.t, ref); ok {
+			q.hbRuns.add(r)
+		}
+	case kHeartbeatFailed:
+		q.hbRun.fail(o.path, o.line, o.t)
+	case kTunnelCreated, kTunnelReady:
+		if r, ok := q.tunnel.ok(o.t, ref); ok {
+			q.tuRuns.add(r)
+		}
+	case kTunnelFailed:
+		q.tunnel.fail(o.path, o.line, o.t)
+	}
+}
+
+// closeSeq ends a stream and keeps what it found. The caller holds s.mu.
+func (s *LogScan) closeSeq(q *seqState) {
+	if r, ok := q.hbRun.flush(); ok {
+		q.hbRuns.add(r)
+	}
+	if r, ok := q.tunnel.flush(); ok {
+		q.tuRuns.add(r)
+	}
+	s.hbRuns.addAll(q.hbRuns)
+	s.tunnelRuns.addAll(q.tuRuns)
+	s.hbSpans = append(s.hbSpans, q.hb.spans...)
+	if len(s.hbSpans) > 4*maxSpans {
+		s.hbSpans = compactSpans(s.hbSpans, heartbeatGap, 2*maxSpans)
+	}
+}
+
+// cut makes an entry's text one line for evidence: line breaks and the indentation after them
+// become one space; at most maxText bytes, valid UTF-8.
+func cut(b []byte) string {
+	if !bytes.ContainsAny(b[:min(len(b), 4*maxText)], "\r\n") {
+		if len(b) > maxText {
+			b = b[:maxText]
+		}
+		if utf8.Valid(b) {
+			return string(b)
+		}
+		return string(bytes.ToValidUTF8(b, []byte("?")))
+	}
+	out := make([]byte, 0, maxText)
+	for i := 0; i < len(b) && len(out) < maxText; i++ {
+		switch c := b[i]; c {
+		case '\r':
+		case '\n':
+			for i+1 < len(b) && (b[i+1] == ' ' || b[i+1] == '\t') {
+				i++
+			}
+			out = append(out, ' ')
+		default:
+			out = append(out, c)
+		}
+	}
+	return string(bytes.ToValidUTF8(out, []byte("?")))
 }
 
 func toLower(dst, src []byte) []byte {
@@ -420,8 +431,8 @@ func toLower(dst, src []byte) []byte {
 
 // leadingTime reads the timestamp agent log lines start with: "2025-05-06T12:08:22.172Z",
 // "2025-05-06 12:08:22", optionally in brackets, optionally with a zone offset ("+02:00",
-// "+0200"). Without a zone the time is local. A line without one gives the zero time.
-func leadingTime(line []byte) time.Time {
+// "+0200"). Without a zone the time is in loc. A line without one gives the zero time.
+func leadingTime(line []byte, loc *time.Location) time.Time {
 	b := line
 	if len(b) > 0 && b[0] == '[' {
 		b = b[1:]
@@ -445,7 +456,7 @@ func leadingTime(line []byte) time.Time {
 	}
 	b = b[19:]
 	nsec := 0
-	if len(b) > 1 && b[0] == '.' {
+	if len(b) > 1 && (b[0] == '.' || b[0] == ',') {
 		i, scale := 1, 100000000
 		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
 			nsec += int(b[i]-'0') * scale
@@ -453,7 +464,6 @@ func leadingTime(line []byte) time.Time {
 		}
 		b = b[i:]
 	}
-	loc := time.Local
 	switch {
 	case len(b) > 0 && b[0] == 'Z':
 		loc = time.UTC
@@ -464,7 +474,7 @@ func leadingTime(line []byte) time.Time {
 		} else {
 			om = num(b[3:5])
 		}
-		if oh < 0 || om < 0 {
+		if oh < 0 || om < 0 || oh > 23 || om > 59 {
 			return time.Time{}
 		}
 		off := oh*3600 + om*60

@@ -37,8 +37,8 @@ const (
 
 // checkNetworkProbes draws findings from network/probes.json: what could not be reached and why,
 // proxies that refuse the agent, TLS interception, clock skew and the local port.
-func checkNetworkProbes(in *Input) []manifest.Finding {
-	p := in.Probes
+func checkNetworkProbes(in *input) []manifest.Finding {
+	p := in.probes
 	if p == nil {
 		return nil
 	}

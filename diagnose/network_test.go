@@ -117,7 +117,7 @@ func TestCheckNetworkProbes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := ids(checkNetworkProbes(&Input{Probes: tt.probes}))
+			got := ids(checkNetworkProbes(&input{probes: tt.probes}))
 			if got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
@@ -138,12 +138,17 @@ func TestNetworkFindingsGolden(t *testing.T) {
 	p.LocalPort = &manifest.LocalPort{Address: "0.0.0.0:7017", ErrorKind: "in_use", Error: "listen tcp4 0.0.0.0:7017: bind: address already in use",
 		Holders: []manifest.PortHolder{{PID: 4711, Name: "java", User: "svc"}}}
 	p.Proxy.NotProbed = []manifest.ProxyNotProbed{{Source: "wininet AutoConfigURL", Value: "http://wpad.corp/proxy.pac", Reason: "a PAC script chooses the proxy for each URL; opadiag does not run it"}}
-	got, err := json.MarshalIndent(checkNetworkProbes(&Input{Probes: p}), "", "  ")
+	got, err := json.MarshalIndent(checkNetworkProbes(&input{probes: p}), "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got = append(got, '\n')
-	golden := filepath.Join("testdata", "network-findings.golden.json")
+	checkGolden(t, "network-findings.golden.json", append(got, '\n'))
+}
+
+// checkGolden compares got with testdata/name, or rewrites it with -update.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	golden := filepath.Join("testdata", name)
 	if *update {
 		if err := os.WriteFile(golden, got, 0o644); err != nil {
 			t.Fatal(err)
@@ -154,6 +159,6 @@ func TestNetworkFindingsGolden(t *testing.T) {
 		t.Fatalf("%v (run with -update to create it)", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("findings differ from %s (run with -update if the change is intended):\n%s", golden, got)
+		t.Errorf("%s differs (run with -update if the change is intended; review the diff):\n%s", golden, got)
 	}
 }

@@ -45,8 +45,8 @@ func serviceEvidence(s manifest.AgentService) []manifest.Evidence {
 	return ev
 }
 
-func checkService(in *Input) []manifest.Finding {
-	m := in.Manifest
+func checkService(in *input) []manifest.Finding {
+	m := in.m
 	svc := m.Service
 	if svc.Manager == "" {
 		return nil // the service collector did not run
@@ -62,6 +62,7 @@ func checkService(in *Input) []manifest.Finding {
 	if len(found) == 0 {
 		return append(out, checkNoService(in, instances)...)
 	}
+	alive, aliveRef := in.logsAlive()
 	for _, s := range found {
 		name := s.Name
 		if s.DisplayName != "" && s.DisplayName != s.Name {
@@ -84,68 +85,120 @@ func checkService(in *Input) []manifest.Finding {
 			if s.Result != "" && s.Result != "success" {
 				detail += " Result: " + s.Result + "."
 			}
+			sev := manifest.SeverityFail
 			remedy := startRemedy(m.Host.OS) + " If it stops again, read its log and uncaughtException file in this bundle."
-			if instances > 0 {
-				detail += fmt.Sprintf(" %d agent instance(s) run outside the service (UI or background mode).", instances)
+			switch {
+			case instances > 0:
+				detail += " " + counts(instances, "agent instance", "run") + " outside the service (UI or background mode)."
 				remedy = "The agent runs outside its service. " + remedyOneInstance + " " + remedy
+			case alive:
+				// The machine and the logs disagree: say what each says, and do not fail on it.
+				sev = manifest.SeverityWarn
+				detail += " Yet the agent's logs show it alive: " + aliveRef.Text + " (" + in.before(aliveRef.Time) + "). " +
+					"opadiag may not see where the agent runs (a container, another account's session), or the logs come from another machine."
+				ev = append(ev, refs(aliveRef)...)
 			}
-			out = append(out, finding("service.not_running", manifest.SeverityFail, "The agent's service "+name+" is not running", detail, remedy, ev...))
+			out = append(out, finding("service.not_running", sev, "The agent's service "+name+" is not running", detail, remedy, ev...))
 		}
 		if s.AutoStart != nil && !*s.AutoStart {
 			out = append(out, finding("service.not_automatic", manifest.SeverityWarn, "The agent's service "+name+" does not start automatically",
 				"Its start type is "+orUnknown(s.StartType)+": after a restart of the server the agent stays offline.",
 				startRemedy(m.Host.OS), ev...))
 		}
-		out = append(out, checkRestarts(in, s, name)...)
+		out = append(out, serviceRestarts(in, s, name)...)
 	}
 	return out
 }
 
-// checkNoService: no service was found. The agent may run in its UI or in the background, or
-// not at all.
-func checkNoService(in *Input, instances int) []manifest.Finding {
-	m := in.Manifest
+// checkNoService: no service was found, or none could be queried. The agent may run in its UI
+// or in the background, or not at all; the logs may say otherwise than the machine.
+func checkNoService(in *input, instances int) []manifest.Finding {
+	m := in.m
 	svc := m.Service
 	looked := make([]string, 0, len(svc.Services))
 	for _, s := range svc.Services {
 		looked = append(looked, s.Name)
 	}
+	queried := svc.Available
 	detail := "No service " + strings.Join(looked, " or ") + " is installed."
-	if !svc.Available && svc.Detail != "" {
-		detail = "Services could not be queried: " + svc.Detail + "."
+	if !queried {
+		d := svc.Detail
+		if d == "" {
+			d = "no reason given"
+		}
+		detail = "The service manager could not be queried: " + d + "."
 	}
-	if instances > 0 {
+	alive, aliveRef := in.logsAlive()
+	ev := []manifest.Evidence{}
+	if processesListed(m) {
+		ev = append(ev, manifest.Evidence{Path: "system/processes.json"})
+	}
+	switch {
+	case instances > 0 && queried:
 		return []manifest.Finding{finding("service.none", manifest.SeverityWarn, "The agent runs without a service (UI or background mode)",
-			detail+fmt.Sprintf(" %d agent instance(s) run as a program instead.", instances),
+			detail+" "+counts(instances, "agent instance", "run")+" as a program instead.",
 			"Without a service the agent stops when its user logs off, and it does not update itself automatically. "+
-				"Install the service from the agent's window, close the window completely, then make sure only the service runs.")}
-	}
-	if len(m.Agents) == 0 && len(svc.Installs) == 0 {
+				"Install the service from the agent's window, close the window completely, then make sure only the service runs.", ev...)}
+	case instances > 0:
+		return []manifest.Finding{finding("service.unknown", manifest.SeverityInfo, "The agent runs; whether as a service could not be told",
+			detail+" "+counts(instances, "agent instance", "run")+".",
+			"If the agent is not installed as a service, install it from the agent's window: without one it stops when its user "+
+				"logs off and does not update itself. "+remedyElevate, ev...)}
+	case len(m.Agents) == 0 && len(svc.Installs) == 0:
 		return nil // agent.not_found says it all
+	case alive:
+		say := "no agent process runs"
+		if !processesListed(m) {
+			say = "its processes could not be listed"
+		}
+		return []manifest.Finding{finding("agent.not_seen", manifest.SeverityInfo, "The logs show the agent alive, but this machine shows no agent",
+			detail+" On this machine "+say+". The agent's logs say: "+aliveRef.Text+" ("+in.before(aliveRef.Time)+").",
+			"opadiag may not see where the agent runs (a container, another machine whose folder was passed with --agent-dir, "+
+				"another account). Run opadiag where the agent runs, elevated. "+remedyElevate, append(ev, refs(aliveRef)...)...)}
+	case !processesListed(m):
+		return []manifest.Finding{finding("agent.state_unknown", manifest.SeverityInfo, "Whether the agent runs could not be told",
+			detail+" The processes could not be listed either.", remedyElevate, ev...)}
 	}
-	return []manifest.Finding{finding("agent.not_running", manifest.SeverityFail, "The agent is not running",
-		detail+" No agent process runs either.",
-		"Start the agent. Installing it as a service (from the agent's window, or on Linux with the install script) keeps it "+
-			"running across logoffs and restarts and lets it update itself.")}
+	remedy := "Start the agent. Installing it as a service (from the agent's window, or on Linux with the install script) keeps it " +
+		"running across logoffs and restarts and lets it update itself."
+	sev := manifest.SeverityFail
+	if !queried {
+		detail += " Whether a service is installed is not known."
+	}
+	if n := in.lf.newest; n.Path != "" {
+		detail += " The newest line of its logs is " + in.before(n.Time) + "."
+		ev = append(ev, refs(n)...)
+	}
+	return []manifest.Finding{finding("agent.not_running", sev, "The agent is not running", detail+" No agent process runs.", remedy, ev...)}
 }
 
-// checkRestarts reports a service that restarted or crashed: systemd's restart counter and
+// serviceRestarts reports a service that restarted or crashed: systemd's restart counter and
 // failures in its journal, or the Service Control Manager's crash events.
-func checkRestarts(in *Input, s manifest.AgentService, name string) []manifest.Finding {
+func serviceRestarts(in *input, s manifest.AgentService, name string) []manifest.Finding {
 	var parts []string
 	var ev []manifest.Evidence
 	if s.Restarts != nil && *s.Restarts > 0 {
 		parts = append(parts, fmt.Sprintf("systemd restarted it %d times since it was loaded", *s.Restarts))
+		ev = append(ev, serviceEvidence(s)...)
 	}
 	if j := s.Journal; j != nil && j.Failures > 0 {
-		parts = append(parts, fmt.Sprintf("its journal shows %d failures within --since", j.Failures))
+		parts = append(parts, "its journal shows "+count(j.Failures, "failure")+" within --since")
 		ev = append(ev, manifest.Evidence{Path: j.Path})
+		for _, p := range in.lf.points[svcCrash] {
+			if p.Ref.Path == j.Path && len(ev) < 6 {
+				ev = append(ev, refs(p.Ref)...)
+			}
+		}
 	}
-	for _, e := range in.Manifest.Service.Events {
+	for _, e := range in.m.Service.Events {
 		if e.ID == 7031 || e.ID == 7034 || e.ID == 7023 || e.ID == 7000 || e.ID == 7009 {
 			what := map[int]string{7031: "terminated unexpectedly", 7034: "terminated unexpectedly", 7023: "terminated with an error",
 				7000: "failed to start", 7009: "did not start in time"}[e.ID]
-			parts = append(parts, fmt.Sprintf("%d Service Control Manager events %d (%s)", e.Count, e.ID, what))
+			p := fmt.Sprintf("%d Service Control Manager events %d (%s)", e.Count, e.ID, what)
+			if e.Last != nil {
+				p += ", the last " + stamp(*e.Last)
+			}
+			parts = append(parts, p)
 			ev = append(ev, manifest.Evidence{Path: e.Path, Line: e.Line})
 		}
 	}
@@ -166,8 +219,8 @@ func orUnknown(s string) string {
 	return s
 }
 
-func checkInstances(in *Input) []manifest.Finding {
-	ps := in.Manifest.System.Processes
+func checkInstances(in *input) []manifest.Finding {
+	ps := in.m.System.Processes
 	if ps.Instances <= 1 {
 		return nil
 	}
@@ -235,58 +288,150 @@ func versionParts(v string) []int {
 	return out
 }
 
-func checkVersion(in *Input) []manifest.Finding {
-	m := in.Manifest
-	h := m.Host
-	if m.Service.Manager == "" {
-		return nil
+// versionInfo is the agent's version from the most reliable source: the install its service
+// runs (Uninstall registry key, package.json, app.asar), else any install, else the newest log
+// line naming the running version. A line naming only the latest available version never
+// gives the running one.
+type versionInfo struct {
+	version, source string
+	ev              []manifest.Evidence
+	logged, latest  *VersionMention
+}
+
+func agentVersion(m *manifest.Manifest, scan *LogScan) versionInfo {
+	windows := m.Host.OS == "windows"
+	var programs []string // of the services found
+	for _, s := range m.Service.Services {
+		if s.Found && s.BinaryPath != "" {
+			programs = append(programs, commandBinary(s.BinaryPath))
+		}
 	}
-	v := h.AgentVersion
+	var chosen, first *manifest.Install
+	for i := range m.Service.Installs {
+		in := &m.Service.Installs[i]
+		if in.Version == "" {
+			continue
+		}
+		if first == nil {
+			first = in
+		}
+		for _, bin := range programs {
+			if chosen == nil && under(bin, in.Dir, windows || windowsPath(in.Dir)) {
+				chosen = in
+			}
+		}
+	}
+	if chosen == nil {
+		chosen = first
+	}
+	var vi versionInfo
+	if chosen != nil {
+		vi.version, vi.source = chosen.Version, strings.TrimSpace(chosen.Source+" "+chosen.Where)
+		vi.ev = []manifest.Evidence{{Path: "manifest.json"}}
+	}
+	vm := scan.mentions()
+	if vm.current.Ref.Path != "" {
+		vi.logged = &vm.current
+	}
+	if vm.latest.Ref.Path != "" {
+		vi.latest = &vm.latest
+	}
+	if vi.version == "" && vi.logged != nil {
+		vi.version = vi.logged.Current
+		vi.source = fmt.Sprintf("log %s line %d", vi.logged.Ref.Path, vi.logged.Ref.Line)
+		vi.ev = refs(vi.logged.Ref)
+	}
+	return vi
+}
+
+func checkVersion(in *input) []manifest.Finding {
+	m := in.m
+	h := m.Host
+	vi := in.version
+	v := vi.version
+	if v == "" && m.Service.Manager == "" {
+		return nil // nothing was looked at
+	}
 	var out []manifest.Finding
 	from := ""
-	if h.AgentVersionSource != "" {
-		from = " (read from " + h.AgentVersionSource + ")"
+	if vi.source != "" {
+		from = " (read from " + vi.source + ")"
 	}
+	ev := vi.ev
 	r2 := m.System.OS.WindowsServer2012R2
 	switch {
 	case v == "" && r2:
 		out = append(out, finding("os.windows_2012r2", manifest.SeverityWarn, "Windows Server 2012 R2: the agent must be version 4.3.0",
 			"This server runs "+h.OSName+" and the agent's version could not be read.",
 			"Celigo ended support for Windows Server 2012 R2: install agent version 4.3.0 exactly. Newer versions update "+
-				"themselves and break on this OS; 4.3.0 does not update itself."))
+				"themselves and break on this OS; 4.3.0 does not update itself.", manifest.Evidence{Path: "system/os.json"}))
+		return out
 	case r2 && compareVersions(v, win2012R2Version) != 0:
 		out = append(out, finding("os.windows_2012r2", manifest.SeverityFail, "Windows Server 2012 R2 needs agent version 4.3.0, this is "+v,
 			"This server runs "+h.OSName+" with agent "+v+from+".",
 			"Celigo ended support for Windows Server 2012 R2. Uninstall this agent and install version 4.3.0: other versions "+
-				"update themselves, which breaks the agent's configuration and makes flows fail."))
-		return out
+				"update themselves, which breaks the agent's configuration and makes flows fail.", append(ev, manifest.Evidence{Path: "system/os.json"})...))
+		return append(out, versionMismatch(in)...)
 	case r2:
 		out = append(out, finding("os.windows_2012r2", manifest.SeverityInfo, "Windows Server 2012 R2 with agent 4.3.0",
 			"This server runs "+h.OSName+" with agent 4.3.0"+from+", the version Celigo requires there.",
-			"Agent 4.3.0 does not update itself: keep it, and plan a move to a supported Windows Server."))
-		return out
+			"Agent 4.3.0 does not update itself: keep it, and plan a move to a supported Windows Server.", append(ev, manifest.Evidence{Path: "system/os.json"})...))
+		return append(out, versionMismatch(in)...)
 	case v == "":
 		if len(m.Agents) == 0 && len(m.Service.Installs) == 0 {
 			return nil
 		}
-		return append(out, finding("agent.version_unknown", manifest.SeverityInfo, "The agent's version could not be determined",
-			"No Uninstall registry entry, package.json or log line named it.",
+		detail := "No Uninstall registry entry, package.json or log line named the running version."
+		var ev []manifest.Evidence
+		if vi.latest != nil {
+			detail += fmt.Sprintf(" The logs name only the latest available version, %s (%s line %d), which is not necessarily the one running.",
+				vi.latest.Latest, vi.latest.Ref.Path, vi.latest.Ref.Line)
+			ev = refs(vi.latest.Ref)
+		}
+		return append(out, finding("agent.version_unknown", manifest.SeverityInfo, "The agent's version could not be determined", detail,
 			"Windows: Control Panel → Programs and Features shows Celigo Agent's version. Linux: search the agent's logs for "+
-				"\"latest version\". The version must be 3.7.0 or later."))
+				"\"latest version\" (journalctl -u celigoagent.service -n 1000). The version must be 3.7.0 or later.", ev...))
 	}
 	if compareVersions(v, minAgentVersion) < 0 {
 		out = append(out, finding("agent.version_old", manifest.SeverityFail, "The agent is version "+v+", older than 3.7.0",
 			"Agent "+v+from+". Versions before 3.7.0 do not receive automatic updates, which may cause the problems you see.",
 			"Install the current agent. The agent updates itself only when it runs as a service and, on Windows, with "+
-				"administrator rights."))
+				"administrator rights.", ev...))
 	} else {
-		out = append(out, finding("agent.version", manifest.SeverityPass, "The agent is version "+v, "Agent "+v+from+".", ""))
+		out = append(out, finding("agent.version", manifest.SeverityPass, "The agent is version "+v, "Agent "+v+from+".", "", ev...))
+	}
+	out = append(out, versionMismatch(in)...)
+	if l := vi.latest; l != nil && compareVersions(l.Latest, v) > 0 && compareVersions(v, minAgentVersion) >= 0 {
+		out = append(out, finding("agent.update_available", manifest.SeverityInfo, "A newer agent, "+l.Latest+", is available",
+			fmt.Sprintf("The agent is %s%s; its logs name %s as the latest version (%s line %d, %s).", v, from, l.Latest, l.Ref.Path, l.Ref.Line, stamp(l.Ref.Time)),
+			"The agent updates itself when it runs as a service (on Windows with administrator rights). If it stays on the old "+
+				"version, check that it runs as a service, or install the new version.", refs(l.Ref)...))
 	}
 	return out
 }
 
-func checkPath(in *Input) []manifest.Finding {
-	p := in.Manifest.System.OS.Path
+// versionMismatch reports logs that say the agent runs another version than the one installed:
+// an update not applied, or a stale install record.
+func versionMismatch(in *input) []manifest.Finding {
+	vi := in.version
+	l := vi.logged
+	if l == nil || strings.HasPrefix(vi.source, "log ") || vi.version == "" || compareVersions(l.Current, vi.version) == 0 {
+		return nil
+	}
+	why := "the installed update is not running yet: the agent was not restarted since"
+	if compareVersions(l.Current, vi.version) > 0 {
+		why = "the install record (" + vi.source + ") was not updated with the agent, or another copy of the agent runs"
+	}
+	return []manifest.Finding{finding("agent.version_mismatch", manifest.SeverityWarn,
+		"The logs say the agent runs "+l.Current+", but "+vi.version+" is installed",
+		fmt.Sprintf("Installed: %s (%s). The agent's log says it runs %s (%s line %d, %s): %s.", vi.version, vi.source, l.Current,
+			l.Ref.Path, l.Ref.Line, stamp(l.Ref.Time), why),
+		"Restart the agent's service so that the installed version runs; if the logs keep naming another version, make sure "+
+			"only one copy of the agent is installed and runs, and reinstall it.", append(refs(l.Ref), vi.ev...)...)}
+}
+
+func checkPath(in *input) []manifest.Finding {
+	p := in.m.System.OS.Path
 	if p == nil {
 		return nil
 	}
@@ -327,11 +472,11 @@ func agentPresent(m *manifest.Manifest) bool {
 	return false
 }
 
-func checkPrerequisites(in *Input) []manifest.Finding {
-	if in.Manifest.Service.Manager == "" || !agentPresent(in.Manifest) {
+func checkPrerequisites(in *input) []manifest.Finding {
+	if in.m.Service.Manager == "" || !agentPresent(in.m) {
 		return nil
 	}
-	pr := in.Manifest.System.Prerequisites
+	pr := in.m.System.Prerequisites
 	ev := []manifest.Evidence{{Path: "system/prerequisites.json"}}
 	var out []manifest.Finding
 	j := pr.Java
@@ -356,8 +501,8 @@ func checkPrerequisites(in *Input) []manifest.Finding {
 	return out
 }
 
-func checkOOM(in *Input) []manifest.Finding {
-	sys := in.Manifest.System
+func checkOOM(in *input) []manifest.Finding {
+	sys := in.m.System
 	var ev []manifest.Evidence
 	for i, l := range sys.OOM {
 		if i < 5 || i == len(sys.OOM)-1 {
@@ -365,7 +510,7 @@ func checkOOM(in *Input) []manifest.Finding {
 		}
 	}
 	journal := 0
-	for _, s := range in.Manifest.Service.Services {
+	for _, s := range in.m.Service.Services {
 		if s.Journal != nil {
 			journal += s.Journal.OOMKills
 		}
@@ -376,7 +521,7 @@ func checkOOM(in *Input) []manifest.Finding {
 	if len(sys.OOM) == 0 && journal == 0 {
 		return nil
 	}
-	detail := fmt.Sprintf("%d OOM-killer lines in the system logs", len(sys.OOM))
+	detail := count(len(sys.OOM), "OOM-killer line") + " in the system logs"
 	if last := sys.OOM; len(last) > 0 {
 		detail += "; the last: " + last[len(last)-1].Text
 	}
@@ -388,8 +533,8 @@ func checkOOM(in *Input) []manifest.Finding {
 			"other programs on it: Celigo recommends a small server dedicated to the agent.", ev...)}
 }
 
-func checkResourcesLow(in *Input) []manifest.Finding {
-	r := in.Manifest.System.Resources
+func checkResourcesLow(in *input) []manifest.Finding {
+	r := in.m.System.Resources
 	var out []manifest.Finding
 	ev := []manifest.Evidence{{Path: "system/resources.json"}}
 	if r.MemoryTotal > 0 {
@@ -415,7 +560,7 @@ func checkResourcesLow(in *Input) []manifest.Finding {
 				"The agent cannot write its logs and settings on a full disk. Free some space.", ev...))
 		}
 	}
-	for _, p := range in.Manifest.System.Processes.Agent {
+	for _, p := range in.m.System.Processes.Agent {
 		if p.OpenFiles == nil || !(p.Instance || p.Mode == "service") {
 			continue
 		}
@@ -432,8 +577,8 @@ func checkResourcesLow(in *Input) []manifest.Finding {
 	return out
 }
 
-func checkInstanceType(in *Input) []manifest.Finding {
-	c := in.Manifest.System.OS.Cloud
+func checkInstanceType(in *input) []manifest.Finding {
+	c := in.m.System.OS.Cloud
 	if !isTinyInstance(c.InstanceType) {
 		return nil
 	}
@@ -460,8 +605,8 @@ func isTinyInstance(t string) bool {
 	return false
 }
 
-func checkDenied(in *Input) []manifest.Finding {
-	d := in.Manifest.Invocation.Denied
+func checkDenied(in *input) []manifest.Finding {
+	d := in.m.Invocation.Denied
 	if len(d) == 0 {
 		return nil
 	}
@@ -475,7 +620,7 @@ func checkDenied(in *Input) []manifest.Finding {
 	}
 	sev := manifest.SeverityInfo
 	title := "Some things could not be read without more rights"
-	if in.Manifest.Invocation.Elevated {
+	if in.m.Invocation.Elevated {
 		title = "Some things could not be read even with elevated rights"
 	}
 	return []manifest.Finding{finding("privilege.denied", sev, title,

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opadiag/opadiag/manifest"
 )
@@ -15,12 +16,12 @@ func intp(n int) *int    { return &n }
 // one instance, version 4.5.1 and Java 17 with the Oracle client.
 func base() *manifest.Manifest {
 	return &manifest.Manifest{
-		Host:   manifest.Host{OS: "linux", AgentVersion: "4.5.1", AgentVersionSource: "package.json /opt/agent/package.json"},
+		Host:   manifest.Host{OS: "linux"},
 		Agents: []manifest.Agent{{ID: 1, Home: "/root/.config/agent", Folder: "agent"}},
 		Service: manifest.Service{Manager: "systemd", Available: true, Services: []manifest.AgentService{
 			{Name: "celigo-agent.service", Found: true, State: "running", RawState: "active (running)", StartType: "enabled", AutoStart: boolp(true), PID: 10, Restarts: intp(0)},
 			{Name: "celigoagent.service", State: "not_found"},
-		}},
+		}, Installs: []manifest.Install{{Source: "package.json", Where: "/opt/agent/package.json", Version: "4.5.1", Dir: "/opt/agent"}}},
 		System: manifest.System{
 			Processes:     manifest.Processes{Instances: 1, Agent: []manifest.Process{{PID: 10, Mode: "service", Instance: true, Service: "celigo-agent.service"}}},
 			Resources:     manifest.Resources{MemoryTotal: 8 << 30, MemoryAvailable: 4 << 30, Disks: []manifest.Disk{{Purpose: "agent home", Path: "/root", Total: 100 << 30, Free: 50 << 30}}},
@@ -75,8 +76,8 @@ func TestSystemChecks(t *testing.T) {
 			name: "no systemd, nothing running",
 			edit: func(m *manifest.Manifest) {
 				m.Service = manifest.Service{Manager: "none", Detail: "systemd is not running (PID 1 is bash)", Services: []manifest.AgentService{
-					{Name: "celigo-agent.service", State: "no_systemd"}, {Name: "celigoagent.service", State: "no_systemd"}}}
-				m.System.Processes = manifest.Processes{}
+					{Name: "celigo-agent.service", State: "no_systemd"}, {Name: "celigoagent.service", State: "no_systemd"}}, Installs: m.Service.Installs}
+				m.System.Processes = manifest.Processes{Total: 80}
 			},
 			want: []string{"agent.not_running:fail", "agent.version:pass"},
 			check: func(t *testing.T, fs []manifest.Finding) {
@@ -88,10 +89,33 @@ func TestSystemChecks(t *testing.T) {
 			},
 		},
 		{
+			name: "no systemd, processes not listed: unknown, not a failure",
+			edit: func(m *manifest.Manifest) {
+				m.Service = manifest.Service{Manager: "none", Detail: "systemd is not running (PID 1 is bash)", Services: []manifest.AgentService{
+					{Name: "celigo-agent.service", State: "no_systemd"}}, Installs: m.Service.Installs}
+				m.System.Processes = manifest.Processes{Errors: []string{"list processes: permission denied"}}
+			},
+			want: []string{"agent.state_unknown:info", "agent.version:pass"},
+		},
+		{
+			name: "services not queried, an instance runs: no claim about a service",
+			edit: func(m *manifest.Manifest) {
+				m.Service = manifest.Service{Manager: "scm", Detail: "Access is denied", Services: []manifest.AgentService{
+					{Name: "Celigo Agent", State: "unknown"}}, Installs: m.Service.Installs}
+				m.System.Processes = manifest.Processes{Total: 80, Instances: 1, Agent: []manifest.Process{{PID: 20, Mode: "background", Instance: true}}}
+			},
+			want: []string{"agent.version:pass", "service.unknown:info"},
+			check: func(t *testing.T, fs []manifest.Finding) {
+				if f := byID(fs, "service.unknown"); f == nil || strings.Contains(f.Title, "without a service") || !strings.Contains(f.Detail, "Access is denied") {
+					t.Errorf("service.unknown = %+v", f)
+				}
+			},
+		},
+		{
 			name: "no agent anywhere: agent.not_found speaks",
 			edit: func(m *manifest.Manifest) {
 				m.Agents = nil
-				m.Host.AgentVersion = ""
+				m.Service.Installs = nil
 				m.Service = manifest.Service{Manager: "none", Services: []manifest.AgentService{{Name: "celigo-agent.service", State: "no_systemd"}}}
 				m.System.Processes = manifest.Processes{}
 			},
@@ -114,9 +138,9 @@ func TestSystemChecks(t *testing.T) {
 				}
 			},
 		},
-		{name: "old version", edit: func(m *manifest.Manifest) { m.Host.AgentVersion = "3.6.12" }, want: []string{"agent.version_old:fail", "service.running:pass"}},
-		{name: "3.10 is newer than 3.7", edit: func(m *manifest.Manifest) { m.Host.AgentVersion = "3.10.0" }, want: []string{"agent.version:pass", "service.running:pass"}},
-		{name: "unknown version", edit: func(m *manifest.Manifest) { m.Host.AgentVersion = "" }, want: []string{"agent.version_unknown:info", "service.running:pass"}},
+		{name: "old version", edit: func(m *manifest.Manifest) { m.Service.Installs[0].Version = "3.6.12" }, want: []string{"agent.version_old:fail", "service.running:pass"}},
+		{name: "3.10 is newer than 3.7", edit: func(m *manifest.Manifest) { m.Service.Installs[0].Version = "3.10.0" }, want: []string{"agent.version:pass", "service.running:pass"}},
+		{name: "unknown version", edit: func(m *manifest.Manifest) { m.Service.Installs = nil }, want: []string{"agent.version_unknown:info", "service.running:pass"}},
 		{
 			name: "windows 2012 R2 with 4.5.1",
 			edit: func(m *manifest.Manifest) {
@@ -126,7 +150,9 @@ func TestSystemChecks(t *testing.T) {
 		},
 		{
 			name: "windows 2012 R2 with 4.3.0",
-			edit: func(m *manifest.Manifest) { m.System.OS.WindowsServer2012R2, m.Host.AgentVersion = true, "4.3.0" },
+			edit: func(m *manifest.Manifest) {
+				m.System.OS.WindowsServer2012R2, m.Service.Installs[0].Version = true, "4.3.0"
+			},
 			want: []string{"os.windows_2012r2:info", "service.running:pass"},
 		},
 		{
@@ -190,7 +216,7 @@ func TestSystemChecks(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := base()
 			tt.edit(m)
-			in := &Input{Manifest: m, Logs: NewLogScan()}
+			in := testInput(m, nil)
 			var fs []manifest.Finding
 			for _, c := range []check{checkService, checkInstances, checkVersion, checkPath, checkPrerequisites, checkOOM, checkResourcesLow, checkInstanceType, checkDenied} {
 				fs = append(fs, c(in)...)
@@ -241,13 +267,15 @@ func TestLogScanVersion(t *testing.T) {
 	}{
 		{"electron-updater", "2025-07-28T09:12:03.514Z: level=info, Checking for update\n" +
 			"2025-07-28T09:12:03.900Z: level=info, Update for version 4.5.1 is not available (latest version: 4.5.1, downgrade is disallowed).\n", "4.5.1", "4.5.1", 2},
-		{"newest wins", "2025-07-29T09:00:00.000Z: latest version: 4.6.0\n2025-07-28T09:00:00.000Z: Update for version 4.5.1 is not available (latest version: 4.5.1)\n", "", "4.6.0", 1},
+		{"the running version, not a newer latest one", "2025-07-29T09:00:00.000Z: latest version: 4.6.0\n2025-07-28T09:00:00.000Z: Update for version 4.5.1 is not available (latest version: 4.5.1)\n", "4.5.1", "4.5.1", 2},
+		{"the latest only", "2025-07-29T09:00:00.000Z: Found version 4.6.0 (url: x.exe)\n", "", "4.6.0", 1},
+		{"newest running version wins", "2025-07-28T09:00:00.000Z: current version: 4.5.0\n2025-07-29T09:00:00.000Z: current version: 4.5.1\n", "4.5.1", "", 2},
 		{"journal prefix", "2025-07-28T09:12:03+0000 opa-01 agent[1187]: current version: v4.4.2, latest version 4.5.0.\n", "4.4.2", "4.5.0", 1},
 		{"no number", "2025-07-28T09:12:03.514Z: you run the latest version\n", "", "", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := NewLogScan()
+			s := newLogScan(time.UTC)
 			w := s.File("agent/logs/server.log")
 			w.Write([]byte(tt.lines))
 			w.Close()
