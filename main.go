@@ -24,6 +24,7 @@ import (
 	"github.com/opadiag/opadiag/bundle"
 	"github.com/opadiag/opadiag/collect"
 	"github.com/opadiag/opadiag/console"
+	"github.com/opadiag/opadiag/diagnose"
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/netprobe"
 	"github.com/opadiag/opadiag/platform"
@@ -303,6 +304,13 @@ func inspectAction(cmd *cli.Command, stdout, stderr io.Writer) error {
 	defer r.Close()
 	v := r.Verify()
 	rep := console.Verdict{Manifest: r.Manifest(), Entries: v.Entries, Problems: v.Problems, More: v.More}
+	if m := r.Manifest(); m != nil {
+		// Today's checks, drawn from the bundle's files, whatever release wrote it.
+		rep.Today = diagnose.Run(m, r.FS()).Findings
+		if diagnose.ShowTokenHash(m.Redaction.TokenHash) == `""` {
+			m.Redaction.TokenHash = "" // an older release hashed an empty token: nothing to compare
+		}
+	}
 	if cmd.Bool("json") {
 		if err := console.InspectJSON(stdout, path, rep); err != nil {
 			return err

@@ -1,7 +1,6 @@
 package diagnose
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -146,5 +145,3 @@ func (f *fixture) heartbeatFailures(from, to time.Duration, text string) int {
 	}
 	return first
 }
-
-func (f *fixture) String() string { return fmt.Sprintf("%d log entries", len(f.log.entries)) }

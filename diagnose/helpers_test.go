@@ -108,15 +108,6 @@ func byID(fs []manifest.Finding, id string) *manifest.Finding {
 	return nil
 }
 
-// summary lists findings as "id:severity", in order.
-func summary(fs []manifest.Finding) string {
-	var out []string
-	for _, f := range fs {
-		out = append(out, f.ID+":"+f.Severity)
-	}
-	return strings.Join(out, " ")
-}
-
 // checkWellFormed fails on findings without a title or remedy, unordered by severity, or with
 // duplicate ids.
 func checkWellFormed(t *testing.T, fs []manifest.Finding) {

@@ -115,9 +115,6 @@ type FileStats struct {
 	Bytes int64
 }
 
-// NewLogScan returns an empty scan. Timestamps without a zone are read in the local time zone.
-func NewLogScan() *LogScan { return newLogScan(time.Local) }
-
 func newLogScan(loc *time.Location) *LogScan {
 	if loc == nil {
 		loc = time.UTC

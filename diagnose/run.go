@@ -33,26 +33,6 @@ func Run(m *manifest.Manifest, fsys fs.FS) Result {
 	return run(in)
 }
 
-// Input is what RunInput looks at: the manifest and what a LogScan fed while the bundle was
-// written saw.
-//
-// Deprecated: transitional, removed when collect/ switches to Run.
-type Input struct {
-	Manifest *manifest.Manifest
-	Files    []manifest.File
-	Omitted  []manifest.Omitted
-	Logs     *LogScan
-	Probes   *manifest.Probes // network/probes.json; nil when the network was not probed
-}
-
-// RunInput applies the checks to a bundle being written, whose logs a LogScan saw as they were
-// added. The run's time is in.Manifest.Created.
-//
-// Deprecated: transitional, removed when collect/ switches to Run.
-func RunInput(in Input) Result {
-	return run(&input{m: in.Manifest, files: in.Files, omitted: in.Omitted, logs: in.Logs, probes: in.Probes, now: in.Manifest.Created})
-}
-
 // scanned returns the bundle files the log scan reads, each once: the agent's logs and crash
 // files, and the service's journals and event extracts.
 func scanned(files []manifest.File) []manifest.File {
