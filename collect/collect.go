@@ -270,12 +270,6 @@ func newManifest(opts Options, start time.Time, red *redact.Redactor, dir string
 	for _, e := range opts.Endpoints {
 		m.Options.Endpoints = append(m.Options.Endpoints, red.String(e))
 	}
-	if opts.Trigger == "crash" {
-		m.Invocation.Unused = append(m.Invocation.Unused, manifest.Unused{
-			Flag:   "--trigger crash",
-			Reason: "this build never prompts when triggered by a crash; rate limiting and rotation of crash bundles belong to crash-hook, which is not part of this build",
-		})
-	}
 	return m
 }
 
