@@ -118,6 +118,9 @@ func (e *Env) findUnits() ([]AgentUnit, []string) {
 				mark(n, "runs "+bin+", which names the agent")
 			}
 		}
+		if platform.AgentName.MatchString(n) {
+			mark(n, "its name names the agent")
+		}
 		if platform.AgentName.MatchString(u.description) {
 			mark(n, "its description names the agent")
 		}
