@@ -316,6 +316,9 @@ func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFi
 		if errors.Is(err, context.Canceled) {
 			return &hintError{err: err, hint: "nothing was written; run opadiag again to make a bundle"}
 		}
+		if trigger == "crash" && !plat.Elevated() {
+			return &hintError{err: err, hint: "run it as root (administrator), or choose another folder with --output"}
+		}
 		return &hintError{err: err, hint: "choose another folder with --output (it must be writable and have free space)"}
 	}
 	for _, w := range res.Warnings {

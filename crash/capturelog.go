@@ -71,9 +71,7 @@ func parseLogLine(line string) (LogEntry, bool) {
 		return LogEntry{}, false
 	}
 	word, detail, _ := strings.Cut(rest, " ")
-	if strings.HasSuffix(word, ":") {
-		word = strings.TrimSuffix(word, ":")
-	}
+	word = strings.TrimSuffix(word, ":")
 	switch st := Status(word); st {
 	case Captured, RateLimited, Busy, NotCrashed, Failed:
 		return LogEntry{Time: t, Status: st, Detail: detail}, true

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -139,4 +140,14 @@ func statuses(es []LogEntry) []Status {
 		out = append(out, e.Status)
 	}
 	return out
+}
+
+// goTool is the go command: go test puts its own first on the PATH of the tests it runs.
+func goTool(t testing.TB) string {
+	t.Helper()
+	p, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is not on PATH: %v", err)
+	}
+	return p
 }

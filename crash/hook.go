@@ -43,10 +43,18 @@ type PlannedFile struct {
 // write. It changes nothing.
 func (e *Env) Plan(ctx context.Context) (*Plan, error) {
 	old, err := e.readState()
-	if err != nil {
+	note := ""
+	if errors.Is(err, fs.ErrPermission) {
+		// --print needs no rights: show the plan as for a first install.
+		old, note = nil, err.Error()+": shown as for a first install"
+	} else if err != nil {
 		return nil, err
 	}
-	return e.plan(ctx, old)
+	p, err := e.plan(ctx, old)
+	if p != nil && note != "" {
+		p.Notes = append(p.Notes, note)
+	}
+	return p, err
 }
 
 func (e *Env) plan(ctx context.Context, old *State) (*Plan, error) {

@@ -63,18 +63,6 @@ func (s *State) file(path string) (WrittenFile, bool) {
 	return WrittenFile{}, false
 }
 
-func (s *State) hasDir(dir string) bool {
-	if s == nil {
-		return false
-	}
-	for _, d := range s.Dirs {
-		if d == dir {
-			return true
-		}
-	}
-	return false
-}
-
 // readState reads the state file; nil and no error when there is none.
 func (e *Env) readState() (*State, error) {
 	path := e.StateFile()

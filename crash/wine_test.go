@@ -41,7 +41,7 @@ func TestCrashHookUnderWine(t *testing.T) {
 	defer cancel()
 
 	exe := filepath.Join(t.TempDir(), "opadiag.exe")
-	build := exec.CommandContext(ctx, filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", exe, "github.com/opadiag/opadiag")
+	build := exec.CommandContext(ctx, goTool(t), "build", "-o", exe, "github.com/opadiag/opadiag")
 	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build the Windows exe: %v\n%s", err, out)
