@@ -140,9 +140,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return fs
 	}
 	hookCmd := func(name, usage string, print bool) *cli.Command {
+		if print {
+			usage += "; --print shows what it would do"
+		}
 		return &cli.Command{
 			Name: name, Usage: usage, Flags: hookFlags(print), OnUsageError: onUsage,
-			UsageText: "opadiag crash-hook " + name + " [--root DIR]" + map[bool]string{true: " [--print]"}[print],
+			UsageText: "opadiag crash-hook " + name + " [--root DIR]",
 			Action: func(ctx context.Context, cmd *cli.Command) error {
 				return crashHookAction(ctx, cmd, name, plat, stdout)
 			},
@@ -289,7 +292,8 @@ func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFi
 		var out *crash.Outcome
 		out, err = crash.Capture(ctx, crash.CaptureOptions{
 			Dir: cmd.String("output"), MinInterval: cmd.Duration("min-interval"), Keep: int(cmd.Int("keep")), KeepSize: keepSize,
-			IfCrashed: cmd.Bool("if-crashed"), Collect: opts, Clock: crash.SystemClock{}, GOOS: runtime.GOOS, Getenv: os.Getenv,
+			IfCrashed: cmd.Bool("if-crashed"), Open: plat, Collect: opts, Clock: crash.SystemClock{}, GOOS: runtime.GOOS, Getenv: os.Getenv,
+			Homes: func() []string { return platform.FindHomes(plat.AgentHomeCandidates()).Homes },
 		})
 		if out != nil {
 			for _, w := range out.Warnings {

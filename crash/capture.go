@@ -31,10 +31,12 @@ type CaptureOptions struct {
 	// bytes in all (the newest is always kept).
 	Keep     int
 	KeepSize int64
-	// IfCrashed captures only when the agent's files say it crashed since the last capture.
+	// IfCrashed captures only when the agent's files say it crashed since the last capture:
+	// those of Collect.AgentDirs, else of the homes Homes finds, opened with Open.
 	IfCrashed bool
-	// Collect is the run to make: its OutputDir and Trigger are set by Capture; its AgentDirs
-	// and Platform also tell IfCrashed where to look.
+	Homes     func() []string
+	Open      Opener // nil: os.Open
+	// Collect is the run to make; Capture sets its OutputDir and Trigger.
 	Collect collect.Options
 	// Run makes the bundle; nil: collect.Run.
 	Run   func(context.Context, collect.Options) (*collect.Result, error)
@@ -125,12 +127,12 @@ func Capture(ctx context.Context, o CaptureOptions) (*Outcome, error) {
 
 	if o.IfCrashed {
 		homes := o.Collect.AgentDirs
-		if len(homes) == 0 && o.Collect.Platform != nil {
-			homes = platform.FindHomes(o.Collect.Platform.AgentHomeCandidates()).Homes
+		if len(homes) == 0 && o.Homes != nil {
+			homes = o.Homes()
 		}
 		var open Opener = osOpener{}
-		if o.Collect.Platform != nil {
-			open = o.Collect.Platform
+		if o.Open != nil {
+			open = o.Open
 		}
 		why, problems := crashEvidence(open, homes, lastCaptured)
 		out.Warnings = append(out.Warnings, problems...)

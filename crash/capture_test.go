@@ -465,3 +465,20 @@ func TestDefaultDir(t *testing.T) {
 		}
 	}
 }
+
+// TestIfCrashedDiscovery: without --agent-dir, --if-crashed looks in the homes discovery finds.
+func TestIfCrashedDiscovery(t *testing.T) {
+	home := t.TempDir()
+	os.WriteFile(filepath.Join(home, "uncaughtException"), []byte("boom"), 0o600)
+	fc := &fakeCollect{t: t, clock: newClock()}
+	out := capture(t, t.TempDir(), fc, func(o *CaptureOptions) {
+		o.IfCrashed, o.Homes = true, func() []string { return []string{home} }
+	})
+	if out.Status != Captured {
+		t.Errorf("discovered home with a crash file: %s", out.Status)
+	}
+	out = capture(t, t.TempDir(), fc, func(o *CaptureOptions) { o.IfCrashed = true })
+	if out.Status != NotCrashed || !strings.Contains(out.Entry.Detail, "no agent home found") {
+		t.Errorf("no home: %s %q", out.Status, out.Entry.Detail)
+	}
+}
