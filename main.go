@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -24,6 +25,7 @@ import (
 	"github.com/opadiag/opadiag/bundle"
 	"github.com/opadiag/opadiag/collect"
 	"github.com/opadiag/opadiag/console"
+	"github.com/opadiag/opadiag/crash"
 	"github.com/opadiag/opadiag/diagnose"
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/netprobe"
@@ -106,7 +108,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	onUsage := func(_ context.Context, cmd *cli.Command, err error, _ bool) error {
 		return usagef("run 'opadiag "+strings.TrimSpace(strings.TrimPrefix(cmd.FullName(), "opadiag"))+" --help' to see the flags", "%v", err)
 	}
-	maxFile, maxTotal := newSize(defaultMaxFileSize), newSize(defaultMaxTotalSize)
+	maxFile, maxTotal, keepSize := newSize(defaultMaxFileSize), newSize(defaultMaxTotalSize), newSize(crash.DefaultKeepSize)
 	collectCmd := &cli.Command{
 		Name:      "collect",
 		Usage:     "write a support bundle (the default when no command is given)",
@@ -123,12 +125,35 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			&cli.DurationFlag{Name: "probe-timeout", Sources: cli.EnvVars("OPADIAG_PROBE_TIMEOUT"), Value: defaultProbeTimeout, Usage: "deadline of each network probe"},
 			&cli.BoolFlag{Name: "json", Sources: cli.EnvVars("OPADIAG_JSON"), Usage: "print one JSON object on stdout: bundle path, counts, findings"},
 			&cli.BoolFlag{Name: "quiet", Sources: cli.EnvVars("OPADIAG_QUIET"), Usage: "print only errors and the bundle path"},
-			&cli.StringFlag{Name: "trigger", Sources: cli.EnvVars("OPADIAG_TRIGGER"), Value: "manual", Usage: "manual, or crash for unattended capture (never prompts)"},
+			&cli.StringFlag{Name: "trigger", Sources: cli.EnvVars("OPADIAG_TRIGGER"), Value: "manual", Usage: "manual, or crash for unattended capture (never prompts, rate-limited, rotated)"},
+			&cli.DurationFlag{Name: "min-interval", Sources: cli.EnvVars("OPADIAG_MIN_INTERVAL"), Value: crash.DefaultMinInterval, Usage: "--trigger crash: at most one bundle per this long (0: no limit)"},
+			&cli.IntFlag{Name: "keep", Sources: cli.EnvVars("OPADIAG_KEEP"), Value: crash.DefaultKeep, Usage: "--trigger crash: keep the newest this many crash bundles"},
+			&cli.GenericFlag{Name: "keep-size", Sources: cli.EnvVars("OPADIAG_KEEP_SIZE"), Value: keepSize, Usage: "--trigger crash: keep at most this many bytes of crash bundles (the newest always stays)"},
+			&cli.BoolFlag{Name: "if-crashed", Sources: cli.EnvVars("OPADIAG_IF_CRASHED"), Usage: "--trigger crash: capture only when the agent's files show a crash since the last capture (cron, scheduled task)"},
 		},
 		OnUsageError: onUsage,
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			return collectAction(ctx, cmd, args, maxFile.n, maxTotal.n, plat, stdin, stdout, stderr)
+			return collectAction(ctx, cmd, args, maxFile.n, maxTotal.n, keepSize.n, plat, stdin, stdout, stderr)
 		},
+	}
+	hookFlags := func(print bool) []cli.Flag {
+		fs := []cli.Flag{&cli.StringFlag{Name: "root", Usage: "find units and write under this folder instead of / (packaging, tests); nothing is reloaded"}}
+		if print {
+			fs = append(fs, &cli.BoolFlag{Name: "print", Usage: "print what would be done, change nothing"})
+		}
+		return fs
+	}
+	hookCmd := func(name, usage string, print bool) *cli.Command {
+		if print {
+			usage += "; --print shows what it would do"
+		}
+		return &cli.Command{
+			Name: name, Usage: usage, Flags: hookFlags(print), OnUsageError: onUsage,
+			UsageText: "opadiag crash-hook " + name + " [--root DIR]",
+			Action: func(ctx context.Context, cmd *cli.Command) error {
+				return crashHookAction(ctx, cmd, name, plat, stdout)
+			},
+		}
 	}
 	root := &cli.Command{
 		Name:                      "opadiag",
@@ -164,6 +189,23 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 				},
 			},
 			{
+				Name:      "crash-hook",
+				Usage:     "install, remove or show the hook that captures a bundle when the agent's service fails",
+				UsageText: "opadiag crash-hook install|uninstall|status [--root DIR] [--print]",
+				Commands: []*cli.Command{
+					hookCmd("install", "capture a bundle each time the agent's service fails (root or administrator)", true),
+					hookCmd("uninstall", "remove exactly what install wrote (root or administrator)", true),
+					hookCmd("status", "say what is installed and what the last capture did", false),
+				},
+				OnUsageError: onUsage,
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					if cmd.Args().Present() {
+						return usagef("use install, uninstall or status", "crash-hook: unknown command %q", cmd.Args().First())
+					}
+					return usagef("use install, uninstall or status", "crash-hook needs a command")
+				},
+			},
+			{
 				Name:         "version",
 				Usage:        "print opadiag's version",
 				OnUsageError: onUsage,
@@ -181,7 +223,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return root.Run(ctx, normalizeArgs(args))
 }
 
-func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFile, maxTotal int64, plat platform.Platform, stdin io.Reader, stdout, stderr io.Writer) error {
+func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFile, maxTotal, keepSize int64, plat platform.Platform, stdin io.Reader, stdout, stderr io.Writer) error {
 	if cmd.Args().Present() {
 		return usagef("commands are collect, inspect, hash-token and version; 'opadiag --help' lists them",
 			"unexpected argument %q", cmd.Args().First())
@@ -189,6 +231,22 @@ func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFi
 	trigger := cmd.String("trigger")
 	if trigger != "manual" && trigger != "crash" {
 		return usagef("use --trigger manual or --trigger crash", "--trigger %q is not manual or crash", trigger)
+	}
+	if trigger != "crash" {
+		for _, f := range []string{"min-interval", "keep", "keep-size", "if-crashed"} {
+			if cmd.IsSet(f) {
+				return usagef("add --trigger crash, or leave --"+f+" out", "--%s applies to --trigger crash only", f)
+			}
+		}
+	}
+	if cmd.Duration("min-interval") < 0 {
+		return usagef("give a duration such as 10m, or 0 for no limit", "--min-interval must not be negative")
+	}
+	if cmd.Int("keep") < 1 {
+		return usagef("give a number of bundles such as 5", "--keep must be at least 1")
+	}
+	if keepSize <= 0 {
+		return usagef("give a size such as 1GiB", "--keep-size must be more than 0")
 	}
 	if cmd.Duration("since") <= 0 {
 		return usagef("give a positive duration such as 168h", "--since must be positive")
@@ -230,11 +288,47 @@ func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFi
 	if len(dirs) == 0 {
 		opts.Candidates = agent.Candidates(plat)
 	}
-	con.Collecting("a support bundle for the Celigo on-premise agent")
-	res, err := collect.Run(ctx, opts)
+	var res *collect.Result
+	var err error
+	if trigger == "crash" {
+		var out *crash.Outcome
+		out, err = crash.Capture(ctx, crash.CaptureOptions{
+			Dir: cmd.String("output"), MinInterval: cmd.Duration("min-interval"), Keep: int(cmd.Int("keep")), KeepSize: keepSize,
+			IfCrashed: cmd.Bool("if-crashed"), Open: plat, Collect: opts, Clock: crash.SystemClock{}, GOOS: runtime.GOOS, Getenv: os.Getenv,
+			Homes: func() []string {
+				if len(dirs) > 0 {
+					return dirs
+				}
+				return agent.FindHomes(agent.Candidates(plat)).Homes
+			},
+		})
+		if out != nil {
+			for _, w := range out.Warnings {
+				con.Warn("%s", w)
+			}
+			if msg := out.Message(); msg != "" && err == nil {
+				// Rate-limited and busy runs say so even with --quiet; a cron line's
+				// --if-crashed that found nothing stays silent with it.
+				if out.Status != crash.NotCrashed || !cmd.Bool("quiet") {
+					fmt.Fprintf(stderr, "opadiag: warning: %s\nopadiag: hint: %s\n", msg, out.Hint())
+				}
+				if asJSON {
+					return out.WriteJSON(stdout)
+				}
+				return nil
+			}
+			res = out.Result
+		}
+	} else {
+		con.Collecting("a support bundle for the Celigo on-premise agent")
+		res, err = collect.Run(ctx, opts)
+	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return &hintError{err: err, hint: "nothing was written; run opadiag again to make a bundle"}
+		}
+		if trigger == "crash" && !plat.Elevated() {
+			return &hintError{err: err, hint: "run it as root (administrator), or choose another folder with --output"}
 		}
 		return &hintError{err: err, hint: "choose another folder with --output (it must be writable and have free space)"}
 	}
@@ -262,6 +356,73 @@ func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFi
 		}
 	}
 	return nil
+}
+
+// crashHookAction runs crash-hook install, uninstall or status.
+func crashHookAction(ctx context.Context, cmd *cli.Command, name string, plat platform.Platform, stdout io.Writer) error {
+	if cmd.Args().Present() {
+		return usagef("crash-hook "+name+" takes only flags", "unexpected argument %q", cmd.Args().First())
+	}
+	root := cmd.String("root")
+	if root != "" {
+		if runtime.GOOS == "windows" {
+			return usagef("use --print to see the task's definition", "--root is for Linux units")
+		}
+		st, err := os.Stat(root)
+		if err != nil || !st.IsDir() {
+			return usagef("give an existing folder that stands for /", "--root %q is not a folder", root)
+		}
+		if root, err = filepath.Abs(root); err != nil {
+			return usagef("give an existing folder that stands for /", "--root: %v", err)
+		}
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		exe = ""
+	}
+	v, _ := buildInfo()
+	booted, _ := plat.SystemdBooted()
+	env := &crash.Env{GOOS: runtime.GOOS, Root: root, Getenv: os.Getenv, Exe: exe, Elevated: plat.Elevated(),
+		ServiceManager: plat.ServiceManager, SystemdRunning: booted, Clock: crash.SystemClock{}, Version: v}
+	printOnly := cmd.Bool("print")
+	switch {
+	case name == "install" && printOnly:
+		p, err := env.Plan(ctx)
+		if err != nil {
+			return hookError(err)
+		}
+		p.Print(stdout, env)
+	case name == "install":
+		rep, err := crash.Install(ctx, env)
+		if rep != nil {
+			rep.Write(stdout, env, "installed")
+		}
+		return hookError(err)
+	case name == "uninstall" && printOnly:
+		return hookError(env.PrintUninstall(ctx, stdout))
+	case name == "uninstall":
+		rep, err := crash.Uninstall(ctx, env)
+		if rep != nil {
+			rep.Write(stdout, env, "removed")
+		}
+		return hookError(err)
+	default:
+		st, err := crash.ReadStatus(ctx, env)
+		if err != nil {
+			return hookError(err)
+		}
+		st.Write(stdout, env)
+	}
+	return nil
+}
+
+// hookError gives a crash-hook error its hint.
+func hookError(err error) error {
+	var he *crash.HintError
+	if errors.As(err, &he) {
+		return &hintError{err: err, hint: he.Hint}
+	}
+	return err
 }
 
 func hashTokenAction(cmd *cli.Command, plat platform.Platform, stdin io.Reader, stdout, stderr io.Writer) error {

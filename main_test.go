@@ -46,6 +46,9 @@ func TestScripts(t *testing.T) {
 			"bigfile":  cmdBigFile,
 			"tamper":   cmdTamper,
 			"sleep":    cmdSleep,
+			// crash_script_test.go
+			"crashbundles": cmdCrashBundles,
+			"treehash":     cmdTreeHash,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {

@@ -329,12 +329,6 @@ func newManifest(opts Options, start time.Time, dir string) *manifest.Manifest {
 	// The bundle redacts every field of the manifest, the arguments and endpoints included.
 	m.Invocation.Args = append(m.Invocation.Args, opts.Args...)
 	m.Options.Endpoints = append(m.Options.Endpoints, opts.Endpoints...)
-	if opts.Trigger == "crash" {
-		m.Invocation.Unused = append(m.Invocation.Unused, manifest.Unused{
-			Flag:   "--trigger crash",
-			Reason: "this build never prompts when triggered by a crash; rate limiting and rotation of crash bundles belong to crash-hook, which is not part of this build",
-		})
-	}
 	return m
 }
 
