@@ -65,6 +65,7 @@ var checks = []check{
 	checkResourcesLow,
 	checkInstanceType,
 	checkDenied,
+	checkStrict,
 	checkUnread,
 	checkCollectors,
 }

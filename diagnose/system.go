@@ -627,3 +627,26 @@ func checkDenied(in *input) []manifest.Finding {
 		"Permission denied: "+strings.Join(what, "; ")+". Each is listed with its error in the manifest's invocation.denied.",
 		d[0].Hint+".")}
 }
+
+// checkStrict tells the user that the agent token could not be learned, so the bundle was
+// redacted in strict mode: every token-shaped string is [REDACTED], which may hide request ids
+// support would have liked to read.
+func checkStrict(in *input) []manifest.Finding {
+	r := in.m.Redaction
+	if !r.Strict {
+		return nil
+	}
+	remedy := "Nothing leaked: every string shaped like a token was redacted instead, which may also hide ids support would read. " +
+		"To have only the token hashed, make its Settings file readable to opadiag: " + remedyElevate
+	var ev []manifest.Evidence
+	for _, a := range in.m.Agents {
+		for _, s := range a.Settings {
+			if s.Path != "" {
+				ev = append(ev, manifest.Evidence{Path: s.Path})
+			}
+		}
+	}
+	return []manifest.Finding{finding("redaction.strict", manifest.SeverityWarn,
+		"The agent token could not be learned: the bundle was redacted in strict mode",
+		"Why: "+r.StrictReason+".", remedy, ev...)}
+}

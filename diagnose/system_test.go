@@ -211,6 +211,21 @@ func TestSystemChecks(t *testing.T) {
 			want: []string{"agent.version:pass", "privilege.denied:info", "service.running:pass"},
 		},
 		{name: "service collector did not run", edit: func(m *manifest.Manifest) { m.Service = manifest.Service{} }, want: []string{}},
+		{
+			name: "strict mode: the token could not be learned",
+			edit: func(m *manifest.Manifest) {
+				m.Redaction.Strict, m.Redaction.StrictReason = true, "/root/.config/agent/Settings: permission denied"
+				m.Agents[0].Settings = []manifest.SettingsFile{{Source: "/root/.config/agent/Settings", Error: "permission denied"}}
+			},
+			want: []string{"agent.version:pass", "redaction.strict:warn", "service.running:pass"},
+			check: func(t *testing.T, fs []manifest.Finding) {
+				for _, f := range fs {
+					if f.ID == "redaction.strict" && !strings.Contains(f.Detail, "permission denied") {
+						t.Errorf("the reason is not given: %+v", f)
+					}
+				}
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -218,7 +233,7 @@ func TestSystemChecks(t *testing.T) {
 			tt.edit(m)
 			in := testInput(m, nil)
 			var fs []manifest.Finding
-			for _, c := range []check{checkService, checkInstances, checkVersion, checkPath, checkPrerequisites, checkOOM, checkResourcesLow, checkInstanceType, checkDenied} {
+			for _, c := range []check{checkService, checkInstances, checkVersion, checkPath, checkPrerequisites, checkOOM, checkResourcesLow, checkInstanceType, checkDenied, checkStrict} {
 				fs = append(fs, c(in)...)
 			}
 			got := findingIDs(fs)
