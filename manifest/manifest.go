@@ -57,10 +57,15 @@ type Manifest struct {
 	Commands   []Command   `json:"commands"`
 	Files      []File      `json:"files"`
 	Omitted    []Omitted   `json:"omitted"`
-	Findings   []Finding   `json:"findings"`
-	Redaction  Redaction   `json:"redaction"`
-	Service    Service     `json:"service"`
-	System     System      `json:"system"`
+	// OmittedMore counts the items left out that are not listed in Omitted: CapOmitted drops
+	// them past its cap so that a home with thousands of old logs keeps the manifest readable.
+	OmittedMore int `json:"omitted_more,omitempty"`
+	// OmittedMoreByReason counts those items by reason, as OmittedReason groups them.
+	OmittedMoreByReason map[string]int `json:"omitted_more_by_reason,omitempty"`
+	Findings            []Finding      `json:"findings"`
+	Redaction           Redaction      `json:"redaction"`
+	Service             Service        `json:"service"`
+	System              System         `json:"system"`
 }
 
 // Tool identifies the opadiag build that wrote the bundle.
@@ -222,6 +227,9 @@ type Omitted struct {
 	Source    string `json:"source"`
 	Collector string `json:"collector"`
 	Reason    string `json:"reason"`
+	// Size and Mtime describe a file that was left out; 0 and nil when unknown or not a file.
+	Size  int64      `json:"size,omitempty"`
+	Mtime *time.Time `json:"mtime,omitempty"`
 }
 
 // Finding is one conclusion drawn from what was collected.
