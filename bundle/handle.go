@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/redact"
@@ -110,6 +111,19 @@ func (b *Bundle) Omit(source, reason string) {
 	b.w.mu.Lock()
 	defer b.w.mu.Unlock()
 	b.w.omitted = append(b.w.omitted, manifest.Omitted{Source: source, Collector: b.collector, Reason: reason})
+}
+
+// OmitFile records that a file was found but deliberately left out, and why, with its size and
+// modification time (what summary.txt and report.html group what was left out by).
+func (b *Bundle) OmitFile(source, reason string, size int64, mtime time.Time) {
+	o := manifest.Omitted{Source: source, Collector: b.collector, Reason: reason, Size: size}
+	if !mtime.IsZero() {
+		t := mtime.UTC()
+		o.Mtime = &t
+	}
+	b.w.mu.Lock()
+	defer b.w.mu.Unlock()
+	b.w.omitted = append(b.w.omitted, o)
 }
 
 // Note attaches a note to an entry this collector added.

@@ -27,6 +27,7 @@ import (
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/platform"
 	"github.com/opadiag/opadiag/redact"
+	"github.com/opadiag/opadiag/report"
 )
 
 // Collector gathers one kind of evidence into the bundle.
@@ -301,7 +302,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 // summaryText is summary.txt: on Windows with CRLF line endings and a UTF-8 byte-order mark, so
 // that the Notepad of older Windows Server shows it as lines, not mojibake.
 func summaryText(m *manifest.Manifest) []byte {
-	text := Summary(m)
+	text := report.Summary(m)
 	if m.Host.OS != "windows" {
 		return text
 	}

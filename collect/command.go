@@ -166,3 +166,9 @@ func captureCommand(ctx context.Context, b *bundle.Bundle, r CommandRunner, entr
 	}
 	return out.b, res, err
 }
+
+// firstLineOf returns s up to its first line break.
+func firstLineOf(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}

@@ -88,6 +88,7 @@ func makeHome(t testing.TB, dir string, l layout) {
 	}
 	old := filepath.Join(dir, "server-"+testNow.AddDate(0, 0, -10).Format("2006-01-02")+".log")
 	must(os.WriteFile(old, []byte(logLine(testNow.AddDate(0, 0, -10), "old line")), 0o644))
+	must(os.Chtimes(old, testNow.AddDate(0, 0, -10), testNow.AddDate(0, 0, -10)))
 	oldByMtime := filepath.Join(dir, "logs", "previous.log")
 	must(os.WriteFile(oldByMtime, []byte("old by mtime"+l.eol), 0o644))
 	must(os.Chtimes(oldByMtime, testNow.AddDate(0, 0, -30), testNow.AddDate(0, 0, -30)))

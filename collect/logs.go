@@ -65,7 +65,7 @@ func (c *logsCollector) Collect(ctx context.Context, facts Facts, b *bundle.Bund
 				if lf.dated {
 					why = "dated " + lf.latest.AddDate(0, 0, -1).Format("2006-01-02")
 				}
-				b.Omit(f.path, fmt.Sprintf("%s, before the --since window (%s)", why, c.since))
+				b.OmitFile(f.path, fmt.Sprintf("%s, before the --since window (%s)", why, c.since), f.size, f.mtime)
 				continue
 			}
 			logs = append(logs, lf)

@@ -1,10 +1,12 @@
-package collect
+package report
 
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/opadiag/opadiag/diagnose"
 	"github.com/opadiag/opadiag/manifest"
@@ -67,13 +69,13 @@ func Summary(m *manifest.Manifest) []byte {
 	var t strings.Builder
 	tw := tabwriter.NewWriter(&t, 2, 8, 2, ' ', 0)
 	for _, c := range m.Collectors {
-		fmt.Fprintf(tw, "  %s\t%s\t%dms\t%s\n", c.Name, c.Status, c.DurationMS, firstLineOf(c.Error))
+		fmt.Fprintf(tw, "  %s\t%s\t%dms\t%s\n", c.Name, c.Status, c.DurationMS, firstLine(c.Error))
 	}
 	tw.Flush()
 	writeTrimmed(&b, t.String())
 	for _, c := range m.Collectors {
 		for _, p := range c.Problems {
-			fmt.Fprintf(&b, "  %s: %s\n", c.Name, firstLineOf(p))
+			fmt.Fprintf(&b, "  %s: %s\n", c.Name, firstLine(p))
 		}
 	}
 	for _, a := range m.Absent {
@@ -105,11 +107,9 @@ func Summary(m *manifest.Manifest) []byte {
 	tw.Flush()
 	writeTrimmed(&b, t.String())
 
-	if len(m.Omitted) > 0 {
-		fmt.Fprintf(&b, "\nLEFT OUT (%d)\n", len(m.Omitted))
-		for _, o := range m.Omitted {
-			fmt.Fprintf(&b, "  %s: %s\n", o.Source, o.Reason)
-		}
+	if n := manifest.OmittedTotal(m); n > 0 {
+		fmt.Fprintf(&b, "\nLEFT OUT (%d)\n", n)
+		writeLeftOut(&b, m)
 	}
 	if len(m.Invocation.Unused) > 0 {
 		b.WriteString("\nFLAGS WITH NOTHING TO ACT ON\n")
@@ -125,6 +125,67 @@ func Summary(m *manifest.Manifest) []byte {
 		fmt.Fprintf(&b, "\nREDACTED\n  %d values: %s\n", n, strings.Join(parts, ", "))
 	}
 	return []byte(b.String())
+}
+
+// Bounds of the "left out" lines, whatever the agent home holds.
+const (
+	leftOutShown  = 3  // items shown per reason: the largest
+	leftOutGroups = 20 // reasons shown
+)
+
+// writeLeftOut writes what was left out grouped by reason: one line per reason with the count,
+// the date range and the size in all, then its largest few items.
+func writeLeftOut(b *strings.Builder, m *manifest.Manifest) {
+	groups := manifest.GroupOmitted(m, leftOutShown)
+	for i, g := range groups {
+		if i == leftOutGroups {
+			var n int
+			for _, g := range groups[i:] {
+				n += g.Count
+			}
+			fmt.Fprintf(b, "  and %d more reasons (%d items); see manifest.json\n", len(groups)-i, n)
+			break
+		}
+		fmt.Fprintf(b, "  %s: %s\n", g.Reason, groupFacts(g))
+		for _, o := range g.Largest {
+			if o.Size > 0 {
+				fmt.Fprintf(b, "    %s (%s): %s\n", o.Source, manifest.FormatSize(uint64(o.Size)), o.Reason)
+			} else {
+				fmt.Fprintf(b, "    %s: %s\n", o.Source, o.Reason)
+			}
+		}
+		if more := g.Count - len(g.Largest); more > 0 {
+			fmt.Fprintf(b, "    and %d more%s\n", more, notListed(g))
+		}
+	}
+}
+
+// groupFacts says how many items a reason left out, from when to when and their size in all.
+func groupFacts(g manifest.OmittedGroup) string {
+	s := strconv.Itoa(g.Count)
+	switch first, last := g.First.Format(time.DateOnly), g.Last.Format(time.DateOnly); {
+	case g.First.IsZero():
+	case first == last:
+		s += ", " + first
+	default:
+		s += ", " + first + " to " + last
+	}
+	switch {
+	case g.Size == 0 || g.Listed < 2:
+	case g.Listed < g.Count:
+		s += ", " + manifest.FormatSize(uint64(g.Size)) + " in the " + strconv.Itoa(g.Listed) + " listed"
+	default:
+		s += ", " + manifest.FormatSize(uint64(g.Size)) + " in all"
+	}
+	return s
+}
+
+// notListed says how many items of a group the manifest only counts.
+func notListed(g manifest.OmittedGroup) string {
+	if n := g.Count - g.Listed; n > 0 {
+		return fmt.Sprintf(", %d of them not listed in manifest.json (its omitted_more)", n)
+	}
+	return ""
 }
 
 // writeTrimmed writes table lines without the padding tabwriter leaves after an empty column.
@@ -154,7 +215,8 @@ func writeWrapped(b *strings.Builder, indent, text string) {
 	}
 }
 
-func firstLineOf(s string) string {
+// firstLine returns s up to its first line break.
+func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	return s
 }
