@@ -142,6 +142,10 @@ func (c *Console) Report(path string, m *manifest.Manifest) {
 		if shown == 0 {
 			fmt.Fprintf(c.out, "\n%s nothing wrong found in what was collected\n", paint(c.colors.Out, green, "OK"))
 		}
+		if manifest.OmittedTotal(m) > 0 {
+			fmt.Fprintln(c.out)
+			writeLeftOut(c.out, m, "summary.txt in the bundle")
+		}
 		// An empty or unusable token has no hash: the findings say what is wrong with it.
 		if m.Redaction.TokenHash != "" {
 			fmt.Fprintf(c.out, "\nagent token hash: %s (compare it with: opadiag hash-token TOKEN)\n", m.Redaction.TokenHash)
@@ -312,6 +316,10 @@ func Inspect(out io.Writer, path string, rep Verdict) {
 	}
 	for _, f := range findings {
 		printFinding(out, f)
+	}
+	if manifest.OmittedTotal(m) > 0 {
+		fmt.Fprintln(out)
+		writeLeftOut(out, m, "summary.txt")
 	}
 	if rep.Today == nil {
 		return
