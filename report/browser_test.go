@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -35,6 +36,9 @@ import (
 // chromiumPath finds Chromium, or skips (fails when OPADIAG_REQUIRE_BROWSER=1).
 func chromiumPath(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: the browser tests of report.html did not run")
+	}
 	for _, p := range []string{"/usr/bin/chromium", "/usr/lib/chromium/chromium"} {
 		if st, err := os.Stat(p); err == nil && !st.IsDir() {
 			return p
@@ -53,32 +57,63 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-// newBrowser starts a headless Chromium with a fresh profile, for the whole test.
+// The browser the tests share: started by the first test that needs it, stopped by TestMain.
+var (
+	browserOnce sync.Once
+	browserCtx  context.Context
+	browserErr  error
+	stopBrowser = func() {}
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	stopBrowser()
+	os.Exit(code)
+}
+
+// newBrowser returns the shared headless Chromium, with a fresh profile, started on first use.
 func newBrowser(t *testing.T) context.Context {
+	t.Helper()
 	path := chromiumPath(t)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox, // the tests run as root
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-default-browser-check", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.WindowSize(1200, 900),
-	)
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(cancel)
-	// The first run starts the browser; it must not have a deadline (the deadline would end it).
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium (%s): %v", path, err)
+	browserOnce.Do(func() {
+		profile, err := os.MkdirTemp("", "opadiag-chromium-")
+		if err != nil {
+			browserErr = err
+			return
+		}
+		alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+			chromedp.ExecPath(path),
+			chromedp.Headless,
+			chromedp.NoSandbox, // the tests run as root
+			chromedp.DisableGPU,
+			chromedp.NoFirstRun,
+			chromedp.UserDataDir(profile),
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.Flag("no-default-browser-check", true),
+			chromedp.Flag("disable-dev-shm-usage", true),
+			chromedp.Flag("hide-scrollbars", true),
+			chromedp.WindowSize(1200, 900),
+		)
+		ctx, cancel := chromedp.NewContext(alloc)
+		stopBrowser = func() {
+			cancel()
+			cancelAlloc()
+			os.RemoveAll(profile)
+		}
+		// The first run starts the browser; it must not have a deadline (it would end it).
+		if err := chromedp.Do(ctx); err != nil {
+			browserErr = fmt.Errorf("start Chromium (%s): %w", path, err)
+			return
+		}
+		browserCtx = ctx
+	})
+	if browserErr != nil {
+		t.Fatal(browserErr)
 	}
-	return ctx
+	return browserCtx
 }
 
 // tab is a page opened in its own tab, with what the page asked of the network and what it said.

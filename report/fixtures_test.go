@@ -209,8 +209,8 @@ const settingsJSON = `{
 
 var (
 	tokenFinding = manifest.Finding{ID: "token.hash", Severity: manifest.SeverityInfo, Title: "Token hash to compare with integrator.io",
-		Detail: "The agent's token (token, 32 characters) has hash " + tokenHash + ".",
-		Remedy: "Copy the agent's token from integrator.io (Resources → Agents) and run: opadiag hash-token TOKEN. The same hash means the tokens are identical.",
+		Detail:   "The agent's token (token, 32 characters) has hash " + tokenHash + ".",
+		Remedy:   "Copy the agent's token from integrator.io (Resources → Agents) and run: opadiag hash-token TOKEN. The same hash means the tokens are identical.",
 		Evidence: []manifest.Evidence{{Path: "agent/settings.json", Line: 2}}}
 	serviceFinding = manifest.Finding{ID: "service.running", Severity: manifest.SeverityPass, Title: "The agent's service is running",
 		Detail: "celigo-agent.service is active (running), enabled at boot.", Evidence: []manifest.Evidence{{Path: "service/celigo-agent.service/show.txt"}}}
@@ -267,12 +267,12 @@ func failingFixture() fixture {
 		Text: "api.integrator.io: DNS lookup failed (not_found); no route answered"}
 	findings := []manifest.Finding{
 		{ID: "heartbeat.failing", Severity: manifest.SeverityFail, Title: "The agent cannot send its heartbeat to integrator.io",
-			Detail: "826 failed heartbeats since 2026-11-27 22:14:30 UTC; the last 2026-11-28 11:59:30 UTC. The last successful one was 2026-11-27 22:13:30 UTC.",
-			Remedy: "From this server, check that https://api.integrator.io answers (curl -I https://api.integrator.io), that the firewall allows outbound HTTPS (port 443) and SSH (port 22) to integrator.io, and, behind a proxy, that HTTP_PROXY/HTTPS_PROXY are right.",
+			Detail:   "826 failed heartbeats since 2026-11-27 22:14:30 UTC; the last 2026-11-28 11:59:30 UTC. The last successful one was 2026-11-27 22:13:30 UTC.",
+			Remedy:   "From this server, check that https://api.integrator.io answers (curl -I https://api.integrator.io), that the firewall allows outbound HTTPS (port 443) and SSH (port 22) to integrator.io, and, behind a proxy, that HTTP_PROXY/HTTPS_PROXY are right.",
 			Evidence: []manifest.Evidence{l.ref(diagnose.TLHeartbeatFailed, 0), l.ref(diagnose.TLHeartbeatFailed, -1)}},
 		{ID: "network.dns_not_found", Severity: manifest.SeverityFail, Title: "api.integrator.io does not resolve on this server",
-			Detail: "The DNS lookup of api.integrator.io failed (NXDOMAIN); the agent's logs say ENOTFOUND since 2026-11-27 22:14 UTC.",
-			Remedy: "Check the server's DNS settings (/etc/resolv.conf) and that the DNS server can resolve public names.",
+			Detail:   "The DNS lookup of api.integrator.io failed (NXDOMAIN); the agent's logs say ENOTFOUND since 2026-11-27 22:14 UTC.",
+			Remedy:   "Check the server's DNS settings (/etc/resolv.conf) and that the DNS server can resolve public names.",
 			Evidence: []manifest.Evidence{{Path: "network/probes.json"}, l.ref(diagnose.TLNoInternet, 0)}},
 		{ID: "heartbeat.gaps", Severity: manifest.SeverityWarn, Title: "1 gap of more than 5 minutes between heartbeats",
 			Detail: "The longest: no heartbeat from 2026-11-27 22:13:30 UTC to 2026-11-28 12:00:00 UTC (13h46m30s)."},
@@ -309,8 +309,8 @@ func crashFixture() fixture {
 	extra["agent/uncaughtException"] = "TypeError: Cannot read properties of undefined (reading 'socket')\n    at TLSSocket.onConnect (/opt/celigo-agent/resources/app/lib/tunnel.js:212:31)\n    at TLSSocket.emit (node:events:517:28)\n"
 	findings := []manifest.Finding{
 		{ID: "crash.service", Severity: manifest.SeverityFail, Title: "The agent's service crashed with an uncaught exception",
-			Detail: "Settings has uncaughtExceptionHappenedOnService set to true: the agent's service crashed. agent/uncaughtException written 2026-11-26 03:12 UTC.",
-			Remedy: "Read the uncaughtException file in the bundle for the stack trace. If it is not self-explanatory, open a ticket with Celigo Support and attach this bundle.",
+			Detail:   "Settings has uncaughtExceptionHappenedOnService set to true: the agent's service crashed. agent/uncaughtException written 2026-11-26 03:12 UTC.",
+			Remedy:   "Read the uncaughtException file in the bundle for the stack trace. If it is not self-explanatory, open a ticket with Celigo Support and attach this bundle.",
 			Evidence: []manifest.Evidence{{Path: "agent/uncaughtException", Line: 1}, {Path: "agent/settings.json", Line: 6}}},
 		{ID: "bind.failed", Severity: manifest.SeverityWarn, Title: "The agent could not bind 0.0.0.0:7017",
 			Detail: "1 log line; the last 2026-11-26 09:40:02 UTC.", Remedy: "Another program, or a second agent, holds port 7017: stop it.",

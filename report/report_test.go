@@ -292,6 +292,31 @@ func TestSummaryLeftOut(t *testing.T) {
 		}
 	}
 	t.Logf("summary.txt with 20,000 logs left out: %d bytes, %d lines", len(full), bytes.Count(full, []byte("\n")))
+	var before, after bytes.Buffer
+	if err := manifest.Encode(&before, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := manifest.Encode(&after, capped); err != nil {
+		t.Fatal(err)
+	}
+	if err := manifest.Validate(after.Bytes()); err != nil {
+		t.Errorf("the capped manifest is not valid: %v", err)
+	}
+	t.Logf("manifest.json with 20,000 logs left out: %d bytes, %d capped at 200", before.Len(), after.Len())
+}
+
+// BenchmarkHTML renders the page of the failing fixture (826 failed heartbeats, 9,254 successful
+// ones folded in spans, 12 files).
+func BenchmarkHTML(b *testing.B) {
+	f := failingFixture()
+	var buf bytes.Buffer
+	for b.Loop() {
+		buf.Reset()
+		if err := HTML(&buf, f.m, f.r, f.fs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetBytes(int64(buf.Len()))
 }
 
 // bigLeftOut is a run over an agent home that holds n old daily logs.
