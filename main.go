@@ -5,10 +5,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -31,6 +33,7 @@ import (
 	"github.com/opadiag/opadiag/netprobe"
 	"github.com/opadiag/opadiag/platform"
 	"github.com/opadiag/opadiag/redact"
+	"github.com/opadiag/opadiag/report"
 )
 
 // Set with -ldflags "-X main.version=… -X main.commit=…" by release builds; otherwise read from
@@ -180,6 +183,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 				},
 			},
 			{
+				Name:         "report",
+				Usage:        "write report.html for a bundle, with today's checks, to read it in a browser",
+				UsageText:    "opadiag report BUNDLE.zip [--output FILE]",
+				Flags:        []cli.Flag{&cli.StringFlag{Name: "output", Usage: "the page to write (default: beside the bundle, BUNDLE.report.html); an existing file is never replaced"}},
+				OnUsageError: onUsage,
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					return reportAction(cmd, stdout, stderr)
+				},
+			},
+			{
 				Name:         "hash-token",
 				Usage:        "print a token's hash as bundles show it, to compare with integrator.io",
 				UsageText:    "opadiag hash-token [TOKEN]   (or the token on stdin)",
@@ -225,7 +238,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 func collectAction(ctx context.Context, cmd *cli.Command, osArgs []string, maxFile, maxTotal, keepSize int64, plat platform.Platform, stdin io.Reader, stdout, stderr io.Writer) error {
 	if cmd.Args().Present() {
-		return usagef("commands are collect, inspect, hash-token and version; 'opadiag --help' lists them",
+		return usagef("commands are collect, inspect, report, hash-token, crash-hook and version; 'opadiag --help' lists them",
 			"unexpected argument %q", cmd.Args().First())
 	}
 	trigger := cmd.String("trigger")
@@ -478,11 +491,89 @@ func inspectAction(cmd *cli.Command, stdout, stderr io.Writer) error {
 		}
 	} else {
 		console.Inspect(stdout, path, rep)
+		if rep.Manifest != nil {
+			fmt.Fprintf(stderr, "opadiag: hint: to read it in a browser, with a timeline: opadiag report %s\n", path)
+		}
 	}
 	if len(rep.Problems) > 0 {
 		return errInvalidBundle
 	}
 	return nil
+}
+
+// reportAction writes report.html for an existing bundle, with today's checks over its files.
+func reportAction(cmd *cli.Command, stdout, stderr io.Writer) error {
+	if cmd.Args().Len() != 1 {
+		return usagef("give the path of one bundle zip", "report takes one bundle, got %d arguments", cmd.Args().Len())
+	}
+	path := cmd.Args().First()
+	r, err := bundle.Open(path)
+	if err != nil {
+		return &hintError{err: err, hint: "check the path; the file must be a bundle written by opadiag"}
+	}
+	defer r.Close()
+	m := r.Manifest()
+	if m == nil {
+		return &hintError{err: fmt.Errorf("%s has no readable manifest.json", path), hint: "run 'opadiag inspect " + path + "' to see what is wrong with it"}
+	}
+	if v := r.Verify(); !v.Valid() {
+		fmt.Fprintf(stderr, "opadiag: warning: the bundle does not match its manifest (%d problems): the page shows what it holds\n", len(v.Problems)+v.More)
+		fmt.Fprintf(stderr, "opadiag: hint: run 'opadiag inspect %s' to see the problems\n", path)
+	}
+	if diagnose.ShowTokenHash(m.Redaction.TokenHash) == `""` {
+		m.Redaction.TokenHash = "" // an older release hashed an empty token: nothing to compare
+	}
+	var page bytes.Buffer
+	if err := report.HTML(&page, m, diagnose.Run(m, r.FS()), r.FS()); err != nil {
+		return err
+	}
+	out, explicit := cmd.String("output"), true
+	if out == "" {
+		out, explicit = strings.TrimSuffix(path, filepath.Ext(path))+".report.html", false
+	}
+	written, err := writeNew(out, explicit, page.Bytes())
+	if err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return &hintError{err: err, hint: "opadiag never replaces a file: choose another --output, or remove it"}
+		}
+		return &hintError{err: err, hint: "choose another --output (its folder must exist and be writable)"}
+	}
+	fmt.Fprintf(stdout, "report: %s\n", written)
+	return nil
+}
+
+// writeNew writes data to a new file at path (mode 0600, as the bundle it comes from), never
+// replacing one: when path is taken and was not asked for by name, it tries NAME-2.EXT,
+// NAME-3.EXT… A file half written is removed.
+func writeNew(path string, exact bool, data []byte) (string, error) {
+	ext := ".html"
+	stem := strings.TrimSuffix(path, ext)
+	if stem == path {
+		ext = ""
+	}
+	for i := 1; i <= 100; i++ {
+		p := path
+		if i > 1 {
+			p = stem + "-" + strconv.Itoa(i) + ext
+		}
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) && !exact {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("write the report: %w", err)
+		}
+		_, err = f.Write(data)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(p)
+			return "", fmt.Errorf("write the report %s: %w", p, err)
+		}
+		return p, nil
+	}
+	return "", fmt.Errorf("write the report beside %s: %w (100 names tried)", path, fs.ErrExist)
 }
 
 // buildInfo returns opadiag's version and commit: from -ldflags when set, else from the module

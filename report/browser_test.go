@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -26,6 +28,9 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/opadiag/opadiag/bundle"
+	"github.com/opadiag/opadiag/diagnose"
 )
 
 // The browser tests open report.html in Debian's Chromium, headless, from a file: it must load
@@ -238,11 +243,39 @@ const marksJS = `(() => {
 	return out;
 })()`
 
-// TestBrowser opens each fixture's page in Chromium.
+// previousRelease is the bundle an earlier release wrote (testdata/bundles), diagnosed today.
+func previousRelease(t *testing.T) fixture {
+	t.Helper()
+	r, err := bundle.Open(filepath.Join("..", "testdata", "bundles", "previous-release.zip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	m := r.Manifest()
+	if m == nil {
+		t.Fatal("previous-release.zip has no manifest")
+	}
+	fsys := fstest.MapFS{}
+	err = fs.WalkDir(r.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(r.FS(), p)
+		fsys[p] = &fstest.MapFile{Data: data}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fixture{name: "previous-release", m: m, fs: fsys, r: diagnose.Run(m, fsys)}
+}
+
+// TestBrowser opens each fixture's page in Chromium, and the page of a bundle an earlier release
+// wrote, diagnosed with today's checks.
 func TestBrowser(t *testing.T) {
 	browser := newBrowser(t)
 	dir := t.TempDir()
-	for _, f := range fixtures() {
+	for _, f := range append(fixtures(), previousRelease(t)) {
 		t.Run(f.name, func(t *testing.T) {
 			page := render(t, f)
 			path := filepath.Join(dir, f.name+".report.html")
@@ -275,6 +308,18 @@ func TestBrowser(t *testing.T) {
 						if (r.left < s.left - 1 || r.right > s.right + 1 || r.top < s.top - 1 || r.bottom > s.bottom + 1) n++; } } return n; })()`)
 			if outside != 0 {
 				t.Errorf("%d marks are drawn outside the timeline", outside)
+			}
+			// Each event is drawn at its time: the first mark of each kind is its first event's.
+			firsts := eval[map[string]string](t, tb, `(() => { const out = {};
+				for (const g of document.querySelectorAll('svg.tl[data-view="window"] g.mk')) { if (!(g.dataset.kind in out)) out[g.dataset.kind] = g.dataset.time; }
+				return out; })()`)
+			for _, e := range f.r.Timeline.Events {
+				if got, ok := firsts[e.Kind]; ok {
+					if want := e.Time.UTC().Format(time.RFC3339); got != want {
+						t.Errorf("the first %s mark is at %s, its first event at %s", e.Kind, got, want)
+					}
+					delete(firsts, e.Kind)
+				}
 			}
 			checkClean(t, tb, path)
 		})

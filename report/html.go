@@ -32,7 +32,7 @@ var tmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 // Bounds of the page, whatever the bundle holds: it stays a few hundred KB.
 const (
 	maxFindings      = 40  // findings shown; diagnose draws fewer from any bundle
-	maxEvidence      = 5   // evidence lines shown per finding
+	maxEvidence      = 3   // evidence lines shown per finding
 	maxFindingText   = 800 // bytes of a finding's title, detail or remedy
 	maxReasonText    = 240 // bytes of a collector's error or problem, an item left out's reason
 	maxPathText      = 200 // bytes of a path
