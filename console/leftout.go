@@ -3,7 +3,6 @@ package console
 import (
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/opadiag/opadiag/manifest"
 )
@@ -27,12 +26,8 @@ func writeLeftOut(out io.Writer, m *manifest.Manifest, where string) {
 			break
 		}
 		line := fmt.Sprintf("  %d %s", g.Count, g.Reason)
-		switch first, last := g.First.Format(time.DateOnly), g.Last.Format(time.DateOnly); {
-		case g.First.IsZero():
-		case first == last:
-			line += ", " + first
-		default:
-			line += ", " + first + " to " + last
+		if d := g.Dates(); d != "" {
+			line += ", " + d
 		}
 		fmt.Fprintln(out, line)
 	}

@@ -164,6 +164,19 @@ type OmittedGroup struct {
 	Largest []Omitted
 }
 
+// Dates says the group's date range for people: "2026-01-02 to 2026-11-20", one day alone, or ""
+// when no item has a date.
+func (g OmittedGroup) Dates() string {
+	first, last := g.First.Format(time.DateOnly), g.Last.Format(time.DateOnly)
+	switch {
+	case g.First.IsZero():
+		return ""
+	case first == last:
+		return first
+	}
+	return first + " to " + last
+}
+
 // GroupOmitted groups what m left out by reason, most items first, each with its date range and
 // its largest few items (at most largest of them).
 func GroupOmitted(m *Manifest, largest int) []OmittedGroup {

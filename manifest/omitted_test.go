@@ -234,3 +234,21 @@ func FuzzOmittedReason(f *testing.F) {
 		}
 	})
 }
+
+func TestOmittedGroupDates(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, 1, d, 0, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		name string
+		g    OmittedGroup
+		want string
+	}{
+		{"none", OmittedGroup{}, ""},
+		{"one day", OmittedGroup{First: day(2), Last: day(2)}, "2026-01-02"},
+		{"range", OmittedGroup{First: day(2), Last: day(20)}, "2026-01-02 to 2026-01-20"},
+	}
+	for _, tt := range tests {
+		if got := tt.g.Dates(); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/opadiag/opadiag/diagnose"
 	"github.com/opadiag/opadiag/manifest"
@@ -163,12 +162,8 @@ func writeLeftOut(b *strings.Builder, m *manifest.Manifest) {
 // groupFacts says how many items a reason left out, from when to when and their size in all.
 func groupFacts(g manifest.OmittedGroup) string {
 	s := strconv.Itoa(g.Count)
-	switch first, last := g.First.Format(time.DateOnly), g.Last.Format(time.DateOnly); {
-	case g.First.IsZero():
-	case first == last:
-		s += ", " + first
-	default:
-		s += ", " + first + " to " + last
+	if d := g.Dates(); d != "" {
+		s += ", " + d
 	}
 	switch {
 	case g.Size == 0 || g.Listed < 2:
