@@ -279,14 +279,24 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			}
 		}
 	}
-	drawFindings(sealed, w.FS())
+	found := drawFindings(sealed, w.FS())
 	sealed.DurationMS = opts.Clock.Now().Sub(start).Milliseconds()
 	hostname := opts.Platform.Hostname()
 	if obf != nil {
 		hostname = obf.Host(hostname) // the stand-in the manifest shows
 	}
 	stem := fmt.Sprintf("opadiag-%s-%s", fileSafe(hostname), start.UTC().Format("20060102T150405Z"))
-	path, err := w.Finish(stem, bundle.Generated{Name: bundle.SummaryName, Data: summaryText(sealed)})
+	// What a person reads, made from everything; then the manifest keeps a bounded list of what
+	// was left out, and a count of the rest.
+	gen := []bundle.Generated{{Name: bundle.SummaryName, Data: summaryText(sealed)}}
+	var page bytes.Buffer
+	if err := report.HTML(&page, sealed, found, w.FS()); err != nil {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("report.html was left out: %v", err))
+	} else {
+		gen = append(gen, bundle.Generated{Name: bundle.ReportName, Data: page.Bytes()})
+	}
+	manifest.CapOmitted(sealed, maxOmitted)
+	path, err := w.Finish(stem, gen...)
 	if err != nil {
 		return nil, err
 	}
@@ -298,6 +308,10 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res.Path, res.Manifest = path, sealed
 	return res, nil
 }
+
+// maxOmitted bounds the items of the manifest's list of what was left out; the rest are counted
+// by reason.
+const maxOmitted = 200
 
 // summaryText is summary.txt: on Windows with CRLF line endings and a UTF-8 byte-order mark, so
 // that the Notepad of older Windows Server shows it as lines, not mojibake.

@@ -251,7 +251,7 @@ type Summary struct {
 // JSON prints the run as one JSON object on stdout.
 func (c *Console) JSON(o Outcome) error {
 	m := o.Manifest
-	s := Summary{Bundle: o.Bundle, Mapping: o.Mapping, Collectors: map[string]int{}, Files: len(m.Files), Omitted: len(m.Omitted),
+	s := Summary{Bundle: o.Bundle, Mapping: o.Mapping, Collectors: map[string]int{}, Files: len(m.Files), Omitted: manifest.OmittedTotal(m),
 		TokenHash: m.Redaction.TokenHash, Findings: m.Findings}
 	for _, col := range m.Collectors {
 		s.Collectors[col.Status]++
