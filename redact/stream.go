@@ -21,10 +21,12 @@ const (
 // Close flushes what is pending; it does not close the underlying writer.
 type Writer struct {
 	dst    io.Writer
+	red    *Redactor // for the strict mode, read at every window; nil: never strict
 	rules  []rule
-	lits   []literal
+	lits   *literalSet
 	buf    []byte // pending bytes; buf[:done] were already written or dropped
 	done   int
+	prev   int    // the byte before buf[0], or -1 at the start of the stream
 	low    []byte // ASCII-lowercased copy of buf for case-insensitive anchors
 	out    []byte
 	skip   *skipper // set while dropping the rest of a secret that crossed a window
@@ -34,16 +36,24 @@ type Writer struct {
 }
 
 // NewWriter returns a Writer that applies every rule, with the literals registered so far, to
-// what is written to it, and writes the result to w.
+// what is written to it, and writes the result to w. The literals are those registered when the
+// Writer is made; the strict mode (see [Redactor.SetStrict]) is read at every 64 KiB window, so a
+// Writer made before strict mode was switched on redacts token shapes from its next window on.
 func (r *Redactor) NewWriter(w io.Writer) *Writer {
+	return r.newWriter(w, allRules)
+}
+
+func (r *Redactor) newWriter(w io.Writer, set ruleSet) *Writer {
 	lits := r.snapshot()
-	rules := newRules(lits)
-	r.mu.RLock()
-	if r.obf != nil {
-		rules = append(rules, obfuscationRules(r.obf)...)
+	rules := newRules(lits, set)
+	if set == allRules {
+		r.mu.RLock()
+		if r.obf != nil {
+			rules = append(rules, obfuscationRules(r.obf)...)
+		}
+		r.mu.RUnlock()
 	}
-	r.mu.RUnlock()
-	return &Writer{dst: w, rules: rules, lits: lits, counts: Counts{}}
+	return &Writer{dst: w, red: r, rules: rules, lits: lits, counts: Counts{}, prev: -1}
 }
 
 // all redacts the whole of p at once and closes the writer. Text shorter than a window (an error
@@ -111,13 +121,28 @@ type match struct {
 	// cont, when set, means the secret may go on past the end of the buffer: its remaining
 	// bytes are dropped by this skipper.
 	cont *skipper
+	// keep means buf[start:end] is written as it is and no other rule may match inside it:
+	// a certificate, whose base64 the detector would otherwise take for a secret.
+	keep bool
 }
 
 // scan is what a rule sees: the buffer, its lowercase copy, and whether more input will come.
 type scan struct {
 	buf, low []byte
 	final    bool
-	lits     []literal
+	// prev is the byte just before buf[0] in the stream, -1 when buf starts the stream: a rule
+	// that needs to know whether a run of bytes starts at buf[0] asks it.
+	prev   int
+	strict bool // token-shaped strings are redacted too (see Redactor.SetStrict)
+	lits   *literalSet
+}
+
+// before returns the byte before b[i], -1 when i starts the stream.
+func (s *scan) before(i int) int {
+	if i > 0 {
+		return int(s.buf[i-1])
+	}
+	return s.prev
 }
 
 // rule finds secrets of one kind. next returns the first match starting at or after min whose
@@ -137,19 +162,22 @@ type pending struct {
 func (w *Writer) process(final bool) error {
 	n := len(w.buf)
 	w.low = lowerASCII(w.low[:0], w.buf)
-	s := &scan{buf: w.buf, low: w.low, final: final, lits: w.lits}
+	s := &scan{buf: w.buf, low: w.low, final: final, lits: w.lits, prev: w.prev, strict: w.red != nil && w.red.strict.Load()}
 	pos := w.done
 	if w.skip != nil {
-		end, found := w.skip.find(s, pos)
-		if !found {
-			keep := w.skip.keep
-			if final || n-pos <= keep {
-				keep = 0
-			}
+		end, keep := w.skip.end(s, pos)
+		if end < 0 {
+			// The secret goes on: drop what is pending but the bytes the skipper wants to see
+			// again with more input; at the end of the stream, drop everything.
 			if final {
 				w.skip = nil
+				keep = 0
 			}
+			keep = min(max(keep, 0), n-pos)
 			w.compact(n-keep, n-keep)
+			if final {
+				w.buf, w.done, w.prev = w.buf[:0], 0, -1
+			}
 			return nil
 		}
 		w.skip = nil
@@ -184,12 +212,17 @@ func (w *Writer) process(final bool) error {
 		}
 		m := cache[best].m
 		w.out = append(w.out, w.buf[last:m.start]...)
-		w.out = append(w.out, m.repl...)
-		w.counts[m.rule]++
+		if m.keep {
+			w.out = append(w.out, w.buf[m.start:m.end]...)
+		} else {
+			w.out = append(w.out, m.repl...)
+			w.counts[m.rule]++
+		}
 		last = m.end
 		if m.cont != nil && !final {
+			// The secret may go on past the buffer: the skipper drops the rest, starting at
+			// m.end (which is the buffer's end unless a rule wants a partial line seen again).
 			w.skip = m.cont
-			last = n
 			break
 		}
 		for i, r := range w.rules {
@@ -199,7 +232,7 @@ func (w *Writer) process(final bool) error {
 			}
 		}
 	}
-	if last < limit {
+	if w.skip == nil && last < limit {
 		w.out = append(w.out, w.buf[last:limit]...)
 		last = limit
 	}
@@ -210,8 +243,7 @@ func (w *Writer) process(final bool) error {
 		}
 	}
 	if final {
-		w.buf = w.buf[:0]
-		w.done = 0
+		w.buf, w.done, w.prev = w.buf[:0], 0, -1
 		return nil
 	}
 	w.compact(last-lookbehind, last)
@@ -222,6 +254,9 @@ func (w *Writer) process(final bool) error {
 func (w *Writer) compact(from, written int) {
 	if from < 0 {
 		from = 0
+	}
+	if from > 0 {
+		w.prev = int(w.buf[from-1])
 	}
 	w.buf = w.buf[:copy(w.buf, w.buf[from:])]
 	w.done = written - from
@@ -241,18 +276,9 @@ func lowerASCII(dst, src []byte) []byte {
 
 // skipper drops the rest of a secret that ran past the end of a window.
 type skipper struct {
-	// end returns the index in s.buf[from:] where the secret ends (the first byte to keep),
-	// or -1.
-	end func(s *scan, from int) int
-	// keep is how many trailing bytes to hold back when the end is not found, so that an end
-	// marker split across windows is still seen.
-	keep int
-}
-
-func (k *skipper) find(s *scan, from int) (int, bool) {
-	i := k.end(s, from)
-	if i < 0 {
-		return 0, false
-	}
-	return from + i, true
+	// end returns the index in s.buf, at or after from, where the secret ends (the first byte
+	// to keep); or -1 and how many trailing bytes to hold back and show again with more input,
+	// so that an end marker or a line split across windows is still seen whole. With s.final it
+	// must decide: -1 then drops everything.
+	end func(s *scan, from int) (end, keep int)
 }

@@ -2,8 +2,13 @@
 // files and logs/agent.log with the line shapes Celigo's troubleshooting guide quotes (heartbeats,
 // tunnel messages, errors with stack traces, request lines), a Settings file with a token, and
 // the token, passwords and bearer tokens sprinkled through the logs the way real logs leak them.
+// A quarter of the lines are the other noise real agent logs carry and a redactor must leave
+// alone (see noise.go): Node and Electron traces, HTTP headers with request and trace ids, hashes,
+// Salesforce and NetSuite records, database errors, and strings that name a secret without
+// holding one. With -clean no secret is planted at all, so every replacement the redactor makes
+// in those logs is a false positive (bench/fprate.sh counts them).
 //
-//	go run ./bench/genlog -dir DIR -size 1GiB [-files 4]   (-files 0: one 1 GiB logs/agent.log)
+//	go run ./bench/genlog -dir DIR -size 1GiB [-files 4] [-clean]   (-files 0: one 1 GiB logs/agent.log)
 package main
 
 import (
@@ -24,8 +29,11 @@ const Token = "9b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e"
 // line returns the i-th log line: the shapes the guide quotes, with the variety real logs have
 // (request and record IDs, durations, row counts, payload values, stack traces) so that
 // compressors see realistic data, and the token, passwords and bearer tokens now and then.
-func line(r *rand.Rand, t time.Time) string {
+func line(r *rand.Rand, t time.Time, clean bool) string {
 	ts := t.Format("2006-01-02T15:04:05.000Z") + ": "
+	if r.IntN(4) == 0 {
+		return noise(r, t, ts)
+	}
 	id := func(n int) string {
 		const hex = "0123456789abcdef"
 		b := make([]byte, n)
@@ -50,6 +58,8 @@ func line(r *rand.Rand, t time.Time) string {
 	case k < 75:
 		return fmt.Sprintf("%slevel=debug, logName=forwardIn, jobId=%s, record={\"id\":%d,\"name\":\"%s\",\"amount\":%d.%02d,\"currency\":\"%s\",\"sku\":\"%s\"}\n",
 			ts, id(24), r.IntN(10000000), names[r.IntN(len(names))], r.IntN(100000), r.IntN(100), []string{"USD", "EUR", "GBP"}[r.IntN(3)], strings.ToUpper(id(8)))
+	case k < 86 && clean:
+		return ts + "level=debug, logName=forwardIn, connection=jdbc:sqlserver://db" + strconv.Itoa(r.IntN(9)) + ":1433;databaseName=erp;user=svc;encrypt=true;trustServerCertificate=false\n"
 	case k < 80:
 		return ts + "level=debug, logName=forwardIn, connection=jdbc:sqlserver://db" + strconv.Itoa(r.IntN(9)) + ":1433;databaseName=erp;user=svc;password=Sup3rS3cret" + id(4) + ";encrypt=true\n"
 	case k < 84:
@@ -71,6 +81,7 @@ func main() {
 	dir := flag.String("dir", "", "agent home to create (required)")
 	size := flag.String("size", "256MiB", "total size of the logs: bytes or KiB/MiB/GiB")
 	files := flag.Int("files", 4, "number of daily server logs beside logs/agent.log; 0: one agent.log of the whole size")
+	clean := flag.Bool("clean", false, "plant no secret in the logs (Settings keeps its token)")
 	flag.Parse()
 	if *dir == "" {
 		fmt.Fprintln(os.Stderr, "genlog: error: -dir is required")
@@ -81,13 +92,13 @@ func main() {
 		fmt.Fprintf(os.Stderr, "genlog: error: bad -size %q or -files %d\n", *size, *files)
 		os.Exit(2)
 	}
-	if err := write(*dir, total, *files); err != nil {
+	if err := write(*dir, total, *files, *clean); err != nil {
 		fmt.Fprintln(os.Stderr, "genlog: error:", err)
 		os.Exit(1)
 	}
 }
 
-func write(dir string, total int64, files int) error {
+func write(dir string, total int64, files int, clean bool) error {
 	if err := os.MkdirAll(filepath.Join(dir, "logs"), 0o755); err != nil {
 		return err
 	}
@@ -103,14 +114,14 @@ func write(dir string, total int64, files int) error {
 		if i == files {
 			name = filepath.Join(dir, "logs", "agent.log")
 		}
-		if err := writeLog(name, day, per); err != nil {
+		if err := writeLog(name, day, per, clean); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func writeLog(name string, day time.Time, size int64) error {
+func writeLog(name string, day time.Time, size int64, clean bool) error {
 	f, err := os.Create(name)
 	if err != nil {
 		return err
@@ -120,7 +131,7 @@ func writeLog(name string, day time.Time, size int64) error {
 	t := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 	var n int64
 	for i := 0; n < size; i++ {
-		s := line(r, t.Add(time.Duration(i)*50*time.Millisecond))
+		s := line(r, t.Add(time.Duration(i)*50*time.Millisecond), clean)
 		w.WriteString(s)
 		n += int64(len(s))
 	}

@@ -1,0 +1,498 @@
+package redact
+
+import (
+	"bytes"
+	"math/bits"
+)
+
+// The generic detector finds secrets that neither a name nor a position gives away: an API key
+// alone in a message, a credential in an unnamed array, a URL path that carries a token. It looks
+// at runs of the bytes base64 and base64url are made of ([A-Za-z0-9+/_-], with "=" padding) and
+// judges each run of 20 bytes or more:
+//
+//   - vendor tokens are known by their prefix (see vendor.go) and always go;
+//   - hex-only runs (file and commit hashes, MongoDB ids, request ids, UUIDs) and digit runs are
+//     kept: support reads them, and a hex secret is caught by its name or, in strict mode, by
+//     its length;
+//   - a run under a key that names an id or a hash (requestId, traceId, x-amz-id-2, etag,
+//     sha256, checksum, integrity, cursor…) is kept;
+//   - otherwise the run is secret when its letters are random: in identifiers, words, paths and
+//     versions most pairs of adjacent letters are pairs common in English and in code (th, er,
+//     on…); in random base64 only about a third are. The run must also mix enough distinct
+//     characters (XXXXXXXX placeholders are kept) and, unless it is long and very random, hold a
+//     digit.
+//
+// Paths and URLs are judged segment by segment, so that a token in a URL path goes and the words
+// around it stay. Base64 that decodes to ordinary text is not kept: it is where configuration
+// files and "user:password" pairs hide.
+//
+// To stay fast it does not look at every byte: it probes every 20th byte, and only a probe that
+// lands in a run makes it find the run's ends. A run of 20 bytes or more always holds a probe.
+
+const (
+	minSecretRun = 20   // the shortest run the detector judges
+	minTokenRun  = 16   // the same in strict mode
+	maxJudged    = 1024 // a longer run is judged on its first maxJudged bytes
+	minStrictHex = 24   // strict mode: hex runs this long go
+	maxHashHex   = 64   // hex runs up to this long are hashes or ids; longer ones are data or keys
+)
+
+var runChars = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = isAlnum(byte(c)) || c == '+' || c == '/' || c == '_' || c == '-'
+	}
+	return t
+}()
+
+func isRunChar(c byte) bool { return runChars[c] }
+
+// commonPairs are the letter pairs that make up 90% of the pairs in Go's source tree and
+// Celigo's troubleshooting guide (hex literals left out), case folded: 214 of the 676.
+const commonPairs = "ab ac ad af ag ai ak al am an ap ar as at au av ba be bi bl bo bu by ca ce ch ck cl co cr ct da dd de di do dr ds ea ec ed ee ef eg el em en ep eq er es et ev ew ex fa fe ff fi fl fo fr fs ft fu ge gi go gs ha he hi ho ht ic id ie if ig il im in io ip ir is it iv iz ke la ld le li ll lo ls lt lu ly ma md me mi mm mo mp ms mu na nc nd ne nf ng ni no ns nt nu oa ob oc od of oi ok ol om on oo op or os ot ou ov ow pa pe pl po pp pr ps pt pu qu ra rc re rf rg ri rm rn ro rr rs rt ru ry sa sc se sh si sk sl so sp ss st su sy ta tc te th ti to tp tr ts tt tu ty uc ue uf ui ul um un up ur us ut ux va ve wa we wi wr xf xi xp xt ym yp ys yt ze"
+
+var commonPair = func() (t [26 * 26]bool) {
+	for i := 0; i+1 < len(commonPairs); i += 3 {
+		t[int(commonPairs[i]-'a')*26+int(commonPairs[i+1]-'a')] = true
+	}
+	return t
+}()
+
+// runStats describes a run for the detector.
+type runStats struct {
+	n, letters, upper, lower, digits int
+	pairs, common                    int // adjacent letter pairs, and how many are common ones
+	distinct                         int
+	hex                              bool // only hex digits of one case, and - separators
+}
+
+func statsOf(v []byte) runStats {
+	st := runStats{n: len(v), hex: true}
+	var seen [4]uint64
+	prev := -1 // previous letter, folded, or -1
+	lowerHex, upperHex := false, false
+	for _, c := range v {
+		seen[c>>6] |= 1 << (c & 63)
+		l := -1
+		switch {
+		case 'a' <= c && c <= 'z':
+			st.lower++
+			l = int(c - 'a')
+			if c > 'f' {
+				st.hex = false
+			}
+			lowerHex = true
+		case 'A' <= c && c <= 'Z':
+			st.upper++
+			l = int(c - 'A')
+			if c > 'F' {
+				st.hex = false
+			}
+			upperHex = true
+		case '0' <= c && c <= '9':
+			st.digits++
+		case c == '-':
+		default:
+			st.hex = false
+		}
+		if l >= 0 && prev >= 0 {
+			st.pairs++
+			if commonPair[prev*26+l] {
+				st.common++
+			}
+		}
+		prev = l
+	}
+	if lowerHex && upperHex {
+		st.hex = false
+	}
+	st.letters = st.upper + st.lower
+	for _, w := range seen {
+		st.distinct += bits.OnesCount64(w)
+	}
+	return st
+}
+
+// random reports whether a run's letters look random rather than like words: few common pairs,
+// enough distinct characters, and a digit unless the run is long and very random. strict lowers
+// every threshold.
+func (st runStats) random(strict bool, minLen int) bool {
+	maxCommon, minDistinct, minPairs := 0.55, 10, 7
+	if strict {
+		maxCommon, minDistinct, minPairs = 0.7, 8, 4
+	}
+	if st.n < minLen || st.letters < 6 || st.pairs < minPairs || st.distinct < minDistinct {
+		return false
+	}
+	f := float64(st.common) / float64(st.pairs)
+	if f > maxCommon {
+		return false
+	}
+	if st.digits == 0 && !strict && (st.n < 28 || f > 0.4 || st.upper == 0 || st.lower == 0) {
+		return false
+	}
+	// One case of letters with digits: order, tracking and licence numbers are upper case and
+	// ids are often lower case; secrets of that alphabet are long.
+	if !strict && (st.upper == 0 && st.n < 24 || st.lower == 0 && st.n < 32) {
+		return false
+	}
+	return true
+}
+
+// detector is the rule for the generic detector, the vendor tokens and, in strict mode, the
+// token shapes.
+type detector struct {
+	s     *scan
+	queue []match // further matches found in the last run judged (tokens in several path segments)
+}
+
+func (d *detector) next(s *scan, from, min int) (match, int, bool) {
+	if d.s != s {
+		d.s, d.queue = s, d.queue[:0]
+	}
+	for len(d.queue) > 0 {
+		m := d.queue[0]
+		d.queue = d.queue[1:]
+		if m.start >= min {
+			return open(s, m, isRunChar), m.end, true
+		}
+	}
+	b := s.buf
+	n := len(b)
+	stride := minSecretRun
+	if s.strict {
+		stride = minTokenRun
+	}
+	start := max(from, min)
+	for p := start + stride - 1; p < n; p += stride {
+		if !isRunChar(b[p]) {
+			continue
+		}
+		st := p
+		for st > start && isRunChar(b[st-1]) {
+			st--
+		}
+		en := span(b, p, n, isRunChar)
+		if c := s.before(st); c >= 0 && isRunChar(byte(c)) {
+			p = en - 1 // the rest of a run judged before
+			continue
+		}
+		// "=" padding belongs to the run when nothing word-like follows it.
+		if pad := span(b, en, 2, func(c byte) bool { return c == '=' }); pad > en && (pad == n || !isRunChar(b[pad])) {
+			en = pad
+		}
+		if en == n && !s.final && en-st < maxJudged {
+			// Seen whole in a later window; a run that starts before the window's end always is.
+			return match{}, n, false
+		}
+		if en-st < stride {
+			// A probe lands in a shorter run only by chance: judging it would make the result
+			// depend on where the input was cut.
+			p = en - 1
+			continue
+		}
+		if ms := judge(s, st, en); len(ms) > 0 {
+			m := ms[0]
+			if m.start < min {
+				m.start = st
+			}
+			d.queue = append(d.queue[:0], ms[1:]...)
+			return open(s, m, isRunChar), m.end, true
+		}
+		p = en - 1
+	}
+	return match{}, n, false
+}
+
+// judge decides whether the run b[st:en] is a secret, and returns its matches: the whole run,
+// or, for a path, each secret segment.
+func judge(s *scan, st, en int) []match {
+	b := s.buf
+	v := b[st:min(en, st+maxJudged)]
+	if m, ok := vendorMatch(s, st, en); ok {
+		return []match{m}
+	}
+	if len(v) < minTokenRun || overlapsMarker(b, st, min(len(b), en+1)) {
+		return nil // what a rule left around a hash marker
+	}
+	if s.lits != nil {
+		// The token inside base64 (a Basic header, a JWT payload): its own rule replaces it
+		// with the hash marker that tells support it was there.
+		lv := s.low[st:en]
+		for _, l := range s.lits.lits {
+			if bytes.Contains(lv, l.low) {
+				return nil
+			}
+		}
+	}
+	ctx := keyBefore(s, st)
+	if isHashKey(ctx) || hasHashPrefix(v) {
+		return nil
+	}
+	one := func(rule string) []match { return []match{{start: st, end: en, repl: Marker, rule: rule}} }
+	if len(v) == 40 && nearAWSKeyID(b, st, en) {
+		return one(RuleAWSSecretKey)
+	}
+	if isIDKey(ctx) {
+		return nil
+	}
+	if statsOf(v).hex {
+		if rule := hexRule(s, st, en, v); rule != "" {
+			return one(rule)
+		}
+		return nil
+	}
+	rule := RuleHighEntropy
+	if s.strict {
+		rule = RuleTokenShaped
+	}
+	// Judge what is left once the segments support reads are set aside: hex (hashes, ids),
+	// digits, and words (ERR_SSL, SHA384, node_modules, camelCase).
+	var residue runStats
+	residue.distinct = statsOf(v).distinct
+	var hits []match
+	words, others := 0, 0
+	for i := 0; i < len(v); {
+		j := i + span(v[i:], 0, len(v)-i, func(c byte) bool { return c != '/' && c != '+' && c != '_' && c != '-' })
+		seg := v[i:j]
+		sst := statsOf(seg)
+		switch {
+		case len(seg) == 0:
+		case sst.hex && (len(seg) >= 7 || sst.letters == 0):
+			if r := hexRule(s, st+i, st+j, seg); r != "" {
+				hits = append(hits, match{start: st + i, end: st + j, repl: Marker, rule: r})
+			}
+		case sst.letters == 0:
+		case isWordSegment(seg, sst):
+			words++
+		default:
+			others++
+			residue.add(sst)
+			if sst.random(s.strict, minSegment(s.strict)) {
+				hits = append(hits, match{start: st + i, end: st + j, repl: Marker, rule: rule})
+			}
+		}
+		i = j + 1
+	}
+	if others == 0 {
+		return hits
+	}
+	if words > 0 && bytes.IndexByte(v, '/') >= 0 {
+		return hits // a path: only its secret segments go
+	}
+	minLen := minSecretRun - 4
+	if s.strict {
+		minLen = minTokenRun - 4
+	}
+	if residue.random(s.strict, minLen) {
+		return one(rule)
+	}
+	return hits
+}
+
+// minSegment is the shortest path segment judged on its own.
+func minSegment(strict bool) int {
+	if strict {
+		return minTokenRun
+	}
+	return minSecretRun
+}
+
+// isWordSegment reports a segment that reads as a word: one case of letters with digits after
+// them (SHA384, utf8, v1, ECONNRESET), or letters whose pairs are mostly common (camelCase
+// identifiers, English).
+func isWordSegment(seg []byte, st runStats) bool {
+	if st.upper == 0 || st.lower == 0 || st.upper == 1 && isUpper(seg[0]) {
+		l := span(seg, 0, len(seg), isAlpha)
+		if span(seg, l, len(seg)-l, isDigit) == len(seg) && l <= 12 {
+			return true
+		}
+	}
+	return st.digits == 0 && st.pairs > 0 && float64(st.common)/float64(st.pairs) >= 0.7
+}
+
+func isUpper(c byte) bool { return 'A' <= c && c <= 'Z' }
+
+// add accumulates a segment's counts.
+func (st *runStats) add(o runStats) {
+	st.n += o.n
+	st.letters += o.letters
+	st.upper += o.upper
+	st.lower += o.lower
+	st.digits += o.digits
+	st.pairs += o.pairs
+	st.common += o.common
+}
+
+// hexRule judges a run of hex digits: hashes and ids are kept, except in strict mode where a
+// long one may be the token; a Twilio auth token goes when its account id is next to it. It
+// returns the rule to count the run under, or "".
+func hexRule(s *scan, st, en int, v []byte) string {
+	longest := 0
+	for _, seg := range bytes.Split(v, []byte("-")) {
+		longest = max(longest, len(seg))
+	}
+	switch {
+	case isUUID(v):
+		return ""
+	case span(v, 0, len(v), isDigit) == len(v):
+		// A number: kept, but in strict mode a long one may be the token.
+		if s.strict && len(v) >= minStrictHex {
+			return RuleTokenShaped
+		}
+		return ""
+	case longest == 32 && nearTwilioSID(s.buf, st, en):
+		return RuleVendorToken
+	case s.strict && longest >= minStrictHex:
+		return RuleTokenShaped
+	case longest > maxHashHex && s.strict:
+		return RuleTokenShaped
+	case longest > maxHashHex:
+		return RuleHighEntropy
+	}
+	return ""
+}
+
+// isUUID reports the 8-4-4-4-12 shape.
+func isUUID(v []byte) bool {
+	if len(v) != 36 {
+		return false
+	}
+	for i, c := range v {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if c != '-' {
+				return false
+			}
+		} else if c == '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// keyBefore returns the key the value at st is written under (key=v, key: v, "key": "v",
+// key=>v, <key>v), lowercase, or nil. A value with dots in it (an S3 version id) is followed
+// back to its start.
+func keyBefore(s *scan, st int) []byte {
+	b := s.buf
+	i := st
+	for i > 0 && st-i < 256 && (isRunChar(b[i-1]) || b[i-1] == '.') {
+		i--
+	}
+	for k := 0; k < 4 && i > 0 && (b[i-1] == '"' || b[i-1] == '\'' || b[i-1] == ' ' || b[i-1] == '\\'); k++ {
+		i--
+	}
+	if i > 1 && b[i-1] == '>' && b[i-2] != '=' {
+		// <name attr="…">value: the element's name, without its namespace prefix.
+		lt := bytes.LastIndexByte(b[max(0, i-256):i], '<')
+		if lt < 0 {
+			return nil
+		}
+		lt += max(0, i-256)
+		e := lt + 1 + span(b[lt+1:i], 0, i-lt-1, func(c byte) bool { return c != ' ' && c != '>' && c != '/' })
+		name := s.low[lt+1 : e]
+		if c := bytes.LastIndexByte(name, ':'); c >= 0 {
+			name = name[c+1:]
+		}
+		return name
+	}
+	if i > 1 && b[i-1] == '>' {
+		i--
+	}
+	if i == 0 || b[i-1] != '=' && b[i-1] != ':' {
+		return nil
+	}
+	i--
+	for k := 0; k < 4 && i > 0 && (b[i-1] == '"' || b[i-1] == '\'' || b[i-1] == ' ' || b[i-1] == '\\'); k++ {
+		i--
+	}
+	e := i
+	for i > 0 && e-i < 64 && isKeyChar(b[i-1]) {
+		i--
+	}
+	return s.low[i:e]
+}
+
+// hashWords name hashes and opaque references support must read.
+var hashWords = [][]byte{[]byte("sha"), []byte("md5"), []byte("hash"), []byte("digest"), []byte("checksum"),
+	[]byte("crc"), []byte("etag"), []byte("integrity"), []byte("fingerprint"), []byte("thumbprint"),
+	[]byte("commit"), []byte("cursor"), []byte("version")}
+
+func isHashKey(k []byte) bool {
+	for _, w := range hashWords {
+		if bytes.Contains(k, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasHashPrefix reports an integrity string: sha512-<base64>.
+func hasHashPrefix(v []byte) bool {
+	for _, p := range []string{"sha1-", "sha256-", "sha384-", "sha512-", "md5-"} {
+		if bytes.HasPrefix(v, []byte(p)) {
+			return true
+		}
+	}
+	return false
+}
+
+// isIDKey reports a key that names an id: requestId, x-amz-id-2, traceparent, correlation_id.
+func isIDKey(k []byte) bool {
+	if len(k) == 0 {
+		return false
+	}
+	for _, w := range bytes.FieldsFunc(k, func(r rune) bool { return !isAlnum(byte(r)) }) {
+		if bytes.HasSuffix(w, []byte("id")) || bytes.HasSuffix(w, []byte("ids")) || bytes.Equal(w, []byte("traceparent")) ||
+			bytes.Equal(w, []byte("tracestate")) || bytes.HasSuffix(w, []byte("uuid")) || bytes.HasSuffix(w, []byte("guid")) {
+			return true
+		}
+	}
+	return false
+}
+
+// lineAround returns the bounds of the text within d bytes of b[st:en] on the same line.
+func lineAround(b []byte, st, en, d int) (int, int) {
+	lo := st
+	for lo > 0 && st-lo < d && b[lo-1] != '\n' {
+		lo--
+	}
+	hi := en
+	for hi < len(b) && hi-en < d && b[hi] != '\n' {
+		hi++
+	}
+	return lo, hi
+}
+
+// nearAWSKeyID reports an AWS access key id on the same line, within 128 bytes.
+func nearAWSKeyID(b []byte, st, en int) bool {
+	lo, hi := lineAround(b, st, en, 128)
+	for _, p := range awsPrefixes {
+		for i := lo; ; {
+			j := bytes.Index(b[i:hi], p)
+			if j < 0 {
+				break
+			}
+			j += i
+			i = j + 1
+			if (j == 0 || !isAlnum(b[j-1])) && span(b, j+4, 16, func(c byte) bool { return isDigit(c) || 'A' <= c && c <= 'Z' }) == j+20 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// nearTwilioSID reports a Twilio account or API key SID (AC or SK and 32 hex digits) on the same
+// line, within 128 bytes.
+func nearTwilioSID(b []byte, st, en int) bool {
+	lo, hi := lineAround(b, st, en, 128)
+	for i := lo; i+34 <= hi; i++ {
+		if (b[i] == 'A' && b[i+1] == 'C' || b[i] == 'S' && b[i+1] == 'K') && (i == 0 || !isAlnum(b[i-1])) &&
+			span(b, i+2, 32, isHexDigit) == i+34 && (i+34 == len(b) || !isAlnum(b[i+34])) {
+			return true
+		}
+	}
+	return false
+}
+
+func isHexDigit(c byte) bool { return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
