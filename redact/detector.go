@@ -60,18 +60,28 @@ var commonPair = func() (t [26 * 26]bool) {
 // runStats describes a run for the detector.
 type runStats struct {
 	n, letters, upper, lower, digits int
-	pairs, common                    int // adjacent letter pairs, and how many are common ones
-	distinct                         int
+	pairs, common                    int  // adjacent letter pairs, and how many are common ones
 	hex                              bool // only hex digits of one case, and - separators
+}
+
+// distinct counts the different bytes of v.
+func distinct(v []byte) int {
+	var seen [4]uint64
+	for _, c := range v {
+		seen[c>>6] |= 1 << (c & 63)
+	}
+	n := 0
+	for _, w := range seen {
+		n += bits.OnesCount64(w)
+	}
+	return n
 }
 
 func statsOf(v []byte) runStats {
 	st := runStats{n: len(v), hex: true}
-	var seen [4]uint64
 	prev := -1 // previous letter, folded, or -1
 	lowerHex, upperHex := false, false
 	for _, c := range v {
-		seen[c>>6] |= 1 << (c & 63)
 		l := -1
 		switch {
 		case 'a' <= c && c <= 'z':
@@ -106,21 +116,18 @@ func statsOf(v []byte) runStats {
 		st.hex = false
 	}
 	st.letters = st.upper + st.lower
-	for _, w := range seen {
-		st.distinct += bits.OnesCount64(w)
-	}
 	return st
 }
 
 // random reports whether a run's letters look random rather than like words: few common pairs,
 // enough distinct characters, and a digit unless the run is long and very random. strict lowers
 // every threshold.
-func (st runStats) random(strict bool, minLen int) bool {
+func (st runStats) random(strict bool, minLen int, v []byte) bool {
 	maxCommon, minDistinct, minPairs := 0.55, 10, 7
 	if strict {
 		maxCommon, minDistinct, minPairs = 0.7, 8, 4
 	}
-	if st.n < minLen || st.letters < 6 || st.pairs < minPairs || st.distinct < minDistinct {
+	if st.n < minLen || st.letters < 6 || st.pairs < minPairs {
 		return false
 	}
 	f := float64(st.common) / float64(st.pairs)
@@ -135,7 +142,7 @@ func (st runStats) random(strict bool, minLen int) bool {
 	if !strict && (st.upper == 0 && st.n < 24 || st.lower == 0 && st.n < 32) {
 		return false
 	}
-	return true
+	return distinct(v) >= minDistinct
 }
 
 // detector is the rule for the generic detector, the vendor tokens and, in strict mode, the
@@ -143,6 +150,7 @@ func (st runStats) random(strict bool, minLen int) bool {
 type detector struct {
 	s     *scan
 	queue []match // further matches found in the last run judged (tokens in several path segments)
+	found []match // scratch for judge
 }
 
 func (d *detector) next(s *scan, from, min int) (match, int, bool) {
@@ -190,12 +198,12 @@ func (d *detector) next(s *scan, from, min int) (match, int, bool) {
 			p = en - 1
 			continue
 		}
-		if ms := judge(s, st, en); len(ms) > 0 {
-			m := ms[0]
+		if d.found = judge(s, st, en, d.found[:0]); len(d.found) > 0 && !holdsLiteral(s, st, en) {
+			m := d.found[0]
 			if m.start < min {
 				m.start = st
 			}
-			d.queue = append(d.queue[:0], ms[1:]...)
+			d.queue = append(d.queue[:0], d.found[1:]...)
 			return open(s, m, isRunChar), m.end, true
 		}
 		p = en - 1
@@ -204,42 +212,38 @@ func (d *detector) next(s *scan, from, min int) (match, int, bool) {
 }
 
 // judge decides whether the run b[st:en] is a secret, and returns its matches: the whole run,
-// or, for a path, each secret segment.
-func judge(s *scan, st, en int) []match {
+// or, for a path, each secret segment. What the run is comes first; the key it is written
+// under (an id, a hash) is looked at only for a run that would go.
+func judge(s *scan, st, en int, out []match) []match {
 	b := s.buf
 	v := b[st:min(en, st+maxJudged)]
+	if !s.strict && len(v) <= maxHashHex && len(v) != 32 && plainHex(v) {
+		return out // a hash or an id: the common case, decided at once
+	}
 	if m, ok := vendorMatch(s, st, en); ok {
-		return []match{m}
+		return append(out, m)
 	}
-	if len(v) < minTokenRun || overlapsMarker(b, st, min(len(b), en+1)) {
-		return nil // what a rule left around a hash marker
+	if len(v) < minTokenRun || overlapsMarker(b, st, min(len(b), en+1)) || hasHashPrefix(v) {
+		return out // what a rule left around a hash marker; an integrity string
 	}
-	if s.lits != nil {
-		// The token inside base64 (a Basic header, a JWT payload): its own rule replaces it
-		// with the hash marker that tells support it was there.
-		lv := s.low[st:en]
-		for _, l := range s.lits.lits {
-			if bytes.Contains(lv, l.low) {
-				return nil
-			}
+	var ctx []byte
+	ctxDone := false
+	keptByKey := func() bool {
+		if !ctxDone {
+			ctx, ctxDone = keyBefore(s, st), true
 		}
+		return isHashKey(ctx) || isIDKey(ctx)
 	}
-	ctx := keyBefore(s, st)
-	if isHashKey(ctx) || hasHashPrefix(v) {
-		return nil
-	}
-	one := func(rule string) []match { return []match{{start: st, end: en, repl: Marker, rule: rule}} }
-	if len(v) == 40 && nearAWSKeyID(b, st, en) {
+	one := func(rule string) []match { return append(out, match{start: st, end: en, repl: Marker, rule: rule}) }
+	if len(v) == 40 && nearAWSKeyID(b, st, en) && !keptByKey() {
 		return one(RuleAWSSecretKey)
 	}
-	if isIDKey(ctx) {
-		return nil
-	}
-	if statsOf(v).hex {
-		if rule := hexRule(s, st, en, v); rule != "" {
+	whole := statsOf(v)
+	if whole.hex {
+		if rule := hexRule(s, st, en, v); rule != "" && !keptByKey() {
 			return one(rule)
 		}
-		return nil
+		return out
 	}
 	rule := RuleHighEntropy
 	if s.strict {
@@ -248,11 +252,10 @@ func judge(s *scan, st, en int) []match {
 	// Judge what is left once the segments support reads are set aside: hex (hashes, ids),
 	// digits, and words (ERR_SSL, SHA384, node_modules, camelCase).
 	var residue runStats
-	residue.distinct = statsOf(v).distinct
-	var hits []match
+	hits := out
 	words, others := 0, 0
 	for i := 0; i < len(v); {
-		j := i + span(v[i:], 0, len(v)-i, func(c byte) bool { return c != '/' && c != '+' && c != '_' && c != '-' })
+		j := i + span(v[i:], 0, len(v)-i, notSegmentSep)
 		seg := v[i:j]
 		sst := statsOf(seg)
 		switch {
@@ -267,26 +270,56 @@ func judge(s *scan, st, en int) []match {
 		default:
 			others++
 			residue.add(sst)
-			if sst.random(s.strict, minSegment(s.strict)) {
-				hits = append(hits, match{start: st + i, end: st + j, repl: Marker, rule: rule})
+			if sst.random(s.strict, minSegment(s.strict), seg) {
+				end := st + j
+				if j == len(v) {
+					end = en
+				}
+				hits = append(hits, match{start: st + i, end: end, repl: Marker, rule: rule})
 			}
 		}
 		i = j + 1
 	}
-	if others == 0 {
-		return hits
+	if others > 0 && (words == 0 || bytes.IndexByte(v, '/') < 0) {
+		// Not a path: the run is judged whole.
+		minLen := minSecretRun - 4
+		if s.strict {
+			minLen = minTokenRun - 4
+		}
+		if residue.random(s.strict, minLen, v) {
+			if keptByKey() {
+				return out
+			}
+			return one(rule)
+		}
 	}
-	if words > 0 && bytes.IndexByte(v, '/') >= 0 {
-		return hits // a path: only its secret segments go
-	}
-	minLen := minSecretRun - 4
-	if s.strict {
-		minLen = minTokenRun - 4
-	}
-	if residue.random(s.strict, minLen) {
-		return one(rule)
+	if len(hits) > len(out) && keptByKey() {
+		return out
 	}
 	return hits
+}
+
+func notSegmentSep(c byte) bool { return c != '/' && c != '+' && c != '_' && c != '-' }
+
+// holdsLiteral reports a run that holds a registered literal: the token inside base64 (a Basic
+// header, a JWT payload) is left to its own rule, whose hash marker tells support it was there.
+func holdsLiteral(s *scan, st, en int) bool {
+	for p := st; ; {
+		at, w := s.nextHit(p, isLiteralAnchor)
+		if at < 0 || at >= en {
+			break
+		}
+		if at+len(w.w) <= en {
+			return true
+		}
+		p = at + 1
+	}
+	for _, i := range s.lits.short {
+		if bytes.Contains(s.low[st:en], s.lits.lits[i].low) {
+			return true
+		}
+	}
+	return false
 }
 
 // minSegment is the shortest path segment judged on its own.
@@ -328,8 +361,10 @@ func (st *runStats) add(o runStats) {
 // returns the rule to count the run under, or "".
 func hexRule(s *scan, st, en int, v []byte) string {
 	longest := 0
-	for _, seg := range bytes.Split(v, []byte("-")) {
-		longest = max(longest, len(seg))
+	for i := 0; i < len(v); {
+		j := i + span(v[i:], 0, len(v)-i, func(c byte) bool { return c != '-' })
+		longest = max(longest, j-i)
+		i = j + 1
 	}
 	switch {
 	case isUUID(v):
@@ -428,24 +463,46 @@ func isHashKey(k []byte) bool {
 
 // hasHashPrefix reports an integrity string: sha512-<base64>.
 func hasHashPrefix(v []byte) bool {
-	for _, p := range []string{"sha1-", "sha256-", "sha384-", "sha512-", "md5-"} {
-		if bytes.HasPrefix(v, []byte(p)) {
+	if v[0] != 's' && v[0] != 'm' {
+		return false
+	}
+	for _, p := range hashPrefixes {
+		if bytes.HasPrefix(v, p) {
 			return true
 		}
 	}
 	return false
 }
 
+var hashPrefixes = [][]byte{[]byte("sha1-"), []byte("sha256-"), []byte("sha384-"), []byte("sha512-"), []byte("md5-")}
+
+// plainHex reports a run of hex digits of one case (ids, hashes), the common long run.
+func plainHex(v []byte) bool {
+	lower, upper := false, false
+	for _, c := range v {
+		switch {
+		case '0' <= c && c <= '9':
+		case 'a' <= c && c <= 'f':
+			lower = true
+		case 'A' <= c && c <= 'F':
+			upper = true
+		default:
+			return false
+		}
+	}
+	return !(lower && upper)
+}
+
 // isIDKey reports a key that names an id: requestId, x-amz-id-2, traceparent, correlation_id.
 func isIDKey(k []byte) bool {
-	if len(k) == 0 {
-		return false
-	}
-	for _, w := range bytes.FieldsFunc(k, func(r rune) bool { return !isAlnum(byte(r)) }) {
+	for i := 0; i < len(k); {
+		j := i + span(k[i:], 0, len(k)-i, isAlnum)
+		w := k[i:j]
 		if bytes.HasSuffix(w, []byte("id")) || bytes.HasSuffix(w, []byte("ids")) || bytes.Equal(w, []byte("traceparent")) ||
-			bytes.Equal(w, []byte("tracestate")) || bytes.HasSuffix(w, []byte("uuid")) || bytes.HasSuffix(w, []byte("guid")) {
+			bytes.Equal(w, []byte("tracestate")) {
 			return true
 		}
+		i = j + 1
 	}
 	return false
 }
@@ -486,10 +543,17 @@ func nearAWSKeyID(b []byte, st, en int) bool {
 // line, within 128 bytes.
 func nearTwilioSID(b []byte, st, en int) bool {
 	lo, hi := lineAround(b, st, en, 128)
-	for i := lo; i+34 <= hi; i++ {
-		if (b[i] == 'A' && b[i+1] == 'C' || b[i] == 'S' && b[i+1] == 'K') && (i == 0 || !isAlnum(b[i-1])) &&
-			span(b, i+2, 32, isHexDigit) == i+34 && (i+34 == len(b) || !isAlnum(b[i+34])) {
-			return true
+	for _, p := range [][]byte{[]byte("AC"), []byte("SK")} {
+		for i := lo; i+34 <= hi; {
+			j := bytes.Index(b[i:hi], p)
+			if j < 0 {
+				break
+			}
+			i += j
+			if (i == 0 || !isAlnum(b[i-1])) && span(b, i+2, 32, isHexDigit) == i+34 && (i+34 == len(b) || !isAlnum(b[i+34])) {
+				return true
+			}
+			i++
 		}
 	}
 	return false

@@ -86,6 +86,19 @@ func compactKey(key []byte) []byte {
 	return out
 }
 
+// keyRule is keyRule with the answers for the keys seen most remembered: logs repeat their keys.
+func (r *keyValueRule) keyRule(key []byte) string {
+	if rule, ok := r.keys[string(key)]; ok {
+		return rule
+	}
+	rule := keyRule(key)
+	if r.keys == nil || len(r.keys) >= 512 {
+		r.keys = map[string]string{}
+	}
+	r.keys[string(key)] = rule
+	return rule
+}
+
 // keyRule returns the rule the value of a key falls under, or "" when the key does not name a
 // secret.
 func keyRule(key []byte) string {
@@ -256,36 +269,60 @@ var harmless = map[string]bool{
 }
 
 // isHarmlessValue reports values kept under a secret key: harmless words, masks (****, xxxx),
-// environment references (${DB_PASSWORD}, %DB_PASSWORD%), counts under a plural key (tokens: 12)
-// and paths to key or certificate files.
+// environment references (${DB_PASSWORD}, %DB_PASSWORD%), counts under a plural key (tokens: 12),
+// Windows security identifiers under "sid", the shell's working directory under PWD, and paths
+// to key or certificate files.
 func isHarmlessValue(key, lowVal []byte) bool {
-	if harmless[string(lowVal)] {
+	n := len(lowVal)
+	if n == 0 || n <= 12 && harmless[string(lowVal)] {
 		return true
 	}
-	if len(lowVal) >= 3 && (span(lowVal, 0, len(lowVal), func(c byte) bool { return c == '*' }) == len(lowVal) ||
-		span(lowVal, 0, len(lowVal), func(c byte) bool { return c == 'x' }) == len(lowVal) ||
-		span(lowVal, 0, len(lowVal), func(c byte) bool { return c == '#' }) == len(lowVal)) {
+	if n >= 3 && (all(lowVal, '*') || all(lowVal, 'x') || all(lowVal, '#')) {
 		return true
 	}
-	if len(lowVal) > 3 && (bytes.HasPrefix(lowVal, []byte("${")) && lowVal[len(lowVal)-1] == '}' ||
-		lowVal[0] == '%' && lowVal[len(lowVal)-1] == '%') && span(lowVal, 2, len(lowVal)-3, func(c byte) bool { return isAlnum(c) || c == '_' }) == len(lowVal)-1 {
+	if n > 3 && (lowVal[0] == '$' && lowVal[1] == '{' && lowVal[n-1] == '}' && isEnvRef(lowVal[2:n-1]) ||
+		lowVal[0] == '%' && lowVal[n-1] == '%' && isEnvRef(lowVal[1:n-1])) {
 		return true
 	}
-	ck := compactKey(key)
-	if bytes.HasSuffix(ck, []byte("tokens")) && span(lowVal, 0, len(lowVal), isDigit) == len(lowVal) {
-		return true
+	if bytes.HasPrefix(lowVal, []byte("s-1-")) && span(lowVal, 4, n, isDigitOrDash) == n {
+		return true // a Windows security identifier under "sid"
 	}
-	if (string(ck) == "pwd" || string(ck) == "oldpwd") && (lowVal[0] == '/' || len(lowVal) > 2 && lowVal[1] == ':' && lowVal[2] == '\\') {
-		return true // the shell's working directory
+	if isDigit(lowVal[0]) && span(lowVal, 0, n, isDigit) == n {
+		return hasSuffixFold(key, "tokens") // tokens: 12
+	}
+	if lowVal[0] == '/' || len(lowVal) > 2 && lowVal[1] == ':' && lowVal[2] == '\\' {
+		if k := bytes.TrimLeft(key, "$"); len(k) == 3 && hasSuffixFold(k, "pwd") || len(k) == 6 && hasSuffixFold(k, "oldpwd") {
+			return true // the shell's working directory
+		}
 	}
 	return isKeyFilePath(lowVal)
+}
+
+func all(b []byte, c byte) bool {
+	for _, x := range b {
+		if x != c {
+			return false
+		}
+	}
+	return true
+}
+
+func isDigitOrDash(c byte) bool { return isDigit(c) || c == '-' }
+
+func isEnvRef(b []byte) bool {
+	return len(b) > 0 && span(b, 0, len(b), func(c byte) bool { return isAlnum(c) || c == '_' }) == len(b)
+}
+
+// hasSuffixFold reports whether b ends with the lowercase suffix, in any case.
+func hasSuffixFold(b []byte, suffix string) bool {
+	return len(b) >= len(suffix) && bytes.EqualFold(b[len(b)-len(suffix):], []byte(suffix))
 }
 
 // isKeyFilePath reports a path to a key, certificate or keystore file: an absolute or relative
 // path with two separators or more that ends in a file extension (/etc/ssl/private/x.key,
 // C:\certs\a.pfx).
 func isKeyFilePath(v []byte) bool {
-	if len(v) < 5 || bytes.ContainsAny(v, " \t") {
+	if len(v) < 5 || v[0] != '/' && v[0] != '~' && v[0] != '.' && v[0] != '\\' && v[1] != ':' || bytes.ContainsAny(v, " \t") {
 		return false
 	}
 	abs := v[0] == '/' || v[0] == '~' || v[0] == '.' || v[0] == '\\' || len(v) > 3 && isAlpha(v[0]) && v[1] == ':' && (v[2] == '\\' || v[2] == '/')
@@ -297,74 +334,34 @@ func isKeyFilePath(v []byte) bool {
 	return dot > sep+1 && len(v)-dot-1 >= 1 && len(v)-dot-1 <= 10 && span(v, dot+1, 10, isAlnum) == len(v)
 }
 
-// pivotGroup is a byte that is rare in logs, with the anchor words that contain it. Finding the
-// byte with IndexByte and checking the words around it is several times faster than searching
-// for each word. A group with no pivot byte is one word found with bytes.Index.
+// pivotGroup is a byte that is rare in logs, with the short anchor words that contain it (the
+// gram index finds the words of five bytes or more). Finding the byte with IndexByte and
+// checking the words around it is several times faster than searching for each word.
 type pivotGroup struct {
 	c     byte
 	words []pivotWord
 }
 
 type pivotWord struct {
-	w    []byte
-	off  int // index of the pivot byte in w
-	kind anchorKind
+	w   []byte
+	off int // index of the pivot byte in w
 }
 
-// anchorKind says what an anchor word starts.
-type anchorKind int
-
-const (
-	anchorKey      anchorKind = iota // a fragment of a secret key name
-	anchorFlag                       // " -": a command-line flag
-	anchorNetUse                     // "net use", "net user"
-	anchorPlain                      // "-asplaintext": PowerShell's ConvertTo-SecureString
-	anchorSMTPPass                   // base64 "Password:" prompt of SMTP AUTH LOGIN
-	anchorLogin                      // IMAP "LOGIN user password"
-)
-
-// anchorWords are the lowercase words the rule looks for; every secret key name contains one.
-var anchorWords = []struct {
-	w    string
-	kind anchorKind
-}{
-	{"token", anchorKey}, {"secret", anchorKey}, {"pass", anchorKey}, {"pwd", anchorKey}, {"pswd", anchorKey},
-	{"credential", anchorKey}, {"private", anchorKey}, {"auth", anchorKey}, {"cookie", anchorKey},
-	{"key", anchorKey}, {"sig", anchorKey}, {"session", anchorKey}, {"webhook", anchorKey}, {"dsn", anchorKey},
-	{"otp", anchorKey},
-	{" -", anchorFlag}, {"net use", anchorNetUse}, {"asplaintext", anchorPlain}, {"fzc3dvcmq6", anchorSMTPPass},
-	{"login", anchorLogin},
+var pivotGroups = []pivotGroup{
+	{'k', []pivotWord{{[]byte("key"), 0}}},
+	{'w', []pivotWord{{[]byte("pwd"), 1}, {[]byte("pswd"), 2}}},
 }
 
-var pivotGroups = func() []pivotGroup {
-	order := []byte("zqjxkvwbgfhp") // rarest first
-	var gs []pivotGroup
-	for _, c := range order {
-		gs = append(gs, pivotGroup{c: c})
+// shortKeyWord stands for every pivot word: they are all fragments of key names.
+var shortKeyWord = gramWord{kind: anchorKey, lit: -1}
+
+func isKeyValueAnchor(k anchorKind) bool {
+	switch k {
+	case anchorKey, anchorCommand, anchorNetUse, anchorPlain, anchorSMTPPass, anchorLogin:
+		return true
 	}
-	for _, a := range anchorWords {
-		placed := false
-		for i, c := range order {
-			if a.kind == anchorKey || a.kind == anchorSMTPPass || a.kind == anchorPlain {
-				if off := strings.IndexByte(a.w, c); off >= 0 {
-					gs[i].words = append(gs[i].words, pivotWord{[]byte(a.w), off, a.kind})
-					placed = true
-					break
-				}
-			}
-		}
-		if !placed {
-			gs = append(gs, pivotGroup{words: []pivotWord{{[]byte(a.w), 0, a.kind}}})
-		}
-	}
-	out := gs[:0]
-	for _, g := range gs {
-		if len(g.words) > 0 {
-			out = append(out, g)
-		}
-	}
-	return out
-}()
+	return false
+}
 
 // keyValueRule replaces the value of a secret-looking key in text: key=value, key: value,
 // "key": "value", key=>value, also inside escaped JSON, whole header lines, XML elements,
@@ -373,6 +370,12 @@ var pivotGroups = func() []pivotGroup {
 type keyValueRule struct {
 	s  *scan
 	at [][2]int // per pivot group: the next anchor's start and word index; start -1 when there is none, -2 when not searched
+	// The next gram anchor, searched from gramFrom.
+	gramAt   int
+	gramWord *gramWord
+	gramFrom int
+	keys     map[string]string // keyRule's answers, for the keys seen most
+	one      [1]match          // anchorAt's answer for a key, without allocating
 }
 
 func (r *keyValueRule) next(s *scan, from, min int) (match, int, bool) {
@@ -382,6 +385,7 @@ func (r *keyValueRule) next(s *scan, from, min int) (match, int, bool) {
 		for range pivotGroups {
 			r.at = append(r.at, [2]int{-2, 0})
 		}
+		r.gramFrom = -1
 	}
 	// A value starts at most maxKeyToValue bytes after its anchor, so anchors further back
 	// cannot give a match at or after min.
@@ -395,10 +399,10 @@ func (r *keyValueRule) next(s *scan, from, min int) (match, int, bool) {
 		if inTokenMarker(s.buf, k) {
 			continue // hex digits of a marker spelling a word with the text after it
 		}
-		ms, skipTo := anchorAt(s, k, w, min)
+		ms, skipTo := r.anchorAt(s, k, w)
 		for _, m := range ms {
 			if m.start >= min {
-				return m, from, true
+				return m, k, true // the anchor again: it may give more than one secret
 			}
 		}
 		// Another secret word in the same key gives the same answer.
@@ -408,32 +412,30 @@ func (r *keyValueRule) next(s *scan, from, min int) (match, int, bool) {
 
 // nextAnchor returns the position of the first anchor word at or after from, and the word.
 // Each group's next word is remembered, so the buffer is searched about once per group.
-func (r *keyValueRule) nextAnchor(from int) (int, *pivotWord) {
-	best, bg := -1, 0
+func (r *keyValueRule) nextAnchor(from int) (int, *gramWord) {
+	best := -1
+	var bw *gramWord
 	for i := range pivotGroups {
 		if at := r.at[i][0]; at == -2 || at >= 0 && at < from {
 			r.at[i] = findInGroup(r.s.low, &pivotGroups[i], from)
 		}
 		if at := r.at[i][0]; at >= 0 && (best < 0 || at < best) {
-			best, bg = at, i
+			best, bw = at, &shortKeyWord
 		}
 	}
-	if best < 0 {
-		return -1, nil
+	if r.gramFrom < 0 || r.gramFrom > from || r.gramAt >= 0 && r.gramAt < from {
+		r.gramAt, r.gramWord = r.s.nextHit(from, isKeyValueAnchor)
+		r.gramFrom = from
 	}
-	return best, &pivotGroups[bg].words[r.at[bg][1]]
+	if r.gramAt >= 0 && (best < 0 || r.gramAt < best) {
+		best, bw = r.gramAt, r.gramWord
+	}
+	return best, bw
 }
 
 // findInGroup returns the start and word index of the first word of g at or after from, start
 // -1 when there is none.
 func findInGroup(low []byte, g *pivotGroup, from int) [2]int {
-	if g.c == 0 {
-		i := bytes.Index(low[from:], g.words[0].w)
-		if i < 0 {
-			return [2]int{-1, 0}
-		}
-		return [2]int{from + i, 0}
-	}
 	for p := from; ; p++ {
 		i := bytes.IndexByte(low[p:], g.c)
 		if i < 0 {
@@ -460,10 +462,10 @@ const maxKeyToValue = 256 + 3 + 8 + 2 + 16
 
 // anchorAt returns the secrets an anchor word at k gives away (usually one), and where the
 // search for the next anchor may resume.
-func anchorAt(s *scan, k int, w *pivotWord, min int) ([]match, int) {
+func (r *keyValueRule) anchorAt(s *scan, k int, w *gramWord) ([]match, int) {
 	switch w.kind {
-	case anchorFlag:
-		return flagAt(s, k)
+	case anchorCommand:
+		return commandAt(s, k, len(w.w))
 	case anchorNetUse:
 		return netUseAt(s, k)
 	case anchorPlain:
@@ -473,16 +475,26 @@ func anchorAt(s *scan, k int, w *pivotWord, min int) ([]match, int) {
 	case anchorLogin:
 		return imapLoginAt(s, k)
 	}
-	m, we, ok := keyValueAt(s, k, len(w.w))
+	wl := len(w.w)
+	if w == &shortKeyWord {
+		wl = 3 // key, pwd: the key's span is found from its bytes either way
+	} else if !isAlpha(w.w[0]) || !isAlpha(w.w[wl-1]) {
+		// "&sig=", "\"dsn\"": the key is the letters inside.
+		lead := span(w.w, 0, wl, func(c byte) bool { return !isAlpha(c) })
+		k += lead
+		wl = span(w.w, lead, wl, isAlpha) - lead
+	}
+	m, we, ok := r.keyValueAt(s, k, wl)
 	if !ok {
 		return nil, we
 	}
-	return []match{m}, we
+	r.one[0] = m
+	return r.one[:], we
 }
 
 // keyValueAt checks whether the anchor word at k is part of a secret key followed by its value,
 // and returns the value as a match, and where the key word ends.
-func keyValueAt(s *scan, k, wlen int) (match, int, bool) {
+func (r *keyValueRule) keyValueAt(s *scan, k, wlen int) (match, int, bool) {
 	b := s.buf
 	ws := k
 	for ws > 0 && k-ws < 128 && isKeyChar(b[ws-1]) {
@@ -500,7 +512,7 @@ func keyValueAt(s *scan, k, wlen int) (match, int, bool) {
 		return m, we, true
 	}
 	key := s.low[ws:we]
-	rule := keyRule(key)
+	rule := r.keyRule(key)
 	if rule == "" {
 		m, ok := splitPairAt(s, ws, we)
 		return m, we, ok
@@ -616,8 +628,8 @@ func atLineStart(s *scan, ws int) bool {
 // valueAt reads the value that starts at vs, under a secret key, and returns it as a match.
 func valueAt(s *scan, vs int, rawKey []byte, rule string, sep byte, lineStart bool, keyStart int) (match, bool) {
 	b := s.buf
-	if bytes.HasPrefix(b[vs:], []byte(Marker)) || bytes.HasPrefix(b[vs:], []byte(PrivateKeyMarker)) ||
-		bytes.HasPrefix(b[vs:], []byte("["+Marker+"]")) {
+	if b[vs] == '[' && (bytes.HasPrefix(b[vs:], []byte(Marker)) || bytes.HasPrefix(b[vs:], []byte(PrivateKeyMarker)) ||
+		bytes.HasPrefix(b[vs:], []byte("["+Marker+"]"))) {
 		return match{}, false // already redacted
 	}
 	switch c := b[vs]; {
@@ -645,13 +657,17 @@ func valueAt(s *scan, vs int, rawKey []byte, rule string, sep byte, lineStart bo
 	var end int
 	var ok func(byte) bool
 	switch q := b[vs]; {
-	case q == '"' || q == '\'':
+	case q == '"':
 		vs++
-		ok = func(c byte) bool { return c != q && c != '\\' && c != '\n' }
+		ok = inDoubleQuotes
+		end = quotedEnd(b, vs, q)
+	case q == '\'':
+		vs++
+		ok = inSingleQuotes
 		end = quotedEnd(b, vs, q)
 	case q == '\\' && vs+1 < len(b) && (b[vs+1] == '"' || b[vs+1] == '\''):
 		vs += 2
-		ok = func(c byte) bool { return c != '\\' && c != '\n' }
+		ok = inEscapedQuotes
 		end = span(b, vs, 1<<20, ok)
 	case lineStart && !moreKeysOnLine(b, vs):
 		// key=value at the start of a line (environment dumps, .env, INI, YAML, properties):
@@ -697,6 +713,10 @@ func moreKeysOnLine(b []byte, vs int) bool {
 	}
 	return false
 }
+
+func inDoubleQuotes(c byte) bool  { return c != '"' && c != '\\' && c != '\n' }
+func inSingleQuotes(c byte) bool  { return c != '\'' && c != '\\' && c != '\n' }
+func inEscapedQuotes(c byte) bool { return c != '\\' && c != '\n' }
 
 func isSpaceOrEOL(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 

@@ -11,7 +11,9 @@ import (
 type literalSet struct {
 	lits   []literal
 	maxLen int
-	grams  []uint64 // bitset over gramHash of every 4-byte fragment of every literal, lowercase
+	grams  []uint64   // bitset over gramHash of every 4-byte fragment of every literal, lowercase
+	index  *gramIndex // the static anchor words and the literals of five bytes or more
+	short  []int      // the literals too short for the index
 }
 
 const gramBits = 16
@@ -22,13 +24,20 @@ func gramHash(b []byte) uint32 {
 
 func newLiteralSet(lits []literal) *literalSet {
 	set := &literalSet{lits: lits, grams: make([]uint64, 1<<gramBits/64)}
-	for _, l := range lits {
+	words := staticGramWords()
+	for i, l := range lits {
 		set.maxLen = max(set.maxLen, len(l.low))
 		for i := 0; i+4 <= len(l.low); i++ {
 			h := gramHash(l.low[i:])
 			set.grams[h/64] |= 1 << (h % 64)
 		}
+		if len(l.low) >= minGramWord {
+			words = append(words, gramWord{w: l.low, kind: anchorLiteral, lit: i})
+		} else {
+			set.short = append(set.short, i)
+		}
 	}
+	set.index = newGramIndex(words)
 	return set
 }
 
@@ -44,7 +53,7 @@ func (set *literalSet) hasGram(b []byte) bool {
 type literalRule struct {
 	set *literalSet
 	s   *scan
-	at  []int // per literal: its next occurrence at or after the last search; -2 not searched, -1 none
+	at  []int // per short literal: its next occurrence at or after the last search; -2 not searched, -1 none
 	// The next match that spans a line break, searched from brkFrom.
 	brk     match
 	brkOK   bool
@@ -57,7 +66,7 @@ func (r *literalRule) next(s *scan, from, min int) (match, int, bool) {
 	if r.s != s {
 		r.s = s
 		r.at = r.at[:0]
-		for range r.set.lits {
+		for range r.set.short {
 			r.at = append(r.at, -2)
 		}
 		r.brkFrom = -1
@@ -65,15 +74,28 @@ func (r *literalRule) next(s *scan, from, min int) (match, int, bool) {
 	from = max(from, min)
 	var best match
 	ok := false
-	for i := range r.set.lits {
-		if r.at[i] == -1 {
+	for p := from; ; {
+		at, w := s.nextHit(p, isLiteralAnchor)
+		if at < 0 {
+			break
+		}
+		p = at + 1
+		if overlapsMarker(s.buf, at, at+len(w.w)) {
+			continue // a marker and the text around it spell the literal by chance
+		}
+		l := &r.set.lits[w.lit]
+		best, ok = match{start: at, end: at + len(l.low), repl: string(l.repl), rule: l.rule}, true
+		break
+	}
+	for k, i := range r.set.short {
+		if r.at[k] == -1 {
 			continue
 		}
-		if r.at[i] < from {
-			r.at[i] = r.find(i, from)
+		if r.at[k] < from {
+			r.at[k] = r.find(i, from)
 		}
 		l := &r.set.lits[i]
-		if at := r.at[i]; at >= 0 && (!ok || at < best.start || at == best.start && at+len(l.low) > best.end) {
+		if at := r.at[k]; at >= 0 && (!ok || at < best.start || at == best.start && at+len(l.low) > best.end) {
 			best, ok = match{start: at, end: at + len(l.low), repl: string(l.repl), rule: l.rule}, true
 		}
 	}
@@ -88,6 +110,8 @@ func (r *literalRule) next(s *scan, from, min int) (match, int, bool) {
 	}
 	return best, from, ok
 }
+
+func isLiteralAnchor(k anchorKind) bool { return k == anchorLiteral }
 
 // find returns the first occurrence of literal i at or after from that is not part of a hash
 // marker, or -1.
@@ -129,13 +153,9 @@ func breakAt(b []byte, nl int) (le, rs int) {
 // nextBroken returns the first literal that spans a line break and starts at or after from.
 func (r *literalRule) nextBroken(from int) (match, bool) {
 	b := r.s.buf
-	for p := from; p < len(b); {
-		i := bytes.IndexByte(b[p:], '\n')
-		if i < 0 {
-			break
-		}
-		nl := p + i
-		p = nl + 1
+	nls := r.s.newlines()
+	for i := r.s.nextNewline(from); i < len(nls); i++ {
+		nl := nls[i]
 		le, rs := breakAt(b, nl)
 		// Cheap test first: a literal split here has at least four of its bytes on one side.
 		if !(le >= 4 && r.set.hasGram(r.s.low[le-4:le])) && !(rs+4 <= len(b) && r.set.hasGram(r.s.low[rs:rs+4])) {

@@ -2,6 +2,7 @@ package redact
 
 import (
 	"bytes"
+	"strings"
 )
 
 // Credentials that only their position gives away: after a command-line flag (-p, --password,
@@ -21,29 +22,7 @@ var passwordCommands = map[string]string{
 	"sqlcmd": "P", "bcp": "P", "osql": "P", "isql": "P", "unzip": "P", "zip": "P", "ldapsearch": "w",
 	"ldapmodify": "w", "ldapadd": "w", "ldapdelete": "w", "ldapwhoami": "w", "ldappasswd": "w", "ldapcompare": "w",
 	"redis-cli": "a", "smbclient": "U", "rpcclient": "U", "smbmap": "p", "curl": "u", "wget": "u",
-}
-
-// commandOnLine returns the flags string of the first password-taking program named on the line
-// before k, or "".
-func commandOnLine(s *scan, k int) string {
-	b := s.low
-	ls := k
-	for ls > 0 && k-ls < 512 && b[ls-1] != '\n' {
-		ls--
-	}
-	for _, w := range bytes.FieldsFunc(b[ls:k], func(r rune) bool { return r == ' ' || r == '\t' || r == '"' || r == '\'' || r == '(' || r == '=' }) {
-		if i := bytes.LastIndexAny(w, `/\`); i >= 0 {
-			w = w[i+1:]
-		}
-		w = bytes.TrimSuffix(w, []byte(".exe"))
-		if f, ok := passwordCommands[string(w)]; ok {
-			if (string(w) == "docker" || string(w) == "podman") && !bytes.Contains(b[ls:k], []byte(" login")) {
-				continue // -p publishes a port
-			}
-			return f
-		}
-	}
-	return ""
+	"plink": "", "pscp": "", "psftp": "",
 }
 
 // argAt returns the command-line argument that starts at i: a quoted string's content, or the
@@ -86,88 +65,111 @@ func looksLikePassword(v []byte) bool {
 	return true
 }
 
-// flagAt handles the short flags whose argument is a password: " -p", " -P", " -pw", " -w",
-// " -a", " -u user:pass" and " --user user:pass" (curl, wget), " -U user%pass" (smbclient). k is
-// the space before the flag.
-func flagAt(s *scan, k int) ([]match, int) {
-	b := s.buf
-	f := k + 1
-	fe := span(b, f+1, 64, func(c byte) bool { return isAlnum(c) || c == '-' || c == '_' })
-	name := string(b[f:fe])
-	ms, end := shortFlagAt(s, k, f, fe, name)
-	if ms == nil {
-		end = k + 1 // a flag named like a secret (--password) is its key words' to handle
+// isCommandStart reports the bytes a program's name may follow on a command line.
+func isCommandStart(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\r', '"', '\'', '/', '\\', '(', '`', '=', '|', '&', ';', '>', ':':
+		return true
 	}
-	return ms, end
+	return false
 }
 
-func shortFlagAt(s *scan, k, f, fe int, name string) ([]match, int) {
+// commandAt handles the short flags that take a password in the programs of passwordCommands:
+// -p (glued too: mysql -pSECRET), -P, -pw, -w, -a, -u user:pass and --user user:pass (curl,
+// wget), -U user%pass (smbclient). k is where the program's name starts; the rest of the line,
+// up to the next command (&&, |, ;), holds its arguments.
+func commandAt(s *scan, k, wlen int) ([]match, int) {
 	b := s.buf
-	cli := func(i, j int) []match {
-		if j <= i || isMarker(b[i:j]) || hasMarker(b[i:j]) || isHarmlessValue(nil, s.low[i:j]) {
-			return nil
-		}
-		return []match{{start: i, end: j, repl: Marker, rule: RuleCLIPassword}}
+	te := span(b, k, 64, isKeyChar)
+	if c := s.before(k); c >= 0 && !isCommandStart(byte(c)) || te < len(b) && !isSpace(b[te]) && b[te] != '"' && b[te] != '\'' {
+		return nil, k + wlen
 	}
-	next := func() (int, int, bool) {
-		i := span(b, fe, 8, isSpace)
-		if i == fe && i < len(b) && b[i] == '=' && (name == "--user" || name == "--proxy-user") {
-			i++
-		} else if i == fe || i >= len(b) {
-			return 0, 0, false
-		}
-		vs, ve := argAt(b, i)
-		return vs, ve, ve > vs && b[vs] != '-'
+	name := string(bytes.TrimSuffix(s.low[k:te], []byte(".exe")))
+	flags, ok := passwordCommands[name]
+	if !ok {
+		return nil, k + wlen
 	}
-	cmd, looked := "", false
-	known := func(flag byte) bool {
-		if !looked {
-			cmd, looked = commandOnLine(s, k), true
-		}
-		return bytes.IndexByte([]byte(cmd), flag) >= 0
+	le := span(b, te, 4096, notEOL)
+	if (name == "docker" || name == "podman") && !bytes.Contains(s.low[te:le], []byte(" login")) {
+		return nil, te // -p publishes a port
 	}
-	switch {
-	case name == "-p" || name == "-P":
-		vs, ve, ok := next()
-		if !ok || isPortOrNumber(b[vs:ve]) {
-			return nil, fe
+	has := func(f byte) bool { return strings.IndexByte(flags, f) >= 0 }
+	var out []match
+	add := func(i, j int) {
+		if j > i && !isMarker(b[i:j]) && !hasMarker(b[i:j]) && !isHarmlessValue(nil, s.low[i:j]) {
+			out = append(out, match{start: i, end: j, repl: Marker, rule: RuleCLIPassword})
 		}
-		if known(name[1]) || looksLikePassword(b[vs:ve]) {
-			return cli(vs, ve), ve
+	}
+	// args returns the argument at i and where the next one may start.
+	arg := func(i int) (int, int, int) {
+		i = span(b, i, le-i, isSpace)
+		if i >= le {
+			return i, i, i
 		}
-	case len(name) > 2 && name[1] == 'p' && name != "-pw" && !bytes.HasPrefix(s.low[f:fe], []byte("-pass")):
-		// Glued: mysql -pSECRET, 7z x -pSECRET archive.7z.
-		if known('g') {
-			ve := span(b, f+2, 1<<16, func(c byte) bool { return c > ' ' && c != '"' && c != '\'' })
-			if span(b, f+2, ve-f-2, isDigit) < ve {
-				return cli(f+2, ve), ve
+		vs, ve := argAt(b[:le], i)
+		next := ve
+		if vs > i && next < le {
+			next++ // the closing quote
+		}
+		return vs, ve, next
+	}
+	for i := te; i < le; {
+		as, ae, next := arg(i)
+		if ae == as {
+			break
+		}
+		i = next
+		a := b[as:ae]
+		if a[0] == '&' || a[0] == '|' || a[0] == ';' || a[0] == '>' || a[0] == '<' {
+			break // the next command
+		}
+		if a[0] != '-' {
+			continue
+		}
+		flag, val := string(a), -1
+		if eq := bytes.IndexByte(a, '='); eq > 0 && a[1] == '-' {
+			flag, val = string(a[:eq]), as+eq+1 // --user=bob:pw
+		}
+		value := func() (int, int) {
+			if val >= 0 {
+				return val, ae
+			}
+			vs, ve, nx := arg(i)
+			if ve == vs || b[vs] == '-' && vs == nx-(ve-vs) {
+				return 0, 0
+			}
+			i = nx
+			return vs, ve
+		}
+		switch {
+		case (flag == "-p" || flag == "-P") && has(flag[1]):
+			if vs, ve := value(); ve > vs && !isPortOrNumber(b[vs:ve]) {
+				add(vs, ve)
+			}
+		case len(flag) > 2 && flag[1] == 'p' && flag != "-pw" && has('g') && !strings.HasPrefix(flag, "-pass"):
+			if span(a, 2, len(a)-2, isDigit) < len(a) {
+				add(as+2, ae) // glued: mysql -pSECRET, 7z x -pSECRET
+			}
+		case flag == "-pw", flag == "-w" && has('w'), flag == "-a" && has('a'):
+			if vs, ve := value(); ve > vs {
+				add(vs, ve)
+			}
+		case (flag == "-u" || flag == "--user" || flag == "--proxy-user" || flag == "-U" && !has('U')) && has('u'):
+			if vs, ve := value(); ve > vs {
+				v := b[vs:ve]
+				if c := bytes.IndexByte(v, ':'); c > 0 && span(v, 0, len(v), func(c byte) bool { return isDigit(c) || c == ':' }) < len(v) {
+					add(vs+c+1, ve)
+				}
+			}
+		case flag == "-U" && has('U'):
+			if vs, ve := value(); ve > vs {
+				if c := bytes.IndexByte(b[vs:ve], '%'); c > 0 {
+					add(vs+c+1, ve)
+				}
 			}
 		}
-	case name == "-pw":
-		if vs, ve, ok := next(); ok {
-			return cli(vs, ve), ve
-		}
-	case name == "-w" && known('w'), name == "-a" && known('a'):
-		if vs, ve, ok := next(); ok {
-			return cli(vs, ve), ve
-		}
-	case name == "-u" || name == "--user" || name == "--proxy-user" || name == "-U":
-		vs, ve, ok := next()
-		if !ok {
-			return nil, fe
-		}
-		v := b[vs:ve]
-		if c := bytes.IndexByte(v, ':'); c > 0 {
-			if span(v, 0, len(v), func(c byte) bool { return isDigit(c) || c == ':' }) == len(v) {
-				return nil, ve // uid:gid
-			}
-			return cli(vs+c+1, ve), ve
-		}
-		if c := bytes.IndexByte(v, '%'); c > 0 && name == "-U" && known('U') {
-			return cli(vs+c+1, ve), ve
-		}
 	}
-	return nil, fe
+	return out, te
 }
 
 // flagValueAt handles a long flag named like a secret followed by its value after a space:
@@ -220,6 +222,9 @@ var otherMechanisms = map[string]bool{"CRAM-MD5": true, "DIGEST-MD5": true, "NTL
 // "AUTHENTICATE PLAIN" and Redis' quoted "AUTH" "secret".
 func protocolAt(s *scan, ws, we int) (match, bool) {
 	b := s.buf
+	if n := we - ws; b[ws] != 'P' && b[ws] != 'A' || n != 4 && n != 12 {
+		return match{}, false
+	}
 	key := string(b[ws:we])
 	if key != "PASS" && key != "AUTH" && key != "AUTHENTICATE" {
 		return match{}, false
@@ -439,32 +444,27 @@ type lineRule struct{}
 func isPgField(c byte) bool { return isAlnum(c) || c == '_' || c == '-' || c == '$' || c == '*' }
 
 func (lineRule) next(s *scan, from, min int) (match, int, bool) {
-	b := s.buf
 	p := max(from, min)
-	for p < len(b) {
-		if c := s.before(p); c >= 0 && c != '\n' {
-			nl := bytes.IndexByte(b[p:], '\n')
-			if nl < 0 {
-				return match{}, len(b), false
-			}
-			p += nl + 1
-			continue
-		}
+	if c := s.before(p); p < len(s.buf) && (c < 0 || c == '\n') {
 		if m, ok := pgpassAt(s, p); ok {
 			return m, p + 1, true
 		}
-		nl := bytes.IndexByte(b[p:], '\n')
-		if nl < 0 {
-			return match{}, len(b), false
-		}
-		p += nl + 1
 	}
-	return match{}, len(b), false
+	nls := s.newlines()
+	for i := s.nextNewline(p); i < len(nls); i++ {
+		if m, ok := pgpassAt(s, nls[i]+1); ok {
+			return m, nls[i] + 2, true
+		}
+	}
+	return match{}, len(s.buf), false
 }
 
 // pgpassAt reports a .pgpass line starting at p and returns its password field.
 func pgpassAt(s *scan, p int) (match, bool) {
 	b := s.buf
+	if p >= len(b) || isDigit(b[p]) && p+4 < len(b) && isDigit(b[p+4]) {
+		return match{}, false // a log line's timestamp
+	}
 	h := span(b, p, 253, func(c byte) bool { return isAlnum(c) || c == '.' || c == '-' || c == '_' || c == '*' })
 	if h == p || h >= len(b) || b[h] != ':' || span(b, p, h-p, isDigit) == h {
 		return match{}, false

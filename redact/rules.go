@@ -24,14 +24,12 @@ func newRules(lits *literalSet, set ruleSet) []rule {
 	}
 	rs = append(rs,
 		pemRule{},
-		publicPEMRule{},
 		jwtRule{},
 		urlCredRule{},
 		userinfoRule{},
 		oracleRule{},
-		schemeRule{anchor: []byte("bearer"), rule: RuleBearer, valid: isBearerValue},
-		schemeRule{anchor: []byte("basic"), rule: RuleBasicAuth, valid: isBasicValue},
-		awsRule{},
+		schemeRule{kind: anchorBearer, rule: RuleBearer, valid: isBearerValue},
+		schemeRule{kind: anchorBasic, rule: RuleBasicAuth, valid: isBasicValue},
 		salesforceRule{},
 	)
 	if set == allRules {
@@ -51,13 +49,21 @@ func isMarkerColon(b []byte, i int) bool {
 
 // inTokenMarker reports whether b[i] lies inside a hash marker.
 func inTokenMarker(b []byte, i int) bool {
+	if c := b[i]; !isDigit(c) && !('a' <= c && c <= 'f') && c != 's' && c != 'h' && c != ':' {
+		return false
+	}
 	return overlapsMarker(b, i, i+1)
 }
 
 // overlapsMarker reports whether any byte of b[i:j] lies inside a hash marker.
 func overlapsMarker(b []byte, i, j int) bool {
 	for k := max(0, i-markerLen+1); k < j && k+markerLen <= len(b); k++ {
-		if b[k] == 's' && isTokenMarker(b[k:k+markerLen]) {
+		s := bytes.IndexByte(b[k:min(j, len(b)-markerLen+1)], 's')
+		if s < 0 {
+			return false
+		}
+		k += s
+		if isTokenMarker(b[k : k+markerLen]) {
 			return true
 		}
 	}
@@ -142,19 +148,29 @@ func isPrivateLabel(label []byte) bool {
 		bytes.HasSuffix(label, []byte("secret key block"))
 }
 
+func isPEMAnchor(k anchorKind) bool { return k == anchorPEM }
+
 func (pemRule) next(s *scan, from, lo int) (match, int, bool) {
 	from = max(from, lo)
 	for {
-		i := bytes.Index(s.low[from:], pemBegin)
+		i, _ := s.nextHit(from, isPEMAnchor)
 		if i < 0 {
 			return match{}, len(s.buf), false
 		}
-		i += from
 		from = i + 1
 		lab := i + len(pemBegin)
 		head := s.low[lab:min(len(s.low), lab+64)]
 		k := bytes.Index(head, dashes)
-		if k < 0 || bytes.IndexByte(head[:k], '\n') >= 0 || !isPrivateLabel(head[:k]) {
+		if k < 0 || bytes.IndexByte(head[:k], '\n') >= 0 {
+			continue
+		}
+		if isPublicLabel(head[:k]) {
+			if end := publicBlockEnd(s, i, lab+k+len(dashes)); end > 0 {
+				return match{start: i, end: end, keep: true}, end, true
+			}
+			continue
+		}
+		if !isPrivateLabel(head[:k]) {
 			continue
 		}
 		w := &keyWalker{sameLine: true}
@@ -167,12 +183,10 @@ func (pemRule) next(s *scan, from, lo int) (match, int, bool) {
 	}
 }
 
-// publicPEMRule keeps certificates, public keys and PGP signatures whole ("-----BEGIN
-// CERTIFICATE-----" through its END line, when that is at most maxPublicPEM bytes on and only
-// base64 and headers are between), so that the detector does not take their base64 for secrets:
-// support reads them to diagnose TLS.
-type publicPEMRule struct{}
-
+// A certificate, a public key or a PGP signature is kept whole ("-----BEGIN CERTIFICATE-----"
+// through its END line, when that is at most maxPublicPEM bytes on and only base64 and headers
+// are between), so that the detector does not take its base64 for secrets: support reads them to
+// diagnose TLS.
 const maxPublicPEM = 6 << 10 // within the stream's lookahead, so that the answer never depends on chunking
 
 func isPublicLabel(label []byte) bool {
@@ -185,43 +199,27 @@ func isPublicLabel(label []byte) bool {
 	return false
 }
 
-func (publicPEMRule) next(s *scan, from, lo int) (match, int, bool) {
-	from = max(from, lo)
-	for {
-		i := bytes.Index(s.low[from:], pemBegin)
-		if i < 0 {
-			return match{}, len(s.buf), false
+// publicBlockEnd returns the end of the public block that starts at i and whose BEGIN line ends
+// at p, or -1 when it does not end well within maxPublicPEM bytes.
+func publicBlockEnd(s *scan, i, p int) int {
+	limit := min(len(s.buf), i+maxPublicPEM)
+	for p < limit {
+		nl := bytes.IndexByte(s.buf[p:limit], '\n')
+		if nl < 0 {
+			break
 		}
-		i += from
-		from = i + 1
-		lab := i + len(pemBegin)
-		head := s.low[lab:min(len(s.low), lab+64)]
-		k := bytes.Index(head, dashes)
-		if k < 0 || !isPublicLabel(head[:k]) {
-			continue
+		p += nl + 1
+		e := p + span(s.buf[p:limit], 0, limit-p, notEOL)
+		line := bytes.TrimSpace(s.buf[p:e])
+		if bytes.HasPrefix(s.low[p:], pemEnd) {
+			return endLine(s.low[:e], p)
 		}
-		p := lab + k + len(dashes)
-		limit := min(len(s.buf), i+maxPublicPEM)
-		for p < limit {
-			nl := bytes.IndexByte(s.buf[p:limit], '\n')
-			if nl < 0 {
-				break
-			}
-			p += nl + 1
-			e := p + span(s.buf[p:limit], 0, limit-p, notEOL)
-			line := bytes.TrimSpace(s.buf[p:e])
-			if bytes.HasPrefix(s.low[p:], pemEnd) {
-				if x := endLine(s.low[:e], p); x >= 0 {
-					return match{start: i, end: x, keep: true}, x, true
-				}
-				break
-			}
-			if len(line) > 0 && span(line, 0, len(line), isB64Std) != len(line) && !isHeaderLine(line) {
-				break
-			}
-			p = e
+		if len(line) > 0 && span(line, 0, len(line), isB64Std) != len(line) && !isHeaderLine(line) {
+			break
 		}
+		p = e
 	}
+	return -1
 }
 
 // keyWalker walks a private-key block's material, in one buffer or across several.
@@ -738,26 +736,26 @@ func hasMarker(b []byte) bool {
 
 // schemeRule replaces the credential after an HTTP auth scheme word such as "Bearer".
 type schemeRule struct {
-	anchor []byte
-	rule   string
-	valid  func(v []byte) bool
+	kind  anchorKind
+	rule  string
+	valid func(v []byte) bool
 }
 
 func (r schemeRule) next(s *scan, from, min int) (match, int, bool) {
 	b := s.buf
-	from = max(from, min-len(r.anchor)-8) // the value is at most 8 spaces after the word
+	from = max(from, min-len("bearer")-8) // the value is at most 8 spaces after the word
+	want := func(k anchorKind) bool { return k == r.kind }
 	for {
-		i := bytes.Index(s.low[from:], r.anchor)
+		i, w := s.nextHit(from, want)
 		if i < 0 {
 			return match{}, len(b), false
 		}
-		i += from
 		from = i + 1
 		if i > 0 && isAlnum(b[i-1]) {
 			continue
 		}
-		v := span(b, i+len(r.anchor), 8, isSpace)
-		if v == i+len(r.anchor) || v < min {
+		v := span(b, i+len(w.w), 8, isSpace)
+		if v == i+len(w.w) || v < min {
 			continue
 		}
 		end := spanValue(b, v, isToken68)
@@ -798,42 +796,6 @@ func isBasicValue(v []byte) bool {
 	return false
 }
 
-// awsRule replaces AWS access key IDs (AKIA… long-term, ASIA… temporary).
-type awsRule struct{}
-
+// awsPrefixes start AWS access key IDs (AKIA… long-term, ASIA… temporary); the detector finds
+// them (see vendorMatch).
 var awsPrefixes = [][]byte{[]byte("AKIA"), []byte("ASIA")}
-
-func (awsRule) next(s *scan, from, min int) (match, int, bool) {
-	if from < min {
-		from = min
-	}
-	b := s.buf
-	best := -1
-	for _, p := range awsPrefixes {
-		at := from
-		for {
-			i := bytes.Index(b[at:], p)
-			if i < 0 {
-				break
-			}
-			i += at
-			at = i + 1
-			if best >= 0 && i >= best {
-				break
-			}
-			if i > 0 && isAlnum(b[i-1]) {
-				continue
-			}
-			end := span(b, i+4, 17, func(c byte) bool { return isDigit(c) || 'A' <= c && c <= 'Z' })
-			if end-i != 20 {
-				continue
-			}
-			best = i
-			break
-		}
-	}
-	if best < 0 {
-		return match{}, len(b), false
-	}
-	return match{start: best, end: best + 20, repl: Marker, rule: RuleAWSAccessKey}, best + 1, true
-}

@@ -309,3 +309,24 @@ func TestTokenForms(t *testing.T) {
 		t.Fatalf("the token's base64 %q survives in %q", core, out)
 	}
 }
+
+func TestLowerASCII(t *testing.T) {
+	var in []byte
+	for i := 0; i < 4; i++ {
+		for c := 0; c < 256; c++ {
+			in = append(in, byte(c), byte(255-c), 'A'+byte(c%26))
+		}
+	}
+	for start := 0; start < 9; start++ {
+		got := lowerASCII([]byte("x"), in[start:])
+		for i, c := range in[start:] {
+			want := c
+			if 'A' <= c && c <= 'Z' {
+				want = c + 'a' - 'A'
+			}
+			if got[i+1] != want {
+				t.Fatalf("lowerASCII(%#x) = %#x, want %#x", c, got[i+1], want)
+			}
+		}
+	}
+}

@@ -1,7 +1,10 @@
 package redact
 
 import (
+	"bytes"
+	"encoding/binary"
 	"io"
+	"sort"
 )
 
 // The stream is processed in windows: input collects until window+lookahead bytes are pending,
@@ -30,6 +33,8 @@ type Writer struct {
 	low    []byte // ASCII-lowercased copy of buf for case-insensitive anchors
 	out    []byte
 	skip   *skipper // set while dropping the rest of a secret that crossed a window
+	hits   []anchorHit
+	nls    []int
 	counts Counts
 	err    error
 	closed bool
@@ -135,6 +140,32 @@ type scan struct {
 	prev   int
 	strict bool // token-shaped strings are redacted too (see Redactor.SetStrict)
 	lits   *literalSet
+	found  bool        // hits holds the anchors of buf (see scan.anchors)
+	hits   []anchorHit // the anchors' index words found in buf
+	nlDone bool        // nls holds the positions of buf's newlines (see scan.newlines)
+	nls    []int
+}
+
+// newlines returns the positions of the buffer's newlines, found once.
+func (s *scan) newlines() []int {
+	if !s.nlDone {
+		s.nlDone = true
+		for p := 0; ; {
+			i := bytes.IndexByte(s.buf[p:], '\n')
+			if i < 0 {
+				break
+			}
+			s.nls = append(s.nls, p+i)
+			p += i + 1
+		}
+	}
+	return s.nls
+}
+
+// nextNewline returns the index in newlines() of the first newline at or after from.
+func (s *scan) nextNewline(from int) int {
+	nls := s.newlines()
+	return sort.SearchInts(nls, from)
 }
 
 // before returns the byte before b[i], -1 when i starts the stream.
@@ -162,7 +193,8 @@ type pending struct {
 func (w *Writer) process(final bool) error {
 	n := len(w.buf)
 	w.low = lowerASCII(w.low[:0], w.buf)
-	s := &scan{buf: w.buf, low: w.low, final: final, lits: w.lits, prev: w.prev, strict: w.red != nil && w.red.strict.Load()}
+	s := &scan{buf: w.buf, low: w.low, final: final, lits: w.lits, prev: w.prev, strict: w.red != nil && w.red.strict.Load(), hits: w.hits[:0], nls: w.nls[:0]}
+	defer func() { w.hits, w.nls = s.hits, s.nls }()
 	pos := w.done
 	if w.skip != nil {
 		end, keep := w.skip.end(s, pos)
@@ -265,10 +297,23 @@ func (w *Writer) compact(from, written int) {
 // lowerASCII appends src to dst with ASCII letters lowercased; other bytes are unchanged, so
 // offsets in dst and src agree.
 func lowerASCII(dst, src []byte) []byte {
+	n := len(dst)
 	dst = append(dst, src...)
-	for i, c := range dst {
-		if 'A' <= c && c <= 'Z' {
-			dst[i] = c + 'a' - 'A'
+	d := dst[n:]
+	i := 0
+	// Eight bytes at a time: a byte gets 0x20 when it is in 'A'..'Z' (high bit clear).
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(d); i += 8 {
+		x := binary.LittleEndian.Uint64(d[i:])
+		t := x &^ highs
+		ge := t + ones*(0x80-'A')   // high bit set where the byte is >= 'A'
+		gt := t + ones*(0x80-'Z'-1) // high bit set where the byte is > 'Z'
+		upper := (ge &^ gt) &^ x & highs
+		binary.LittleEndian.PutUint64(d[i:], x|upper>>2)
+	}
+	for ; i < len(d); i++ {
+		if c := d[i]; 'A' <= c && c <= 'Z' {
+			d[i] = c + 'a' - 'A'
 		}
 	}
 	return dst

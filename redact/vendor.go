@@ -42,6 +42,14 @@ var vendorPrefixes = []vendorPrefix{
 	{"oy2", 40, false},       // NuGet
 }
 
+// vendorByFirst indexes vendorPrefixes by their first byte.
+var vendorByFirst = func() (t [256][]int) {
+	for i, v := range vendorPrefixes {
+		t[v.prefix[0]] = append(t[v.prefix[0]], i)
+	}
+	return t
+}()
+
 // vendorMatch returns the vendor token that the run b[st:en] is or holds: a prefixed token at the
 // start of the run or of a path segment, a Slack webhook path, or a SendGrid key (SG.x.y, whose
 // dots split it into runs).
@@ -67,7 +75,7 @@ func vendorMatch(s *scan, st, en int) (match, bool) {
 	}
 	for i := st; i < en; {
 		j := i
-		for j < en && b[j] != '/' && b[j] != '+' {
+		for j < en && b[j] != '/' && b[j] != '+' && b[j] != '%' {
 			j++
 		}
 		if m, ok := prefixed(b, i, j); ok {
@@ -80,11 +88,16 @@ func vendorMatch(s *scan, st, en int) (match, bool) {
 
 // prefixed reports a vendor token at b[i:j].
 func prefixed(b []byte, i, j int) (match, bool) {
+	if j-i == 20 && (bytes.HasPrefix(b[i:], awsPrefixes[0]) || bytes.HasPrefix(b[i:], awsPrefixes[1])) &&
+		span(b, i+4, 16, func(c byte) bool { return isDigit(c) || 'A' <= c && c <= 'Z' }) == j {
+		return match{start: i, end: j, repl: Marker, rule: RuleAWSAccessKey}, true
+	}
 	if j-i < 14 {
 		return match{}, false
 	}
-	for _, v := range vendorPrefixes {
-		if b[i] != v.prefix[0] || !bytes.HasPrefix(b[i:j], []byte(v.prefix)) {
+	for _, k := range vendorByFirst[b[i]] {
+		v := &vendorPrefixes[k]
+		if !bytes.HasPrefix(b[i:j], []byte(v.prefix)) {
 			continue
 		}
 		rest := b[i+len(v.prefix) : j]
