@@ -109,8 +109,22 @@ func newGramIndex(words []gramWord) *gramIndex {
 		g.refs[h] = append(g.refs[h], gramRef{int32(i), int32(off)})
 	}
 	for i, w := range words {
-		for off := 0; off+4 <= len(w.w); off++ {
-			add(w.w[off:], i, off)
+		// A probe lands at an even offset of the word or at an odd one, whichever its start
+		// is: one fragment of each parity is enough, the rarest of each.
+		if len(w.w) >= 5 {
+			for par := 0; par < 2; par++ {
+				best, bs := -1, 0
+				for off := par; off+4 <= len(w.w); off += 2 {
+					if sc := fragScore(w.w[off : off+4]); best < 0 || sc < bs {
+						best, bs = off, sc
+					}
+				}
+				add(w.w[best:], i, best)
+			}
+		} else {
+			for off := 0; off+4 <= len(w.w); off++ {
+				add(w.w[off:], i, off)
+			}
 		}
 		if w.open {
 			off := len(w.w) - 3
@@ -122,6 +136,21 @@ func newGramIndex(words []gramWord) *gramIndex {
 		}
 	}
 	return g
+}
+
+// fragScore says how common a four-byte fragment is in text: the sum of its letter pairs'
+// pairScores; a byte that is not a letter makes it rare.
+func fragScore(f []byte) int {
+	sc := 0
+	for k := 0; k+1 < len(f); k++ {
+		a, b := f[k], f[k+1]
+		if 'a' <= a && a <= 'z' && 'a' <= b && b <= 'z' {
+			sc += int(pairScores[int(a-'a')*26+int(b-'a')]) - 'A' - 12
+		} else {
+			sc -= 6
+		}
+	}
+	return sc
 }
 
 // staticGramWords returns the static anchors as gram words.

@@ -17,8 +17,9 @@ import (
 //   - a run under a key that names an id or a hash (requestId, traceId, x-amz-id-2, etag,
 //     sha256, checksum, integrity, cursor…) is kept;
 //   - otherwise the run is secret when its letters are random: in identifiers, words, paths and
-//     versions most pairs of adjacent letters are pairs common in English and in code (th, er,
-//     on…); in random base64 only about a third are. The run must also mix enough distinct
+//     versions most pairs of adjacent letters are pairs frequent in English and in code (th,
+//     er, on…), in random base64 they are not: each pair is scored by how much more often it
+//     comes in words than by chance (pairScores), and a run whose mean score is low goes. The run must also mix enough distinct
 //     characters (XXXXXXXX placeholders are kept) and, unless it is long and very random, hold a
 //     digit.
 //
@@ -46,21 +47,24 @@ var runChars = func() (t [256]bool) {
 
 func isRunChar(c byte) bool { return runChars[c] }
 
-// commonPairs are the letter pairs that make up 90% of the pairs in Go's source tree and
-// Celigo's troubleshooting guide (hex literals left out), case folded: 214 of the 676.
-const commonPairs = "ab ac ad af ag ai ak al am an ap ar as at au av ba be bi bl bo bu by ca ce ch ck cl co cr ct da dd de di do dr ds ea ec ed ee ef eg el em en ep eq er es et ev ew ex fa fe ff fi fl fo fr fs ft fu ge gi go gs ha he hi ho ht ic id ie if ig il im in io ip ir is it iv iz ke la ld le li ll lo ls lt lu ly ma md me mi mm mo mp ms mu na nc nd ne nf ng ni no ns nt nu oa ob oc od of oi ok ol om on oo op or os ot ou ov ow pa pe pl po pp pr ps pt pu qu ra rc re rf rg ri rm rn ro rr rs rt ru ry sa sc se sh si sk sl so sp ss st su sy ta tc te th ti to tp tr ts tt tu ty uc ue uf ui ul um un up ur us ut ux va ve wa we wi wr xf xi xp xt ym yp ys yt ze"
-
-var commonPair = func() (t [26 * 26]bool) {
-	for i := 0; i+1 < len(commonPairs); i += 3 {
-		t[int(commonPairs[i]-'a')*26+int(commonPairs[i+1]-'a')] = true
-	}
-	return t
-}()
+// pairScores says how much more often each pair of letters (case folded, "aa" to "zz") comes
+// in words and code than in random text: round(2*log2(676*p)), clipped to -12..12, where p is
+// the pair's frequency in Go's source tree and Celigo's troubleshooting guide (hex literals left
+// out; regenerate with TestPairScores). Stored as 'A'+12+score.
+const pairScores = "" +
+	"FNPQFMOBMCMSQRCOCSRSOLIKKBLHKDNFDANKAOECMIBLKFNCCFOBQHKHPHJPKAPMLHRJDLLPKKDFGANHJOQIGEODBLJHNIHNMIKHIIJB" +
+	"PJQRMNOGKBGPOSJMLTRSINMPKCNDILNPFDPABNKIPJAMMLPCDDGAIFJEPHGKMAAKGLOIAKOKIECCABPBEHRDBBPAAGGCMEAJILHADADB" +
+	"LLOOMQOAEAFQOVPMBNQQBLBKAMFAAAHAAAAAAABAEAAAGAFAAAAALEFEOEIBJAAFDHEEAEJFGAEAAAOFINRIHFQAGPFGRGDHNNPGGBLC" +
+	"QKGMREDDNAEIMGOOAGLLMECCBAPGQQQMQEPALKIKPKCGQTLKEAJBNLPOKPKDNALOOSNQASOOPNMEAAQGLJQHGILAINJEPNBPNPMHFDIC" +
+	"ABDCAAAAAAABFAABCEDALAAAAAQHMLULPFQBJKNQQIDQOOOJHDLAOJOJSHJNQAMLLHNNGKOSOFJFQEQHMISLHSRAELKHQODRPNQGIKQF" +
+	"JLLHQLIBQAAOLRFLDQOPAABNACQGJJPHEFKAAHIFILFGJIDGHHABLDGFLDBKNAAFFIKGAMJEDICAAAKIKIKNABMAADGFGLAFHNEFFECC" +
+	"DCFCGBAAGAAHMKFPAHONBCBBADDACANAAAFAAAAAEAADAAAAABAE"
 
 // runStats describes a run for the detector.
 type runStats struct {
 	n, letters, upper, lower, digits int
-	pairs, common                    int  // adjacent letter pairs, and how many are common ones
+	pairs, score                     int  // adjacent letter pairs, and the sum of their pairScores
+	trans                            int  // adjacent characters of different classes (upper, lower, digit)
 	hex                              bool // only hex digits of one case, and - separators
 }
 
@@ -80,6 +84,8 @@ func distinct(v []byte) int {
 func statsOf(v []byte) runStats {
 	st := runStats{n: len(v), hex: true}
 	prev := -1 // previous letter, folded, or -1
+	prevLower := false
+	prevClass := byte(0)
 	lowerHex, upperHex := false, false
 	for _, c := range v {
 		l := -1
@@ -104,13 +110,25 @@ func statsOf(v []byte) runStats {
 		default:
 			st.hex = false
 		}
-		if l >= 0 && prev >= 0 {
+		// A pair across a camelCase boundary (tE in getEmail) joins two words: not scored.
+		if l >= 0 && prev >= 0 && !(prevLower && 'A' <= c && c <= 'Z') {
 			st.pairs++
-			if commonPair[prev*26+l] {
-				st.common++
-			}
+			st.score += int(pairScores[prev*26+l]) - 'A' - 12
 		}
-		prev = l
+		prev, prevLower = l, 'a' <= c && c <= 'z'
+		class := byte(0)
+		switch {
+		case 'a' <= c && c <= 'z':
+			class = 1
+		case 'A' <= c && c <= 'Z':
+			class = 2
+		case '0' <= c && c <= '9':
+			class = 3
+		}
+		if class != 0 && prevClass != 0 && class != prevClass {
+			st.trans++
+		}
+		prevClass = class
 	}
 	if lowerHex && upperHex {
 		st.hex = false
@@ -119,23 +137,35 @@ func statsOf(v []byte) runStats {
 	return st
 }
 
-// random reports whether a run's letters look random rather than like words: few common pairs,
-// enough distinct characters, and a digit unless the run is long and very random. strict lowers
-// every threshold.
+// pairBits is the mean of a run's pairScores in bits: about -2.3 for random letters, above 1
+// for words and identifiers.
+func (st runStats) pairBits() float64 { return float64(st.score) / 2 / float64(st.pairs) }
+
+// random reports whether a run's letters look random rather than like words: their pairs are
+// rarer in words than chance would make them (the bar is lower the fewer pairs there are, so
+// that one short random string in ten thousand passes), the run mixes enough distinct
+// characters, and it holds a digit unless it is long and very random. strict lowers every
+// threshold.
 func (st runStats) random(strict bool, minLen int, v []byte) bool {
-	maxCommon, minDistinct, minPairs := 0.55, 10, 7
+	minDistinct, minPairs, bar := 10, 6, min(1.0, 12/float64(max(st.pairs, 1)))
 	if strict {
-		maxCommon, minDistinct, minPairs = 0.7, 8, 4
+		minDistinct, minPairs, bar = 8, 4, min(1.5, 16/float64(max(st.pairs, 1)))
 	}
-	if st.n < minLen || st.letters < 6 || st.pairs < minPairs {
+	if st.n < minLen || st.letters < 6 {
 		return false
 	}
-	f := float64(st.common) / float64(st.pairs)
-	if f > maxCommon {
+	// Characters of three classes that change at almost every step (k7Jd9Qx2) are random
+	// whatever the few letter pairs say.
+	churn := st.upper > 0 && st.lower > 0 && st.digits >= 3 && float64(st.trans) >= 0.55*float64(st.n-1)
+	bits := -3.0
+	if st.pairs > 0 {
+		bits = st.pairBits()
+	}
+	if !churn && (st.pairs < minPairs || bits > bar) {
 		return false
 	}
-	if st.digits == 0 && !strict && (st.n < 28 || f > 0.4 || st.upper == 0 || st.lower == 0) {
-		return false
+	if st.digits == 0 && !strict && (bits > -0.3 || st.upper == 0 || st.lower == 0) {
+		return false // letters only: identifiers, unless the letters are plainly random
 	}
 	// One case of letters with digits: order, tracking and licence numbers are upper case and
 	// ids are often lower case; secrets of that alphabet are long.
@@ -238,8 +268,10 @@ func judge(s *scan, st, en int, out []match) []match {
 	if len(v) == 40 && nearAWSKeyID(b, st, en) && !keptByKey() {
 		return one(RuleAWSSecretKey)
 	}
-	whole := statsOf(v)
-	if whole.hex {
+	if len(v) == 34 && isUpper(v[0]) && isUpper(v[1]) && plainHex(v[2:]) && !isUpper(v[2]) {
+		return out // a Twilio SID (AC…, SK…, PN…): an identifier
+	}
+	if hexRun(v) {
 		if rule := hexRule(s, st, en, v); rule != "" && !keptByKey() {
 			return one(rule)
 		}
@@ -253,7 +285,7 @@ func judge(s *scan, st, en int, out []match) []match {
 	// digits, and words (ERR_SSL, SHA384, node_modules, camelCase).
 	var residue runStats
 	hits := out
-	words, others := 0, 0
+	words, wordLen, others := 0, 0, 0
 	for i := 0; i < len(v); {
 		j := i + span(v[i:], 0, len(v)-i, notSegmentSep)
 		seg := v[i:j]
@@ -267,6 +299,7 @@ func judge(s *scan, st, en int, out []match) []match {
 		case sst.letters == 0:
 		case isWordSegment(seg, sst):
 			words++
+			wordLen += len(seg)
 		default:
 			others++
 			residue.add(sst)
@@ -280,7 +313,8 @@ func judge(s *scan, st, en int, out []match) []match {
 		}
 		i = j + 1
 	}
-	if others > 0 && (words == 0 || bytes.IndexByte(v, '/') < 0) {
+	// A path when words make a fifth of it; otherwise base64 with a few "/" and "+" in it.
+	if others > 0 && (wordLen*5 < len(v) || bytes.IndexByte(v, '/') < 0) {
 		// Not a path: the run is judged whole.
 		minLen := minSecretRun - 4
 		if s.strict {
@@ -331,7 +365,7 @@ func minSegment(strict bool) int {
 }
 
 // isWordSegment reports a segment that reads as a word: one case of letters with digits after
-// them (SHA384, utf8, v1, ECONNRESET), or letters whose pairs are mostly common (camelCase
+// them (SHA384, utf8, v1, ECONNRESET), or letters whose pairs are those of words (camelCase
 // identifiers, English).
 func isWordSegment(seg []byte, st runStats) bool {
 	if st.upper == 0 || st.lower == 0 || st.upper == 1 && isUpper(seg[0]) {
@@ -340,7 +374,7 @@ func isWordSegment(seg []byte, st runStats) bool {
 			return true
 		}
 	}
-	return st.digits == 0 && st.pairs > 0 && float64(st.common)/float64(st.pairs) >= 0.7
+	return st.digits == 0 && st.pairs > 0 && st.pairBits() >= 1.2
 }
 
 func isUpper(c byte) bool { return 'A' <= c && c <= 'Z' }
@@ -353,7 +387,8 @@ func (st *runStats) add(o runStats) {
 	st.lower += o.lower
 	st.digits += o.digits
 	st.pairs += o.pairs
-	st.common += o.common
+	st.score += o.score
+	st.trans += o.trans
 }
 
 // hexRule judges a run of hex digits: hashes and ids are kept, except in strict mode where a
@@ -476,6 +511,23 @@ func hasHashPrefix(v []byte) bool {
 
 var hashPrefixes = [][]byte{[]byte("sha1-"), []byte("sha256-"), []byte("sha384-"), []byte("sha512-"), []byte("md5-")}
 
+// hexRun reports hex digits of one case, "-" allowed between them (UUIDs, trace ids).
+func hexRun(v []byte) bool {
+	lower, upper := false, false
+	for _, c := range v {
+		switch {
+		case '0' <= c && c <= '9', c == '-':
+		case 'a' <= c && c <= 'f':
+			lower = true
+		case 'A' <= c && c <= 'F':
+			upper = true
+		default:
+			return false
+		}
+	}
+	return !(lower && upper)
+}
+
 // plainHex reports a run of hex digits of one case (ids, hashes), the common long run.
 func plainHex(v []byte) bool {
 	lower, upper := false, false
@@ -509,13 +561,13 @@ func isIDKey(k []byte) bool {
 
 // lineAround returns the bounds of the text within d bytes of b[st:en] on the same line.
 func lineAround(b []byte, st, en, d int) (int, int) {
-	lo := st
-	for lo > 0 && st-lo < d && b[lo-1] != '\n' {
-		lo--
+	lo := max(0, st-d)
+	if i := bytes.LastIndexByte(b[lo:st], '\n'); i >= 0 {
+		lo += i + 1
 	}
-	hi := en
-	for hi < len(b) && hi-en < d && b[hi] != '\n' {
-		hi++
+	hi := min(len(b), en+d)
+	if i := bytes.IndexByte(b[en:hi], '\n'); i >= 0 {
+		hi = en + i
 	}
 	return lo, hi
 }

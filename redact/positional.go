@@ -462,7 +462,7 @@ func (lineRule) next(s *scan, from, min int) (match, int, bool) {
 // pgpassAt reports a .pgpass line starting at p and returns its password field.
 func pgpassAt(s *scan, p int) (match, bool) {
 	b := s.buf
-	if p >= len(b) || isDigit(b[p]) && p+4 < len(b) && isDigit(b[p+4]) {
+	if p+4 >= len(b) || isDigit(b[p]) && isDigit(b[p+1]) && isDigit(b[p+2]) && isDigit(b[p+3]) {
 		return match{}, false // a log line's timestamp
 	}
 	h := span(b, p, 253, func(c byte) bool { return isAlnum(c) || c == '.' || c == '-' || c == '_' || c == '*' })

@@ -3,6 +3,7 @@ package redact
 import (
 	"bytes"
 	"encoding/base64"
+	"math/rand/v2"
 	"net/url"
 	"strings"
 	"testing"
@@ -327,6 +328,41 @@ func TestLowerASCII(t *testing.T) {
 			if got[i+1] != want {
 				t.Fatalf("lowerASCII(%#x) = %#x, want %#x", c, got[i+1], want)
 			}
+		}
+	}
+}
+
+// TestDetectorMissRate measures how many random secrets of each alphabet and length the detector
+// lets through with no name or position to help it (figures in the README); it fails when the
+// rate rises past what the README states.
+func TestDetectorMissRate(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	const n = 20000
+	for _, tc := range []struct {
+		name     string
+		alphabet string
+		length   int
+		max      float64
+	}{
+		{"base62 20", alnum, 20, 0.005}, {"base62 32", alnum, 32, 0.0005}, {"base62 40", alnum, 40, 0.0005},
+		{"base64 44", alnum + "+/", 44, 0.002}, {"lower+digits 32", "abcdefghijklmnopqrstuvwxyz0123456789", 32, 0.005},
+		{"letters 40", "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", 40, 0.002},
+	} {
+		missed := 0
+		red := New()
+		for i := 0; i < n; i++ {
+			b := make([]byte, tc.length)
+			for k := range b {
+				b[k] = tc.alphabet[r.IntN(len(tc.alphabet))]
+			}
+			if out := red.String("value " + string(b) + " end"); strings.Contains(out, string(b)) {
+				missed++
+			}
+		}
+		rate := float64(missed) / n
+		t.Logf("%-16s %.4f%% pass", tc.name, 100*rate)
+		if rate > tc.max {
+			t.Errorf("%s: %.4f%% of random secrets pass the detector, more than %.4f%%", tc.name, 100*rate, 100*tc.max)
 		}
 	}
 }
