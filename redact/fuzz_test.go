@@ -2,6 +2,8 @@ package redact
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"regexp"
 	"strings"
 	"testing"
@@ -72,4 +74,188 @@ func FuzzText(f *testing.F) {
 			t.Fatalf("redacting twice changed\n%q\nto\n%q", whole, again)
 		}
 	})
+}
+
+// plant is one kind of secret: the line that carries it, built from random bytes, and the part
+// of it that must not survive.
+type plant struct {
+	kind string
+	make func(rnd func(n int, alphabet string) string) (line, secret string)
+}
+
+const (
+	alnum   = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	pwChars = alnum + "!#*%^~"
+	b64     = alnum + "+/"
+	hexLow  = "0123456789abcdef"
+	upDigit = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+)
+
+// fuzzToken is the agent token FuzzSecrets registers; the agent_token plants put it in the forms
+// AddToken promises to catch.
+const fuzzToken = "c0ffee5e1f2a3b4c5d6e7f8091a2b3c4"
+
+// mixed returns a random string that holds every character class, as generated secrets do.
+func mixed(rnd func(int, string) string, n int) string {
+	return rnd(n-3, alnum) + rnd(1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") + rnd(1, "abcdefghijklmnopqrstuvwxyz") + rnd(1, "0123456789")
+}
+
+var plants = []plant{
+	{RuleAgentToken, func(rnd func(int, string) string) (string, string) {
+		forms := []string{fuzzToken, strings.ToUpper(fuzzToken), fuzzToken[:13] + "\n    " + fuzzToken[13:],
+			"'" + fuzzToken[:10] + "' +\n  '" + fuzzToken[10:] + "'"}
+		return "token " + forms[int(rnd(1, "0123")[0]-'0')] + " sent", fuzzToken
+	}},
+	{RulePasswordPair, func(rnd func(int, string) string) (string, string) {
+		pw := rnd(10, pwChars) + "Zz9"
+		return "connection=Server=db;Uid=sa;Pwd=" + pw + ";Encrypt=yes", pw
+	}},
+	{RulePasswordPair + "/odbc", func(rnd func(int, string) string) (string, string) {
+		pw := rnd(6, alnum) + ";" + rnd(4, alnum) + "}}" + rnd(3, alnum)
+		return "PWD={" + pw + "};Server=x", strings.ReplaceAll(pw, "}}", "}")[:6]
+	}},
+	{RuleSecretKey, func(rnd func(int, string) string) (string, string) {
+		v := rnd(12, pwChars)
+		return "  clientSecret: '" + v + "',", v
+	}},
+	{RuleSecretKey + "/azure", func(rnd func(int, string) string) (string, string) {
+		v := rnd(40, b64) + "=="
+		return "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=" + v + ";EndpointSuffix=core.windows.net", v
+	}},
+	{RuleAuthHeader, func(rnd func(int, string) string) (string, string) {
+		v := rnd(24, alnum)
+		return "x-functions-key: " + v, v
+	}},
+	{RuleCookie, func(rnd func(int, string) string) (string, string) {
+		v := rnd(16, alnum)
+		return "Cookie: connect.sid=" + v + "; theme=dark", v
+	}},
+	{RuleBearer, func(rnd func(int, string) string) (string, string) {
+		v := rnd(30, alnum+"-._~")
+		return "sent Bearer " + v + " to the api", v
+	}},
+	{RuleBasicAuth, func(rnd func(int, string) string) (string, string) {
+		v := base64.StdEncoding.EncodeToString([]byte("svc:" + rnd(12, pwChars)))
+		return "proxy said Basic " + v + " ok", v
+	}},
+	{RuleURLCredentials, func(rnd func(int, string) string) (string, string) {
+		pw := rnd(10, alnum+":!*") + "x"
+		return "HTTPS_PROXY=http://bob:" + pw + "@proxy.example.invalid:3128", pw
+	}},
+	{RuleOracle, func(rnd func(int, string) string) (string, string) {
+		pw := rnd(12, alnum+"_#$")
+		return "url=jdbc:oracle:thin:scott/" + pw + "@//db.example.invalid:1521/ORCL", pw
+	}},
+	{RulePrivateKey, func(rnd func(int, string) string) (string, string) {
+		body := rnd(64, b64)
+		return "-----BEGIN RSA PRIVATE KEY-----\n" + body + "\n" + rnd(64, b64) + "\n-----END RSA PRIVATE KEY-----", body
+	}},
+	{RuleJWT, func(rnd func(int, string) string) (string, string) {
+		sig := rnd(43, alnum+"-_")
+		return "id_token=eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiI" + rnd(20, alnum) + "." + sig + " ok", sig
+	}},
+	{RuleAWSAccessKey, func(rnd func(int, string) string) (string, string) {
+		id := "AKIA" + rnd(16, upDigit)
+		return "aws " + id + " " + mixed(rnd, 40), id
+	}},
+	{RuleVendorToken, func(rnd func(int, string) string) (string, string) {
+		forms := []string{"ghp_" + rnd(36, alnum), "xoxb-" + rnd(12, "0123456789") + "-" + rnd(24, alnum), "sk_live_" + rnd(24, alnum),
+			"AIza" + rnd(35, alnum+"-_"), "SG." + rnd(22, alnum+"-_") + "." + rnd(43, alnum+"-_"), "glpat-" + rnd(20, alnum)}
+		v := forms[int(rnd(1, "012345")[0]-'0')]
+		return "using " + v + " now", v
+	}},
+	{RuleSalesforce, func(rnd func(int, string) string) (string, string) {
+		v := "00D" + rnd(12, alnum) + "!" + rnd(96, alnum+"._")
+		return "session " + v, v[16:]
+	}},
+	{RuleCLIPassword, func(rnd func(int, string) string) (string, string) {
+		pw := mixed(rnd, 12)
+		forms := []string{"mysql -u root -p" + pw + " erp", "sshpass -p " + pw + " ssh host", "keytool -list -storepass " + pw,
+			"curl -u admin:" + pw + " https://x.invalid", `net use Z: \\srv\share ` + pw + ` /user:CORP\bob`, "tool --password " + pw}
+		return forms[int(rnd(1, "012345")[0]-'0')], pw
+	}},
+	{RuleProtocolPassword, func(rnd func(int, string) string) (string, string) {
+		pw := rnd(12, alnum)
+		return "> PASS " + pw, pw
+	}},
+	{RuleCredentialFile, func(rnd func(int, string) string) (string, string) {
+		pw := rnd(12, alnum)
+		if rnd(1, "01") == "0" {
+			return "machine api.example.invalid login bob password " + pw, pw
+		}
+		return "db.example.invalid:5432:erp:svc:" + pw, pw
+	}},
+	{RuleHighEntropy, func(rnd func(int, string) string) (string, string) {
+		v := mixed(rnd, 32)
+		return "key " + v + " rejected", v
+	}},
+	{"yaml pair", func(rnd func(int, string) string) (string, string) {
+		v := rnd(14, alnum)
+		return "- name: DB_PASSWORD\n  value: " + v, v
+	}},
+}
+
+// FuzzSecrets plants a secret of every rule's kind, built from the fuzzer's bytes, in arbitrary
+// text, at an arbitrary distance from a window boundary, and writes it in arbitrary chunks: the
+// secret never survives, and chunking never changes the output.
+func FuzzSecrets(f *testing.F) {
+	f.Add([]byte("level=info"), []byte("seed"), uint8(0), uint16(0), uint16(7))
+	f.Add([]byte("a\n-----BEGIN CERTIFICATE-----"), []byte{1, 2, 3}, uint8(11), uint16(65530), uint16(4096))
+	f.Add([]byte("'set-cookie': ["), []byte("x"), uint8(6), uint16(65500), uint16(1))
+	f.Add([]byte(`{"password":"`), []byte("yy"), uint8(15), uint16(300), uint16(65535))
+	for k := range plants {
+		f.Add([]byte("text before\nand after"), []byte{byte(k)}, uint8(k), uint16(k*3100), uint16(k*997+1))
+	}
+	f.Fuzz(func(t *testing.T, text, seed []byte, kind uint8, pad, chunk uint16) {
+		p := plants[int(kind)%len(plants)]
+		h := sha256.Sum256(seed)
+		stream := h[:]
+		rnd := func(n int, alphabet string) string {
+			var b strings.Builder
+			for b.Len() < n {
+				if len(stream) == 0 {
+					h = sha256.Sum256(h[:])
+					stream = h[:]
+				}
+				b.WriteByte(alphabet[int(stream[0])%len(alphabet)])
+				stream = stream[1:]
+			}
+			return b.String()
+		}
+		line, secret := p.make(rnd)
+		if bytes.Contains(text, []byte(secret)) {
+			t.Skip("the text holds the secret itself")
+		}
+		filler := strings.Repeat("2026-11-27T10:00:00.000Z: level=info, logName=heartbeat\n", int(pad)/56)
+		pos := len(text) / 2
+		in := []byte(filler + string(text[:pos]) + "\n" + line + "\n" + string(text[pos:]))
+		r := New()
+		r.AddToken(fuzzToken)
+		whole, _ := r.Bytes(in)
+		if bytes.Contains(whole, []byte(secret)) {
+			t.Fatalf("%s: %q survives in %q", p.kind, secret, tail(whole, secret))
+		}
+		size := int(chunk)%9000 + 1
+		var out bytes.Buffer
+		w := r.NewWriter(&out)
+		for q := in; len(q) > 0; {
+			n := min(size, len(q))
+			if _, err := w.Write(q[:n]); err != nil {
+				t.Fatal(err)
+			}
+			q = q[n:]
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(out.Bytes(), whole) {
+			t.Fatalf("%s: chunks of %d give a different output than one write:\n%s", p.kind, size, firstDiff(whole, out.Bytes()))
+		}
+	})
+}
+
+// tail returns the text around the first occurrence of s in b.
+func tail(b []byte, s string) []byte {
+	i := bytes.Index(b, []byte(s))
+	return b[max(0, i-120):min(len(b), i+len(s)+60)]
 }

@@ -248,8 +248,6 @@ func isHex4(b []byte) bool {
 	return true
 }
 
-func isHexDigit(c byte) bool { return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
-
 // number reads -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?.
 func (p *jsonParser) number() error {
 	b := p.b

@@ -1,139 +1,233 @@
 package redact
 
 import (
-	"strings"
-	"unicode"
-	"unicode/utf8"
+	"bytes"
+	"encoding/binary"
 )
 
-// MinLiteral is the shortest value registered as a literal to scrub from every file. Eight bytes
-// is the shortest secret password policies accept (NIST SP 800-63B's minimum), so a real
-// credential is at least that long; agent tokens are 32 hex digits. A shorter value turns
-// ordinary text into markers wherever it happens to occur, and each marker placed in known text
-// is a crib that helps reverse the hash of so short a value.
-const MinLiteral = 8
-
-// placeholders are values that stand where a secret was not set, or common words: registered as
-// literals, they would turn every "undefined" or "password" in the logs into a marker.
-var placeholders = func() map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(`undefined null nil none true false changeme change_me change-me
-		changeit password passwd password1 passw0rd p@ssw0rd token secret default example placeholder
-		redacted [redacted] unknown notset not_set not-set missing empty disabled enabled
-		your_token your-token yourtoken your_token_here your-token-here <token> {token} ${token}
-		agenttoken access_token accesstoken api_key apikey xxxxxxxx 12345678 123456789 1234567890
-		abcdefgh abcd1234 qwertyui qwerty123 letmein welcome admin administrator test testing
-		testtoken test_token dummy sample`) {
-		m[w] = true
-	}
-	return m
-}()
-
-// Problems LiteralProblem reports that hashable accepts.
-const (
-	problemPlaceholder = "a placeholder or common word"
-	problemFiller      = "filler with fewer than 4 distinct characters"
-)
-
-// LiteralProblem returns why s must not be registered as a literal to scrub everywhere, or ""
-// when it may be: empty, shorter than [MinLiteral] bytes once surrounding whitespace and quotes
-// are trimmed, a placeholder or common word ("undefined", "changeme", "password"…), filler with
-// fewer than four distinct characters ("********", "00000000"), or an ordinary word (letters only,
-// up to 24 of them, such as "production").
-func LiteralProblem(s string) string {
-	core := strings.Trim(s, " \t\r\n\"'")
-	switch {
-	case core == "":
-		return "empty"
-	case len(core) < MinLiteral:
-		return "shorter than 8 bytes"
-	case placeholders[strings.ToLower(core)]:
-		return problemPlaceholder
-	case distinctBytes(core) < 4:
-		return problemFiller
-	case isWordLike(core):
-		return "an ordinary word"
-	}
-	return ""
+// literalSet is the registered literals, longest first, with an index of their four-byte
+// fragments that tells cheaply whether the text on either side of a line break could be part of
+// one. It is built once per registration and shared, read-only, by every Writer.
+type literalSet struct {
+	lits   []literal
+	maxLen int
+	grams  []uint64   // bitset over gramHash of every 4-byte fragment of every literal, lowercase
+	index  *gramIndex // the static anchor words and the literals of five bytes or more
+	short  []int      // the literals too short for the index
 }
 
-// distinctBytes counts the different bytes in s, stopping at 4.
-func distinctBytes(s string) int {
-	var seen [256]bool
-	n := 0
-	for i := 0; i < len(s) && n < 4; i++ {
-		if !seen[s[i]] {
-			seen[s[i]] = true
-			n++
+const gramBits = 16
+
+func gramHash(b []byte) uint32 {
+	return (binary.LittleEndian.Uint32(b) * 2654435761) >> (32 - gramBits)
+}
+
+func newLiteralSet(lits []literal) *literalSet {
+	set := &literalSet{lits: lits, grams: make([]uint64, 1<<gramBits/64)}
+	words := staticGramWords()
+	for i, l := range lits {
+		set.maxLen = max(set.maxLen, len(l.low))
+		for i := 0; i+4 <= len(l.low); i++ {
+			h := gramHash(l.low[i:])
+			set.grams[h/64] |= 1 << (h % 64)
+		}
+		if len(l.low) >= minGramWord {
+			words = append(words, gramWord{w: l.low, kind: anchorLiteral, lit: i})
+		} else {
+			set.short = append(set.short, i)
 		}
 	}
-	return n
+	set.index = newGramIndex(words)
+	return set
 }
 
-// isWordLike reports whether s is letters only (with _ or - between words), up to 24 bytes: a
-// word, not a generated secret.
-func isWordLike(s string) bool {
-	if len(s) > 24 {
-		return false
+func (set *literalSet) hasGram(b []byte) bool {
+	h := gramHash(b)
+	return set.grams[h/64]&(1<<(h%64)) != 0
+}
+
+// literalRule replaces the registered literals, in any letter case, also when a line break
+// splits one: a wrapped line ("…9b1c2d\n3e4f…", the next line's indentation skipped), util.inspect's
+// continuation ("'9b1c2d' +\n  '3e4f…'"), or base64 wrapped at 76 columns. The whole span,
+// break included, becomes the replacement.
+type literalRule struct {
+	set *literalSet
+	s   *scan
+	at  []int // per short literal: its next occurrence at or after the last search; -2 not searched, -1 none
+	// The next match that spans a line break, searched from brkFrom.
+	brk     match
+	brkOK   bool
+	brkFrom int
+	joined  []byte // scratch: the text around a break with the breaks removed, lowercase
+	pos     []int  // scratch: where each byte of joined is in the buffer
+}
+
+func (r *literalRule) next(s *scan, from, min int) (match, int, bool) {
+	if r.s != s {
+		r.s = s
+		r.at = r.at[:0]
+		for range r.set.short {
+			r.at = append(r.at, -2)
+		}
+		r.brkFrom = -1
 	}
-	for _, c := range []byte(s) {
-		if !isAlpha(c) && c != '_' && c != '-' {
-			return false
+	from = max(from, min)
+	var best match
+	ok := false
+	for p := from; ; {
+		at, w := s.nextHit(p, isLiteralAnchor)
+		if at < 0 {
+			break
+		}
+		p = at + 1
+		if overlapsMarker(s.buf, at, at+len(w.w)) {
+			continue // a marker and the text around it spell the literal by chance
+		}
+		l := &r.set.lits[w.lit]
+		best, ok = match{start: at, end: at + len(l.low), repl: string(l.repl), rule: l.rule}, true
+		break
+	}
+	for k, i := range r.set.short {
+		if r.at[k] == -1 {
+			continue
+		}
+		if r.at[k] < from {
+			r.at[k] = r.find(i, from)
+		}
+		l := &r.set.lits[i]
+		if at := r.at[k]; at >= 0 && (!ok || at < best.start || at == best.start && at+len(l.low) > best.end) {
+			best, ok = match{start: at, end: at + len(l.low), repl: string(l.repl), rule: l.rule}, true
 		}
 	}
-	return true
+	if r.set.maxLen >= 8 {
+		if r.brkFrom < 0 || r.brkFrom > from || r.brkOK && r.brk.start < from {
+			r.brk, r.brkOK = r.nextBroken(from)
+			r.brkFrom = from
+		}
+		if r.brkOK && (!ok || r.brk.start < best.start || r.brk.start == best.start && r.brk.end > best.end) {
+			best, ok = r.brk, true
+		}
+	}
+	return best, from, ok
 }
 
-// TokenFacts is what support needs to compare a token with the one integrator.io shows, without
-// seeing it.
-type TokenFacts struct {
-	// Key is where the token was found: the Settings key.
-	Key string
-	// Hash is HashToken of the exact stored value; empty when the value is empty or too short or
-	// common to hash safely (its hash could be reversed by trying every short value).
-	Hash string
-	// Length is the value's length in characters (runes).
-	Length int
-	// Empty says the value is the empty string.
-	Empty bool
-	// Problem is LiteralProblem of the value: why it is not a usable token, "" when it is.
-	Problem string
-	// LeadingWhitespace and TrailingWhitespace say the value starts or ends with white space, a
-	// copy-paste mistake that makes the agent's token invalid.
-	LeadingWhitespace, TrailingWhitespace bool
-	// Quoted says the value (trimmed) starts or ends with a quote: pasted with its quotes.
-	Quoted bool
+func isLiteralAnchor(k anchorKind) bool { return k == anchorLiteral }
+
+// find returns the first occurrence of literal i at or after from that is not part of a hash
+// marker, or -1.
+func (r *literalRule) find(i, from int) int {
+	low := r.s.low
+	f := r.set.lits[i].low
+	for {
+		j := bytes.Index(low[from:], f)
+		if j < 0 {
+			return -1
+		}
+		j += from
+		if !overlapsMarker(r.s.buf, j, j+len(f)) {
+			return j
+		}
+		from = j + 1 // a marker and the text around it spell the literal by chance
+	}
 }
 
-// DescribeToken returns the facts about a token value stored under key.
-func DescribeToken(key, value string) TokenFacts {
-	first, _ := utf8.DecodeRuneInString(value)
-	last, _ := utf8.DecodeLastRuneInString(value)
-	core := strings.TrimSpace(value)
-	f := TokenFacts{
-		Key:                key,
-		Length:             utf8.RuneCountInString(value),
-		Empty:              value == "",
-		Problem:            LiteralProblem(value),
-		LeadingWhitespace:  value != "" && unicode.IsSpace(first),
-		TrailingWhitespace: value != "" && unicode.IsSpace(last),
-		Quoted: strings.HasPrefix(core, `"`) || strings.HasSuffix(core, `"`) ||
-			strings.HasPrefix(core, "'") || strings.HasSuffix(core, "'"),
+// breakAt describes the line break whose newline is at b[nl]: the text before it ends at le
+// (before a "\r", and before "' +" or "\" +" when the next line goes on with the same quote),
+// the text after it starts at rs (after the indentation and that quote).
+func breakAt(b []byte, nl int) (le, rs int) {
+	le = nl
+	if le > 0 && b[le-1] == '\r' {
+		le--
 	}
-	if hashable(value) {
-		f.Hash = HashToken(value)
+	rs = nl + 1
+	for rs < len(b) && (b[rs] == ' ' || b[rs] == '\t') {
+		rs++
 	}
-	return f
+	if le >= 3 && b[le-1] == '+' && b[le-2] == ' ' && (b[le-3] == '\'' || b[le-3] == '"') &&
+		rs < len(b) && b[rs] == b[le-3] {
+		return le - 3, rs + 1
+	}
+	return le, rs
 }
 
-// hashable reports whether a token value may be shown as its hash: a value that cannot be
-// found by trying short values and dictionary words. A placeholder ("undefined") or filler
-// ("********") may: it is no secret, and its hash tells support what is stored. A short value or
-// an ordinary word may be a real (weak) secret whose hash is easily reversed: it is not hashed.
-func hashable(v string) bool {
-	switch LiteralProblem(v) {
-	case "", problemPlaceholder, problemFiller:
-		return true
+// nextBroken returns the first literal that spans a line break and starts at or after from.
+func (r *literalRule) nextBroken(from int) (match, bool) {
+	b := r.s.buf
+	nls := r.s.newlines()
+	for i := r.s.nextNewline(from); i < len(nls); i++ {
+		nl := nls[i]
+		le, rs := breakAt(b, nl)
+		// Cheap test first: a literal split here has at least four of its bytes on one side.
+		if !(le >= 4 && r.set.hasGram(r.s.low[le-4:le])) && !(rs+4 <= len(b) && r.set.hasGram(r.s.low[rs:rs+4])) {
+			continue
+		}
+		if m, ok := r.brokenAt(nl, le, rs, from); ok {
+			return m, true
+		}
 	}
-	return false
+	return match{}, false
+}
+
+// brokenAt returns the earliest literal that starts before the break at nl (on the same line,
+// at or after from) and goes on after it, possibly across further breaks.
+func (r *literalRule) brokenAt(nl, le, rs, from int) (match, bool) {
+	b, low := r.s.buf, r.s.low
+	span := r.set.maxLen - 1
+	ls := le
+	for ls > 0 && le-ls < span && b[ls-1] != '\n' && ls > from {
+		ls--
+	}
+	if ls == le {
+		return match{}, false
+	}
+	r.joined = append(r.joined[:0], low[ls:le]...)
+	r.pos = r.pos[:0]
+	for k := ls; k < le; k++ {
+		r.pos = append(r.pos, k)
+	}
+	left := len(r.joined)
+	for k := rs; k < len(b) && len(r.joined) < left+span && k < rs+4*r.set.maxLen; {
+		if b[k] == '\n' {
+			le2, rs2 := breakAt(b, k)
+			// Take back what was collected of the break itself ("\r", "' +").
+			for len(r.pos) > left && r.pos[len(r.pos)-1] >= le2 {
+				r.pos = r.pos[:len(r.pos)-1]
+				r.joined = r.joined[:len(r.joined)-1]
+			}
+			k = rs2
+			continue
+		}
+		r.joined = append(r.joined, low[k])
+		r.pos = append(r.pos, k)
+		k++
+	}
+	var best match
+	ok := false
+	for i := range r.set.lits {
+		l := &r.set.lits[i]
+		for at := 0; ; {
+			j := bytes.Index(r.joined[at:], l.low)
+			if j < 0 {
+				break
+			}
+			j += at
+			at = j + 1
+			if j >= left {
+				break // starts after the break: an ordinary match, or another break's
+			}
+			end := j + len(l.low)
+			if end <= left {
+				continue // ends before the break
+			}
+			start, stop := r.pos[j], r.pos[end-1]+1
+			if overlapsMarker(b, start, stop) {
+				continue
+			}
+			if !ok || start < best.start || start == best.start && stop > best.end {
+				best, ok = match{start: start, end: stop, repl: string(l.repl), rule: l.rule}, true
+			}
+			break
+		}
+	}
+	return best, ok
 }

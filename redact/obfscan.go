@@ -550,7 +550,6 @@ func hostKeyValueAt(buf []byte, i, j int) (int, bool, bool) {
 	return p, strict, true
 }
 
-func isUpper(c byte) bool        { return 'A' <= c && c <= 'Z' }
 func isLowerOrDigit(c byte) bool { return 'a' <= c && c <= 'z' || isDigit(c) }
 
 // homeUserAt reports whether the run buf[i:j] is the home folder of a path (/home/, /Users/,

@@ -1,16 +1,23 @@
 // Package redact removes secrets from everything that goes into a support bundle.
 //
-// It is pure: bytes or streams in, redacted bytes out, no file or OS access. Three kinds of
+// It is pure: bytes or streams in, redacted bytes out, no file or OS access. Four kinds of
 // rule apply:
 //
 //   - the agent token, registered with [Redactor.AddToken], becomes its hash marker
-//     (see [HashToken]) wherever the literal appears, also URL-encoded, JSON-escaped or inside
-//     base64;
+//     (see [HashToken]) wherever the literal appears, in any case, URL-encoded, JSON-escaped,
+//     inside base64, or broken across a line (a wrapped line, util.inspect's "' +" continuation,
+//     base64 wrapped at 76 columns);
 //   - in JSON documents ([Redactor.JSON]) every value under a secret-looking key becomes
 //     [Marker], and every value under a token key becomes the token's hash marker;
-//   - in any text ([Redactor.NewWriter], [Redactor.Bytes]) pattern rules replace secret-looking
-//     key=value pairs, Authorization and Cookie headers, bearer tokens, HTTP Basic credentials,
-//     credentials in URLs, PEM private-key blocks, JWTs and AWS access keys.
+//   - in any text ([Redactor.NewWriter], [Redactor.Bytes]) named rules replace the values of
+//     secret-looking keys (key=value, headers, XML elements, name/value pairs split over two
+//     lines, environment dumps), credentials after command-line flags and protocol commands,
+//     credentials in URLs and connection strings, bearer tokens, HTTP Basic credentials, PEM and
+//     PGP private-key blocks, JWTs, AWS keys and vendor tokens recognisable by their prefix;
+//   - a detector replaces secret-looking values that no name or position gives away, from their
+//     length, character classes and letter pairs, and leaves alone the shapes support must read
+//     (ids, hashes, UUIDs, timestamps, versions, paths). In strict mode ([Redactor.SetStrict])
+//     every token-shaped string goes too.
 //
 // Every replacement is counted per rule (see the Rule constants) so that the manifest can say
 // what was removed without saying what it was.
@@ -22,8 +29,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Marker replaces every secret that is not the agent token.
@@ -34,18 +43,35 @@ const PrivateKeyMarker = "[REDACTED PRIVATE KEY]"
 
 // Names of the redaction rules, as they appear in the manifest's counts.
 const (
-	RuleAgentToken     = "agent_token"     // the agent token's literal value, in any encoding
-	RuleSecretKey      = "secret_key"      // value of a secret-looking key (JSON or key=value text)
-	RulePasswordPair   = "password_pair"   // password=/pwd= pairs, as in JDBC and ODBC strings
-	RuleAuthHeader     = "auth_header"     // Authorization and Proxy-Authorization header values
-	RuleCookie         = "cookie"          // Cookie and Set-Cookie header values
-	RuleBearer         = "bearer_token"    // "Bearer <token>"
-	RuleBasicAuth      = "basic_auth"      // "Basic <base64 of user:password>"
-	RuleURLCredentials = "url_credentials" // scheme://user:password@host
-	RulePrivateKey     = "private_key"     // PEM private-key blocks
-	RuleJWT            = "jwt"             // JSON Web Tokens
-	RuleAWSAccessKey   = "aws_access_key"  // AKIA…/ASIA… access key IDs
+	RuleAgentToken       = "agent_token"        // the agent token's literal value, in any encoding
+	RuleSecretKey        = "secret_key"         // value of a secret-looking key (JSON, key=value, headers, XML, env)
+	RulePasswordPair     = "password_pair"      // value of a password key: password=/pwd= pairs, JDBC and ODBC strings
+	RuleAuthHeader       = "auth_header"        // Authorization, Proxy-Authorization and *-key/*-token header values
+	RuleCookie           = "cookie"             // Cookie and Set-Cookie header values
+	RuleBearer           = "bearer_token"       // "Bearer <token>"
+	RuleBasicAuth        = "basic_auth"         // "Basic <base64 of user:password>"
+	RuleURLCredentials   = "url_credentials"    // scheme://user:password@host, user:password@host
+	RuleOracle           = "oracle_credentials" // user/password@host:port/service (EZConnect, JDBC thin)
+	RulePrivateKey       = "private_key"        // PEM and PGP private-key blocks
+	RuleJWT              = "jwt"                // JSON Web Tokens
+	RuleAWSAccessKey     = "aws_access_key"     // AKIA…/ASIA… access key IDs
+	RuleAWSSecretKey     = "aws_secret_key"     // a 40-character secret key next to an access key ID
+	RuleVendorToken      = "vendor_token"       // tokens known by their prefix: Slack, GitHub, Stripe, SendGrid, Google, Twilio…
+	RuleSalesforce       = "salesforce_session" // Salesforce session ids (00D…!…)
+	RuleCLIPassword      = "cli_password"       // after -p, --password, -storepass, curl -u, net use …
+	RuleProtocolPassword = "protocol_password"  // FTP/POP PASS, SMTP/IMAP AUTH PLAIN/LOGIN, IMAP LOGIN
+	RuleCredentialFile   = "credential_file"    // .netrc and .pgpass lines
+	RuleHighEntropy      = "high_entropy"       // a secret-looking value with no name: the generic detector
+	RuleTokenShaped      = "token_shaped"       // strict mode: any long hex or high-entropy base64 run
 )
+
+// RuleNames lists every rule name the redactor counts under, in the order of the README.
+var RuleNames = []string{
+	RuleAgentToken, RuleSecretKey, RulePasswordPair, RuleAuthHeader, RuleCookie, RuleBearer,
+	RuleBasicAuth, RuleURLCredentials, RuleOracle, RulePrivateKey, RuleJWT, RuleAWSAccessKey,
+	RuleAWSSecretKey, RuleVendorToken, RuleSalesforce, RuleCLIPassword, RuleProtocolPassword,
+	RuleCredentialFile, RuleHighEntropy, RuleTokenShaped,
+}
 
 // Counts is the number of replacements per rule name.
 type Counts map[string]int
@@ -94,20 +120,23 @@ func isMarker(b []byte) bool {
 // literal is one exact byte string to replace.
 type literal struct {
 	find []byte
+	low  []byte // find, ASCII-lowercased: literals match in any case
 	repl []byte
 	rule string
 }
 
 // Redactor holds the rules for one bundle. The zero value is not usable; call New.
-// It is safe for concurrent use; a Writer uses the literals registered when it was made.
+// It is safe for concurrent use; a Writer uses the literals registered when it was made, and
+// the strict mode as it is at each of its windows.
 type Redactor struct {
 	mu       sync.RWMutex
 	literals []literal
 	seen     map[string]bool
+	set      *literalSet // literals sorted and indexed, rebuilt when one is added; nil: stale
 	obf      *Obfuscator // also replace host names, IPs and user names; nil: do not
-	// strict: the agent token could not be learned (interim: until the token-shaped rule lands)
-	strict       bool
-	strictReason string
+
+	strict       atomic.Bool
+	strictReason atomic.Pointer[string]
 }
 
 // New returns a Redactor with the pattern rules and no literals.
@@ -115,12 +144,35 @@ func New() *Redactor {
 	return &Redactor{seen: map[string]bool{}}
 }
 
+// SetStrict switches on strict mode, for a run where the agent token could not be learned:
+// from then on every token-shaped string (hex runs of 24 digits or more, base64 and base64url
+// runs that the detector finds even slightly random) is redacted under the rule token_shaped,
+// by [Redactor.Bytes], [Redactor.String], [Redactor.Scrub] and every Writer, including those
+// already running (from their next 64 KiB window). Strict mode cannot be switched off; calling
+// SetStrict again only replaces the reason. Safe for concurrent use.
+func (r *Redactor) SetStrict(reason string) {
+	r.strictReason.Store(&reason)
+	r.strict.Store(true)
+}
+
+// Strict reports whether strict mode is on, and the reason given to SetStrict.
+func (r *Redactor) Strict() (on bool, reason string) {
+	if !r.strict.Load() {
+		return false, ""
+	}
+	if p := r.strictReason.Load(); p != nil {
+		reason = *p
+	}
+	return true, reason
+}
+
 // maxLiteral bounds a literal's length so that the stream's lookahead can always hold one.
 const maxLiteral = 2048
 
 // AddToken registers the agent token: every occurrence of its literal value becomes
-// HashToken(token), also when it appears URL-encoded, JSON-escaped, trimmed of surrounding
-// whitespace or quotes, or inside base64 (as in an HTTP Basic header).
+// HashToken(token), in any letter case, also when it appears URL-encoded, JSON-escaped (with or
+// without "\/" for "/"), trimmed of surrounding whitespace or quotes, inside base64 (as in an
+// HTTP Basic header), or broken across a line break (see [Redactor.NewWriter]).
 func (r *Redactor) AddToken(token string) {
 	repl := HashToken(token)
 	variants := []string{token}
@@ -130,7 +182,8 @@ func (r *Redactor) AddToken(token string) {
 	for _, v := range append([]string(nil), variants...) {
 		variants = append(variants, url.QueryEscape(v), url.PathEscape(v))
 		if js, err := json.Marshal(v); err == nil {
-			variants = append(variants, string(js[1:len(js)-1]))
+			esc := string(js[1 : len(js)-1])
+			variants = append(variants, esc, strings.ReplaceAll(esc, "/", `\/`))
 		}
 		variants = append(variants, base64Cores(v)...)
 	}
@@ -140,7 +193,7 @@ func (r *Redactor) AddToken(token string) {
 }
 
 // AddLiteral registers an exact secret (a password read from a config file, say) that becomes
-// Marker wherever it appears.
+// Marker wherever it appears, in any letter case.
 func (r *Redactor) AddLiteral(secret string) {
 	r.addLiteral(secret, Marker, RuleSecretKey)
 }
@@ -151,25 +204,33 @@ func (r *Redactor) addLiteral(find, repl, rule string) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.seen[find] {
+	key := string(lowerASCII(nil, []byte(find)))
+	if r.seen[key] {
 		return
 	}
-	r.seen[find] = true
-	r.literals = append(r.literals, literal{find: []byte(find), repl: []byte(repl), rule: rule})
+	r.seen[key] = true
+	r.literals = append(r.literals, literal{find: []byte(find), low: []byte(key), repl: []byte(repl), rule: rule})
+	r.set = nil
 }
 
 // snapshot returns the literals registered so far, longest first so that a longer variant wins
-// over a shorter one starting at the same place.
-func (r *Redactor) snapshot() []literal {
+// over a shorter one starting at the same place, with their index for broken-line matching. It
+// is shared by every Writer made until the next literal is registered, and never modified.
+func (r *Redactor) snapshot() *literalSet {
 	r.mu.RLock()
-	defer r.mu.RUnlock()
-	out := append([]literal(nil), r.literals...)
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && len(out[j].find) > len(out[j-1].find); j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
+	set := r.set
+	r.mu.RUnlock()
+	if set != nil {
+		return set
 	}
-	return out
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.set == nil {
+		lits := append([]literal(nil), r.literals...)
+		sort.SliceStable(lits, func(i, j int) bool { return len(lits[i].find) > len(lits[j].find) })
+		r.set = newLiteralSet(lits)
+	}
+	return r.set
 }
 
 // base64Cores returns, for each of the three alignments a value can have inside a base64 stream,
@@ -195,16 +256,32 @@ func base64Cores(v string) []string {
 
 // Bytes returns p with every rule applied, and the replacements made.
 func (r *Redactor) Bytes(p []byte) ([]byte, Counts) {
-	var out bytesBuffer
-	w := r.NewWriter(&out)
-	_ = w.all(p) // a bytesBuffer does not fail
-	return out.b, w.Counts()
+	return r.apply(p, allRules)
 }
 
 // String returns s with every rule applied.
 func (r *Redactor) String(s string) string {
 	b, _ := r.Bytes([]byte(s))
 	return string(b)
+}
+
+// Scrub is the last line of defence for text opadiag generates itself from what was already
+// redacted (manifest.json, summary.txt, report.html): it applies the registered literals (the
+// token in every encoding), the token shapes when strict mode is on, and the rules that know a
+// secret by its value — credentials in URLs and connection strings, bearer and Basic
+// credentials, JWTs, private-key blocks, AWS keys, vendor tokens, Salesforce sessions and the
+// generic detector — but not the rules that go by a key's name or a position, which would take
+// the manifest's own keys and counts ("password_pair": 3, "token_hash") for secrets. Hashes,
+// hash markers, UUIDs, paths, rule names and durations pass unchanged.
+func (r *Redactor) Scrub(b []byte) ([]byte, Counts) {
+	return r.apply(b, scrubRules)
+}
+
+func (r *Redactor) apply(p []byte, set ruleSet) ([]byte, Counts) {
+	var out bytesBuffer
+	w := r.newWriter(&out, set)
+	_ = w.all(p) // a bytesBuffer does not fail
+	return out.b, w.Counts()
 }
 
 // bytesBuffer is a minimal append-only writer, cheaper than bytes.Buffer for one-shot use.

@@ -1,7 +1,10 @@
 package redact
 
 import (
+	"bytes"
+	"encoding/binary"
 	"io"
+	"sort"
 )
 
 // The stream is processed in windows: input collects until window+lookahead bytes are pending,
@@ -21,29 +24,41 @@ const (
 // Close flushes what is pending; it does not close the underlying writer.
 type Writer struct {
 	dst    io.Writer
+	red    *Redactor // for the strict mode, read at every window; nil: never strict
 	rules  []rule
-	lits   []literal
+	lits   *literalSet
 	buf    []byte // pending bytes; buf[:done] were already written or dropped
 	done   int
+	prev   int    // the byte before buf[0], or -1 at the start of the stream
 	low    []byte // ASCII-lowercased copy of buf for case-insensitive anchors
 	out    []byte
 	skip   *skipper // set while dropping the rest of a secret that crossed a window
+	hits   []anchorHit
+	nls    []int
 	counts Counts
 	err    error
 	closed bool
 }
 
 // NewWriter returns a Writer that applies every rule, with the literals registered so far, to
-// what is written to it, and writes the result to w.
+// what is written to it, and writes the result to w. The literals are those registered when the
+// Writer is made; the strict mode (see [Redactor.SetStrict]) is read at every 64 KiB window, so a
+// Writer made before strict mode was switched on redacts token shapes from its next window on.
 func (r *Redactor) NewWriter(w io.Writer) *Writer {
+	return r.newWriter(w, allRules)
+}
+
+func (r *Redactor) newWriter(w io.Writer, set ruleSet) *Writer {
 	lits := r.snapshot()
-	rules := newRules(lits)
-	r.mu.RLock()
-	if r.obf != nil {
-		rules = append(rules, obfuscationRules(r.obf)...)
+	rules := newRules(lits, set)
+	if set == allRules {
+		r.mu.RLock()
+		if r.obf != nil {
+			rules = append(rules, obfuscationRules(r.obf)...)
+		}
+		r.mu.RUnlock()
 	}
-	r.mu.RUnlock()
-	return &Writer{dst: w, rules: rules, lits: lits, counts: Counts{}}
+	return &Writer{dst: w, red: r, rules: rules, lits: lits, counts: Counts{}, prev: -1}
 }
 
 // all redacts the whole of p at once and closes the writer. Text shorter than a window (an error
@@ -111,13 +126,54 @@ type match struct {
 	// cont, when set, means the secret may go on past the end of the buffer: its remaining
 	// bytes are dropped by this skipper.
 	cont *skipper
+	// keep means buf[start:end] is written as it is and no other rule may match inside it:
+	// a certificate, whose base64 the detector would otherwise take for a secret.
+	keep bool
 }
 
 // scan is what a rule sees: the buffer, its lowercase copy, and whether more input will come.
 type scan struct {
 	buf, low []byte
 	final    bool
-	lits     []literal
+	// prev is the byte just before buf[0] in the stream, -1 when buf starts the stream: a rule
+	// that needs to know whether a run of bytes starts at buf[0] asks it.
+	prev   int
+	strict bool // token-shaped strings are redacted too (see Redactor.SetStrict)
+	lits   *literalSet
+	found  bool        // hits holds the anchors of buf (see scan.anchors)
+	hits   []anchorHit // the anchors' index words found in buf
+	nlDone bool        // nls holds the positions of buf's newlines (see scan.newlines)
+	nls    []int
+}
+
+// newlines returns the positions of the buffer's newlines, found once.
+func (s *scan) newlines() []int {
+	if !s.nlDone {
+		s.nlDone = true
+		for p := 0; ; {
+			i := bytes.IndexByte(s.buf[p:], '\n')
+			if i < 0 {
+				break
+			}
+			s.nls = append(s.nls, p+i)
+			p += i + 1
+		}
+	}
+	return s.nls
+}
+
+// nextNewline returns the index in newlines() of the first newline at or after from.
+func (s *scan) nextNewline(from int) int {
+	nls := s.newlines()
+	return sort.SearchInts(nls, from)
+}
+
+// before returns the byte before b[i], -1 when i starts the stream.
+func (s *scan) before(i int) int {
+	if i > 0 {
+		return int(s.buf[i-1])
+	}
+	return s.prev
 }
 
 // rule finds secrets of one kind. next returns the first match starting at or after min whose
@@ -137,19 +193,23 @@ type pending struct {
 func (w *Writer) process(final bool) error {
 	n := len(w.buf)
 	w.low = lowerASCII(w.low[:0], w.buf)
-	s := &scan{buf: w.buf, low: w.low, final: final, lits: w.lits}
+	s := &scan{buf: w.buf, low: w.low, final: final, lits: w.lits, prev: w.prev, strict: w.red != nil && w.red.strict.Load(), hits: w.hits[:0], nls: w.nls[:0]}
+	defer func() { w.hits, w.nls = s.hits, s.nls }()
 	pos := w.done
 	if w.skip != nil {
-		end, found := w.skip.find(s, pos)
-		if !found {
-			keep := w.skip.keep
-			if final || n-pos <= keep {
-				keep = 0
-			}
+		end, keep := w.skip.end(s, pos)
+		if end < 0 {
+			// The secret goes on: drop what is pending but the bytes the skipper wants to see
+			// again with more input; at the end of the stream, drop everything.
 			if final {
 				w.skip = nil
+				keep = 0
 			}
+			keep = min(max(keep, 0), n-pos)
 			w.compact(n-keep, n-keep)
+			if final {
+				w.buf, w.done, w.prev = w.buf[:0], 0, -1
+			}
 			return nil
 		}
 		w.skip = nil
@@ -184,12 +244,17 @@ func (w *Writer) process(final bool) error {
 		}
 		m := cache[best].m
 		w.out = append(w.out, w.buf[last:m.start]...)
-		w.out = append(w.out, m.repl...)
-		w.counts[m.rule]++
+		if m.keep {
+			w.out = append(w.out, w.buf[m.start:m.end]...)
+		} else {
+			w.out = append(w.out, m.repl...)
+			w.counts[m.rule]++
+		}
 		last = m.end
 		if m.cont != nil && !final {
+			// The secret may go on past the buffer: the skipper drops the rest, starting at
+			// m.end (which is the buffer's end unless a rule wants a partial line seen again).
 			w.skip = m.cont
-			last = n
 			break
 		}
 		for i, r := range w.rules {
@@ -199,7 +264,7 @@ func (w *Writer) process(final bool) error {
 			}
 		}
 	}
-	if last < limit {
+	if w.skip == nil && last < limit {
 		w.out = append(w.out, w.buf[last:limit]...)
 		last = limit
 	}
@@ -210,8 +275,7 @@ func (w *Writer) process(final bool) error {
 		}
 	}
 	if final {
-		w.buf = w.buf[:0]
-		w.done = 0
+		w.buf, w.done, w.prev = w.buf[:0], 0, -1
 		return nil
 	}
 	w.compact(last-lookbehind, last)
@@ -223,6 +287,9 @@ func (w *Writer) compact(from, written int) {
 	if from < 0 {
 		from = 0
 	}
+	if from > 0 {
+		w.prev = int(w.buf[from-1])
+	}
 	w.buf = w.buf[:copy(w.buf, w.buf[from:])]
 	w.done = written - from
 }
@@ -230,10 +297,23 @@ func (w *Writer) compact(from, written int) {
 // lowerASCII appends src to dst with ASCII letters lowercased; other bytes are unchanged, so
 // offsets in dst and src agree.
 func lowerASCII(dst, src []byte) []byte {
+	n := len(dst)
 	dst = append(dst, src...)
-	for i, c := range dst {
-		if 'A' <= c && c <= 'Z' {
-			dst[i] = c + 'a' - 'A'
+	d := dst[n:]
+	i := 0
+	// Eight bytes at a time: a byte gets 0x20 when it is in 'A'..'Z' (high bit clear).
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(d); i += 8 {
+		x := binary.LittleEndian.Uint64(d[i:])
+		t := x &^ highs
+		ge := t + ones*(0x80-'A')   // high bit set where the byte is >= 'A'
+		gt := t + ones*(0x80-'Z'-1) // high bit set where the byte is > 'Z'
+		upper := (ge &^ gt) &^ x & highs
+		binary.LittleEndian.PutUint64(d[i:], x|upper>>2)
+	}
+	for ; i < len(d); i++ {
+		if c := d[i]; 'A' <= c && c <= 'Z' {
+			d[i] = c + 'a' - 'A'
 		}
 	}
 	return dst
@@ -241,18 +321,9 @@ func lowerASCII(dst, src []byte) []byte {
 
 // skipper drops the rest of a secret that ran past the end of a window.
 type skipper struct {
-	// end returns the index in s.buf[from:] where the secret ends (the first byte to keep),
-	// or -1.
-	end func(s *scan, from int) int
-	// keep is how many trailing bytes to hold back when the end is not found, so that an end
-	// marker split across windows is still seen.
-	keep int
-}
-
-func (k *skipper) find(s *scan, from int) (int, bool) {
-	i := k.end(s, from)
-	if i < 0 {
-		return 0, false
-	}
-	return from + i, true
+	// end returns the index in s.buf, at or after from, where the secret ends (the first byte
+	// to keep); or -1 and how many trailing bytes to hold back and show again with more input,
+	// so that an end marker or a line split across windows is still seen whole. With s.final it
+	// must decide: -1 then drops everything.
+	end func(s *scan, from int) (end, keep int)
 }

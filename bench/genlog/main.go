@@ -2,11 +2,17 @@
 // files and logs/agent.log with the line shapes Celigo's troubleshooting guide quotes (heartbeats,
 // tunnel messages, errors with stack traces, request lines), a Settings file with a token, and
 // the token, passwords and bearer tokens sprinkled through the logs the way real logs leak them.
+// A quarter of the lines are the other noise real agent logs carry and a redactor must leave
+// alone (see noise.go): Node and Electron traces, HTTP headers with request and trace ids, hashes,
+// Salesforce and NetSuite records, database errors, and strings that name a secret without
+// holding one. With -clean no secret is planted at all, so every replacement the redactor makes
+// in those logs is a false positive (bench/fprate.sh counts them).
 //
-//	go run ./bench/genlog -dir DIR -size 1GiB [-files 4]   (-files 0: one 1 GiB logs/agent.log)
+//	go run ./bench/genlog -dir DIR -size 1GiB [-files 4] [-clean]   (-files 0: one 1 GiB logs/agent.log)
 //
-// For --obfuscate's benchmarks, -addresses N and -hosts N make the logs name that many distinct
-// IP addresses (half IPv4, half IPv6) and host names, one on each line, cycling:
+// -clean plants no secret in the logs (for the detector's false-positive rate). For
+// --obfuscate's benchmarks, -addresses N and -hosts N make the logs name that many distinct IP
+// addresses (half IPv4, half IPv6) and host names, one on each line, cycling:
 //
 //	go run ./bench/genlog -dir DIR -size 200MiB -files 0 -addresses 1000000
 package main
@@ -29,8 +35,11 @@ const Token = "9b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e"
 // line returns the i-th log line: the shapes the guide quotes, with the variety real logs have
 // (request and record IDs, durations, row counts, payload values, stack traces) so that
 // compressors see realistic data, and the token, passwords and bearer tokens now and then.
-func line(r *rand.Rand, t time.Time) string {
+func line(r *rand.Rand, t time.Time, clean bool) string {
 	ts := t.Format("2006-01-02T15:04:05.000Z") + ": "
+	if r.IntN(4) == 0 {
+		return noise(r, t, ts)
+	}
 	id := func(n int) string {
 		const hex = "0123456789abcdef"
 		b := make([]byte, n)
@@ -55,6 +64,8 @@ func line(r *rand.Rand, t time.Time) string {
 	case k < 75:
 		return fmt.Sprintf("%slevel=debug, logName=forwardIn, jobId=%s, record={\"id\":%d,\"name\":\"%s\",\"amount\":%d.%02d,\"currency\":\"%s\",\"sku\":\"%s\"}\n",
 			ts, id(24), r.IntN(10000000), names[r.IntN(len(names))], r.IntN(100000), r.IntN(100), []string{"USD", "EUR", "GBP"}[r.IntN(3)], strings.ToUpper(id(8)))
+	case k < 86 && clean:
+		return ts + "level=debug, logName=forwardIn, connection=jdbc:sqlserver://db" + strconv.Itoa(r.IntN(9)) + ":1433;databaseName=erp;user=svc;encrypt=true;trustServerCertificate=false\n"
 	case k < 80:
 		return ts + "level=debug, logName=forwardIn, connection=jdbc:sqlserver://db" + strconv.Itoa(r.IntN(9)) + ":1433;databaseName=erp;user=svc;password=Sup3rS3cret" + id(4) + ";encrypt=true\n"
 	case k < 84:
@@ -112,6 +123,7 @@ func main() {
 	var d distinct
 	flag.IntVar(&d.addresses, "addresses", 0, "name this many distinct IP addresses, one a line, half IPv4, half IPv6")
 	flag.IntVar(&d.hosts, "hosts", 0, "name this many distinct host names, one a line")
+	clean := flag.Bool("clean", false, "plant no secret in the logs (Settings keeps its token)")
 	flag.Parse()
 	if *dir == "" {
 		fmt.Fprintln(os.Stderr, "genlog: error: -dir is required")
@@ -122,13 +134,13 @@ func main() {
 		fmt.Fprintf(os.Stderr, "genlog: error: bad -size %q or -files %d\n", *size, *files)
 		os.Exit(2)
 	}
-	if err := write(*dir, total, *files, d); err != nil {
+	if err := write(*dir, total, *files, d, *clean); err != nil {
 		fmt.Fprintln(os.Stderr, "genlog: error:", err)
 		os.Exit(1)
 	}
 }
 
-func write(dir string, total int64, files int, d distinct) error {
+func write(dir string, total int64, files int, d distinct, clean bool) error {
 	if err := os.MkdirAll(filepath.Join(dir, "logs"), 0o755); err != nil {
 		return err
 	}
@@ -144,14 +156,14 @@ func write(dir string, total int64, files int, d distinct) error {
 		if i == files {
 			name = filepath.Join(dir, "logs", "agent.log")
 		}
-		if err := writeLog(name, day, per, d); err != nil {
+		if err := writeLog(name, day, per, d, clean); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func writeLog(name string, day time.Time, size int64, d distinct) error {
+func writeLog(name string, day time.Time, size int64, d distinct, clean bool) error {
 	f, err := os.Create(name)
 	if err != nil {
 		return err
@@ -161,7 +173,7 @@ func writeLog(name string, day time.Time, size int64, d distinct) error {
 	t := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 	var n int64
 	for i := 0; n < size; i++ {
-		s := d.line(line(r, t.Add(time.Duration(i)*50*time.Millisecond)), i)
+		s := d.line(line(r, t.Add(time.Duration(i)*50*time.Millisecond), clean), i)
 		w.WriteString(s)
 		n += int64(len(s))
 	}
