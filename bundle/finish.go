@@ -31,7 +31,7 @@ func (w *Writer) Seal() *manifest.Manifest {
 		m.Omitted = append([]manifest.Omitted(nil), w.omitted...)
 		m.Redaction.Rules = w.counts
 		m.Redaction.Strict, m.Redaction.StrictReason = w.red.Strict()
-		w.redactManifest()
+		m.Redaction.Fields = w.redactManifest(m.Redaction.Fields)
 	}
 	return w.man
 }
@@ -75,7 +75,7 @@ func (w *Writer) Finish(stem string, gen ...Generated) (string, error) {
 		}
 		m.Redaction.Rules = w.counts
 	}
-	w.redactManifest()
+	m.Redaction.Late = w.redactManifest(m.Redaction.Late)
 	for _, g := range gen {
 		data := w.scrub(g.Name, g.Data)
 		if err := w.addGenerated(g.Name, data, true); err != nil {
@@ -153,17 +153,16 @@ func (w *Writer) addGenerated(name string, content []byte, record bool) error {
 	return nil
 }
 
-// redactManifest redacts every string of the manifest in place and records what that caught.
-// The caller holds w.mu.
-func (w *Writer) redactManifest() {
-	m := w.man
-	late := redactFields(w.red, reflect.ValueOf(m).Elem(), "")
-	for _, l := range late {
-		if len(m.Redaction.Late) >= maxLate {
+// redactManifest redacts every string of the manifest in place and appends to record where it
+// replaced something. The caller holds w.mu.
+func (w *Writer) redactManifest(record []manifest.Late) []manifest.Late {
+	for _, l := range redactFields(w.red, reflect.ValueOf(w.man).Elem(), "") {
+		if len(record) >= maxLate {
 			break
 		}
-		m.Redaction.Late = append(m.Redaction.Late, manifest.Late{Where: ManifestName + " " + l.Where, Rules: l.Rules})
+		record = append(record, manifest.Late{Where: ManifestName + " " + l.Where, Rules: l.Rules})
 	}
+	return record
 }
 
 // maxLate bounds the late catches recorded.

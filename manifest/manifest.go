@@ -257,13 +257,17 @@ type Redaction struct {
 	// undecodable): every token-shaped string was redacted, everywhere. StrictReason says why.
 	Strict       bool   `json:"strict,omitempty"`
 	StrictReason string `json:"strict_reason,omitempty"`
-	// Late lists what the last line of defence caught at Finish in opadiag's own records and
-	// generated entries (manifest fields, summary.txt, report.html): a secret that reached them
-	// unredacted. Empty in a healthy run.
+	// Fields lists what redacting opadiag's own records replaced, by manifest field, when the
+	// bundle was sealed: collectors record command lines, errors and settings as they are, and
+	// the bundle redacts them all in one place.
+	Fields []Late `json:"fields,omitempty"`
+	// Late lists what the last line of defence caught at Finish in text opadiag generated from
+	// already-redacted records (the findings, summary.txt, report.html, the encoded manifest):
+	// a secret that reached them anyway. Empty in a healthy run.
 	Late []Late `json:"late,omitempty"`
 }
 
-// Late is a secret caught at Finish in opadiag's own output, where it should never have been.
+// Late is where redacting opadiag's own records or text replaced something, and by which rules.
 type Late struct {
 	Where string         `json:"where"` // "manifest.json collectors[2].error", "summary.txt"
 	Rules map[string]int `json:"rules"`

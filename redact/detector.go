@@ -164,8 +164,8 @@ func (st runStats) random(strict bool, minLen int, v []byte) bool {
 	if !churn && (st.pairs < minPairs || bits > bar) {
 		return false
 	}
-	if st.digits == 0 && !strict && (bits > -0.3 || st.upper == 0 || st.lower == 0) {
-		return false // letters only: identifiers, unless the letters are plainly random
+	if st.digits == 0 && (!strict && bits > -0.3 || strict && bits > 0 || st.upper == 0 || st.lower == 0) {
+		return false // letters only: identifiers (uncaughtException), unless plainly random
 	}
 	// One case of letters with digits: order, tracking and licence numbers are upper case and
 	// ids are often lower case; secrets of that alphabet are long.

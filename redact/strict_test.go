@@ -31,6 +31,9 @@ func TestStrict(t *testing.T) {
 		{name: "ids and hashes that support reads", in: "uuid a440c89d-cd89-449c-a9fa-8072805e1ed0 sha256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 " +
 			"marker sha256:0123456789abcdef requestId=59041cb500b9ba52ff23eb61 traceId=5c3e4fd9afd289ad0c4a4f62909b1498 short 3ce8e1dfd79eb77b " +
 			"uncaughtExceptionHappenedOnService ERR_SSL_WRONG_VERSION_NUMBER 2026-11-27T10:00:00.000Z /opt/celigo/agent/node_modules/ssh2/lib/client.js"},
+		{name: "words the findings and logs need, camelCase or not", in: "read the uncaughtException file; heartbeatFailed tunnelReadyForUse requestTunnel " +
+			"SocketTimeoutException UnhandledPromiseRejectionWarning NullPointerException ExecMainStartTimestamp X-Amzn-Trace-Id " +
+			"application/x-www-form-urlencoded ECONNREFUSED getaddrinfo ENOTFOUND"},
 	})
 	// Bytes, String and Scrub are strict too.
 	if out, c := r.Scrub([]byte(line)); bytes.Contains(out, []byte(hexTok)) || c[RuleTokenShaped] == 0 {

@@ -1,0 +1,124 @@
+package collect
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf16"
+
+	"github.com/opadiag/opadiag/manifest"
+)
+
+// unknownToken is the agent token of the tests in which opadiag may not be able to learn it.
+const unknownToken = "7c1e9a40b2d84f6f9e35a1c08b7d2e64"
+
+// tokenLog is a log that names the token as agents and their libraries do.
+func tokenLog(token string) string {
+	lines := []string{
+		"2026-11-28T11:00:00.000Z level=debug, logName=heartbeat, message=Heartbeat sent successfully, token=" + token,
+		"2026-11-28T11:00:01.000Z level=error, message=request failed for " + "https://api.integrator.io/v1/agents/heartbeat?access_token=" + url.QueryEscape(token),
+		`2026-11-28T11:00:02.000Z level=debug, headers={"authorization":"Bearer ` + token + `"}`,
+		"2026-11-28T11:00:03.000Z level=debug, basic " + base64.StdEncoding.EncodeToString([]byte("agent:"+token)),
+		"2026-11-28T11:00:04.000Z level=info, tunnel registered with " + token,
+		"2026-11-28T11:00:05.000Z level=info, " + strings.ToUpper(token),
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
+func utf16LE(s string) []byte {
+	out := []byte{0xFF, 0xFE}
+	for _, u := range utf16.Encode([]rune(s)) {
+		out = binary.LittleEndian.AppendUint16(out, u)
+	}
+	return out
+}
+
+// TestTokenNeverLeaks: whatever state the Settings file is in — readable, UTF-16, unreadable,
+// oversized, damaged, nested too deep, missing — the agent token is in no entry of the bundle,
+// and a run that could not learn it is in strict mode, says why, and leaves no temporary file.
+func TestTokenNeverLeaks(t *testing.T) {
+	settings := `{"token":"` + unknownToken + `","environment":"production","dbPassword":"hunter2"}`
+	deep := strings.Repeat(`{"a":`, 100000) + `"` + unknownToken + `"` + strings.Repeat("}", 100000)
+	tests := []struct {
+		name     string
+		settings []byte // nil: no Settings file
+		fault    string // faultyOpener fault of Settings
+		strict   bool
+	}{
+		{name: "readable", settings: []byte(settings)},
+		{name: "utf-16", settings: utf16LE(settings)},
+		{name: "unreadable", settings: []byte(settings), fault: "denied", strict: true},
+		{name: "oversized", settings: append([]byte(`{"token":"`+unknownToken+`","pad":"`), append(bytes.Repeat([]byte("x"), 9<<20), `"}`...)...), strict: true},
+		{name: "damaged", settings: []byte("\x00\x01garbage tkn=" + unknownToken + " {{{"), strict: true},
+		{name: "nested 100,000 deep", settings: []byte(deep), strict: true},
+		{name: "missing", strict: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			home := filepath.Join(t.TempDir(), "agent")
+			os.MkdirAll(filepath.Join(home, "logs"), 0o755)
+			if tt.settings != nil {
+				os.WriteFile(filepath.Join(home, "Settings"), tt.settings, 0o600)
+			}
+			log := filepath.Join(home, "server-2026-11-28.log")
+			os.WriteFile(log, []byte(tokenLog(unknownToken)), 0o644)
+			os.Chtimes(log, testNow, testNow)
+			out := t.TempDir()
+			opts := testOptions(out, home)
+			opts.open = faultyOpener{faults: map[string]string{"Settings": tt.fault}}
+			var progress bytes.Buffer
+			opts.Progress = progressTo{&progress}
+			res, err := Run(context.Background(), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, entries := readBundle(t, res.Path)
+			for _, form := range []string{unknownToken, strings.ToUpper(unknownToken), base64.StdEncoding.EncodeToString([]byte("agent:" + unknownToken))[8:40]} {
+				if in := containsAny(entries, form); len(in) > 0 {
+					t.Errorf("the token (%s…) is in %v", form[:8], in)
+				}
+			}
+			if strings.Contains(progress.String(), unknownToken) {
+				t.Errorf("the token reached the console: %s", progress.String())
+			}
+			if m.Redaction.Strict != tt.strict || tt.strict && m.Redaction.StrictReason == "" {
+				t.Errorf("strict = %v (%q), want %v", m.Redaction.Strict, m.Redaction.StrictReason, tt.strict)
+			}
+			if tt.strict && finding(m, "redaction.strict") == nil {
+				t.Error("no finding tells the user that strict mode was on")
+			}
+			if len(m.Redaction.Late) > 0 {
+				t.Errorf("secrets reached opadiag's own text: %+v", m.Redaction.Late)
+			}
+			left, _ := os.ReadDir(out)
+			for _, e := range left {
+				if !strings.HasSuffix(e.Name(), ".zip") {
+					t.Errorf("left behind: %s", e.Name())
+				}
+			}
+		})
+	}
+}
+
+// progressTo writes each collector's line as the console would.
+type progressTo struct{ w *bytes.Buffer }
+
+func (p progressTo) Started(string) {}
+func (p progressTo) Finished(c manifest.Collector) {
+	p.w.WriteString(c.Name + " " + c.Status + " " + c.Error + " " + strings.Join(c.Problems, "; ") + "\n")
+}
+
+func finding(m *manifest.Manifest, id string) *manifest.Finding {
+	for i := range m.Findings {
+		if m.Findings[i].ID == id {
+			return &m.Findings[i]
+		}
+	}
+	return nil
+}
