@@ -12,6 +12,8 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/klauspost/compress/flate"
+
 	"github.com/opadiag/opadiag/manifest"
 )
 
@@ -49,6 +51,8 @@ func Open(path string) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open bundle %s: %w", path, err)
 	}
+	// klauspost's inflater is about twice as fast as the standard library's.
+	zr.RegisterDecompressor(zip.Deflate, func(r io.Reader) io.ReadCloser { return flate.NewReader(r) })
 	r := &Reader{zr: zr, entries: map[string]*zip.File{}}
 	for _, f := range zr.File {
 		if r.entries[f.Name] != nil {

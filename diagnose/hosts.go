@@ -166,9 +166,18 @@ func entryContext(low []byte) int {
 // failed for, the address a connection failed to, Node's hostname and address fields, then
 // URLs and connection-string fields. schemes of URLs that name a database set the port hint.
 func entryHost(low []byte) Host {
-	// sub returns the n-th group of the first match of re, nil when none.
+	// A host is named in an error's first lines; a long stack trace below it names none, and
+	// regular expressions over all of it would cost more than the rest of the scan.
+	if len(low) > maxClassified {
+		low = low[:maxClassified]
+	}
+	// sub returns the n-th group of the first match of re, nil when none. A regular
+	// expression runs only where the literal it needs is in the text.
 	var m []int
 	find := func(re *regexp.Regexp) bool {
+		if lit := hostLiterals[re]; lit != nil && !containsAny(low, lit...) {
+			return false
+		}
 		m = re.FindSubmatchIndex(low)
 		return m != nil
 	}
@@ -179,6 +188,9 @@ func entryHost(low []byte) Host {
 		return low[m[2*n]:m[2*n+1]]
 	}
 	port := func() int {
+		if !bytes.Contains(low, []byte("port")) {
+			return 0
+		}
 		if p := rePort.FindSubmatchIndex(low); p != nil {
 			return atoiPort(low[p[2]:p[3]])
 		}
@@ -209,6 +221,21 @@ func entryHost(low []byte) Host {
 
 // schemePort is the default port of a database scheme, so that a JDBC URL without a port still
 // reads as a database.
+// maxClassified is how much of an entry's text is searched for the host it is about.
+const maxClassified = 4 << 10
+
+// hostLiterals are, for each regular expression of entryHost, literals one of which the text
+// must hold for it to match.
+var hostLiterals = map[*regexp.Regexp][]string{
+	reNotFound:   {"enotfound", "eai_"},
+	reConnect:    {"connect"},
+	reHostname:   {"hostname"},
+	reAddress:    {"address"},
+	reURL:        {"://"},
+	reOracleHost: {"(host"},
+	reHostField:  {"host", "server", "source", "addr"},
+}
+
 func schemePort(scheme string) int {
 	switch scheme {
 	case "sqlserver", "mssql", "jtds":

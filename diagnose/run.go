@@ -22,7 +22,7 @@ import (
 func Run(m *manifest.Manifest, fsys fs.FS) Result {
 	in := &input{m: m, files: m.Files, omitted: m.Omitted, now: m.Created}
 	scan := newLogScan(zoneOf(m))
-	buf := make([]byte, 64<<10)
+	buf := make([]byte, 512<<10)
 	for _, f := range scanned(m.Files) {
 		if err := scanEntry(fsys, f.Path, scan, buf); err != nil {
 			in.unread = append(in.unread, f.Path+": "+err.Error())
@@ -69,10 +69,64 @@ func scanEntry(fsys fs.FS, name string, scan *LogScan, buf []byte) error {
 	}
 	defer f.Close()
 	w := scan.File(name)
-	_, err = io.CopyBuffer(struct{ io.Writer }{w}, struct{ io.Reader }{f}, buf)
+	err = copyAhead(w, f, buf)
 	w.Close()
 	if err != nil {
 		return fmt.Errorf("read (what came before was scanned): %w", unwrapPath(err))
+	}
+	return nil
+}
+
+// copyAhead copies src to dst with src read one chunk ahead on its own goroutine: inflating a
+// bundle's entry and scanning it then take both cores, not one after the other. buf is split
+// into the two chunks in flight.
+func copyAhead(dst io.Writer, src io.Reader, buf []byte) error {
+	half := len(buf) / 2
+	type chunk struct {
+		b   []byte
+		err error
+	}
+	full := make(chan chunk)
+	free := make(chan []byte, 2)
+	free <- buf[:half:half]
+	free <- buf[half:]
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			var b []byte
+			select {
+			case b = <-free:
+			case <-stop:
+				return
+			}
+			n, err := io.ReadFull(src, b)
+			if err == io.ErrUnexpectedEOF {
+				err = io.EOF
+			}
+			select {
+			case full <- chunk{b[:n], err}:
+			case <-stop:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for c := range full {
+		if len(c.b) > 0 {
+			if _, err := dst.Write(c.b); err != nil {
+				return err
+			}
+		}
+		if c.err == io.EOF {
+			return nil
+		}
+		if c.err != nil {
+			return c.err
+		}
+		free <- c.b[:cap(c.b)]
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"archive/zip"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -11,7 +12,10 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"testing/iotest"
 	"time"
+
+	"github.com/klauspost/compress/flate"
 
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/redact"
@@ -336,6 +340,8 @@ func BenchmarkRunBundle(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer zr.Close()
+	// As bundle.Open and the bundle being written read entries: with klauspost's inflater.
+	zr.RegisterDecompressor(zip.Deflate, func(r io.Reader) io.ReadCloser { return flate.NewReader(r) })
 	f, err := zr.Open("manifest.json")
 	if err != nil {
 		b.Fatal(err)
@@ -368,4 +374,32 @@ func TestPreviousReleaseGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkGolden(t, "previous-release.golden.json", append(got, '\n'))
+}
+
+func TestCopyAhead(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789abcdef\n"), 100000) // 1.7 MB, many chunks
+	tests := []struct {
+		name    string
+		src     io.Reader
+		want    []byte
+		wantErr string
+	}{
+		{"whole", bytes.NewReader(data), data, ""},
+		{"shorter than a chunk", strings.NewReader("one line\n"), []byte("one line\n"), ""},
+		{"empty", strings.NewReader(""), nil, ""},
+		{"one byte at a time", iotest.OneByteReader(bytes.NewReader(data[:5000])), data[:5000], ""},
+		{"error after data", io.MultiReader(bytes.NewReader(data[:70000]), iotest.ErrReader(errors.New("inflate: corrupt"))), data[:70000], "corrupt"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := copyAhead(&out, tt.src, make([]byte, 64<<10))
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+			if !bytes.Equal(out.Bytes(), tt.want) {
+				t.Fatalf("copied %d bytes, want %d", out.Len(), len(tt.want))
+			}
+		})
+	}
 }
