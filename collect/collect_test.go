@@ -1,6 +1,7 @@
 package collect
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -440,5 +441,25 @@ func TestObfuscateRun(t *testing.T) {
 		if strings.Contains(name, "obfuscation") {
 			t.Fatalf("the mapping is inside the bundle: %s", name)
 		}
+	}
+}
+
+// TestSummaryText: summary.txt has CRLF line endings and a UTF-8 byte-order mark on Windows, so
+// that the Notepad of older Windows Server shows lines, and is left as it is elsewhere.
+func TestSummaryText(t *testing.T) {
+	for _, goos := range []string{"windows", "linux"} {
+		t.Run(goos, func(t *testing.T) {
+			m := &manifest.Manifest{Host: manifest.Host{OS: goos, Hostname: "h"}, Findings: []manifest.Finding{{ID: "x", Severity: "warn", Title: "café"}}}
+			got := summaryText(m)
+			lf := bytes.Count(got, []byte("\n"))
+			crlf := bytes.Count(got, []byte("\r\n"))
+			bom := bytes.HasPrefix(got, []byte("\xEF\xBB\xBF"))
+			if goos == "windows" && (!bom || crlf != lf || bytes.Contains(got, []byte("\r\r\n"))) {
+				t.Fatalf("bom %v, %d CRLF of %d line breaks:\n%q", bom, crlf, lf, got)
+			}
+			if goos == "linux" && (bom || crlf != 0) {
+				t.Fatalf("bom %v, %d CRLF:\n%q", bom, crlf, got)
+			}
+		})
 	}
 }
