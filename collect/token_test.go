@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf16"
 
@@ -72,8 +73,8 @@ func TestTokenNeverLeaks(t *testing.T) {
 			out := t.TempDir()
 			opts := testOptions(out, home)
 			opts.open = faultyOpener{faults: map[string]string{"Settings": tt.fault}}
-			var progress bytes.Buffer
-			opts.Progress = progressTo{&progress}
+			progress := &progressTo{}
+			opts.Progress = progress
 			res, err := Run(context.Background(), opts)
 			if err != nil {
 				t.Fatal(err)
@@ -84,8 +85,8 @@ func TestTokenNeverLeaks(t *testing.T) {
 					t.Errorf("the token (%s…) is in %v", form[:8], in)
 				}
 			}
-			if strings.Contains(progress.String(), unknownToken) {
-				t.Errorf("the token reached the console: %s", progress.String())
+			if shown := progress.String(); strings.Contains(shown, unknownToken) {
+				t.Errorf("the token reached the console: %s", shown)
 			}
 			if m.Redaction.Strict != tt.strict || tt.strict && m.Redaction.StrictReason == "" {
 				t.Errorf("strict = %v (%q), want %v", m.Redaction.Strict, m.Redaction.StrictReason, tt.strict)
@@ -106,12 +107,24 @@ func TestTokenNeverLeaks(t *testing.T) {
 	}
 }
 
-// progressTo writes each collector's line as the console would.
-type progressTo struct{ w *bytes.Buffer }
+// progressTo keeps each collector's line as the console would print it; the run calls it from
+// the collectors' goroutines.
+type progressTo struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
 
-func (p progressTo) Started(string) {}
-func (p progressTo) Finished(c manifest.Collector) {
-	p.w.WriteString(c.Name + " " + c.Status + " " + c.Error + " " + strings.Join(c.Problems, "; ") + "\n")
+func (p *progressTo) Started(string) {}
+func (p *progressTo) Finished(c manifest.Collector) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.b.WriteString(c.Name + " " + c.Status + " " + c.Error + " " + strings.Join(c.Problems, "; ") + "\n")
+}
+
+func (p *progressTo) String() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.b.String()
 }
 
 func finding(m *manifest.Manifest, id string) *manifest.Finding {
