@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/opadiag/opadiag/internal/winpath"
 	"github.com/opadiag/opadiag/platform"
 )
 
@@ -46,8 +47,8 @@ func InstallFromUninstall(k platform.RegistryKey) (Install, bool) {
 	if in.Dir == "" {
 		for _, src := range []string{v["DisplayIcon"], v["UninstallString"], v["QuietUninstallString"]} {
 			icon, _, _ := strings.Cut(src, ",") // "C:\…\Agent.exe,0"
-			if b := platform.CommandLineBinary(icon); b != "" && strings.Contains(b, `\`) {
-				in.Dir = platform.WinDir(b)
+			if b := winpath.CommandLineBinary(icon); b != "" && strings.Contains(b, `\`) {
+				in.Dir = winpath.Dir(b)
 				break
 			}
 		}

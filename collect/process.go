@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/opadiag/opadiag/collect/osout"
+	"github.com/opadiag/opadiag/internal/winpath"
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/platform"
 )
@@ -113,7 +114,7 @@ func (m *processMatcher) withoutAncestors(ps []platform.Process) []platform.Proc
 }
 
 // under reports whether p is inside dir.
-func (m *processMatcher) under(p, dir string) bool { return platform.Under(p, dir, m.fold) }
+func (m *processMatcher) under(p, dir string) bool { return winpath.Under(p, dir, m.fold) }
 
 func baseName(p string) string { return path.Base(strings.ReplaceAll(p, `\`, "/")) }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/opadiag/opadiag/agent"
 	"github.com/opadiag/opadiag/bundle"
 	"github.com/opadiag/opadiag/collect/osout"
+	"github.com/opadiag/opadiag/internal/winpath"
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/platform"
 )
@@ -351,7 +352,7 @@ func (c *serviceCollector) discoverUnits(ctx context.Context, b *bundle.Bundle, 
 		for _, e := range u.ExecStart {
 			bin := osout.ExecBinary(e)
 			for _, d := range dirs {
-				if platform.Under(bin, d, false) {
+				if winpath.Under(bin, d, false) {
 					why = "its ExecStart points into the agent install " + d
 				}
 			}
@@ -473,7 +474,7 @@ func firstNonEmpty(s ...string) string {
 // agent's.
 func isSystemDir(os SystemOS, dir string) bool {
 	if os.OS() == "windows" {
-		return platform.Under(dir, platform.WindowsRoot(os.Getenv), true)
+		return winpath.Under(dir, winpath.Root(os.Getenv), true)
 	}
 	switch strings.TrimRight(dir, "/") {
 	case "", "/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/lib", "/usr/lib", "/usr/libexec",
@@ -637,7 +638,7 @@ func (c *serviceCollector) windowsService(ctx context.Context, b *bundle.Bundle,
 		}
 		s.Recovery = mr
 	}
-	return s, platform.CommandLineBinary(d.BinaryPath)
+	return s, winpath.CommandLineBinary(d.BinaryPath)
 }
 
 // windowsInstalls reads the Uninstall registry keys for the agent, and adds the folders of the
@@ -659,14 +660,14 @@ func (c *serviceCollector) windowsInstalls(b *bundle.Bundle, binaries []string) 
 	}
 	inKnown := func(dir string) bool {
 		for _, in := range out {
-			if platform.Under(dir, in.Dir, true) {
+			if winpath.Under(dir, in.Dir, true) {
 				return true
 			}
 		}
 		return false
 	}
 	for _, bin := range binaries {
-		dir := platform.WinDir(bin)
+		dir := winpath.Dir(bin)
 		if dir == "" || inKnown(dir) || isSystemDir(c.os, dir) {
 			continue
 		}

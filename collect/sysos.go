@@ -13,6 +13,7 @@ import (
 
 	"github.com/opadiag/opadiag/bundle"
 	"github.com/opadiag/opadiag/internal/stall"
+	"github.com/opadiag/opadiag/internal/winpath"
 	"github.com/opadiag/opadiag/platform"
 )
 
@@ -80,7 +81,7 @@ func (p sysPaths) first(cands []string) string {
 }
 
 // windowsTool is the path of a program in %SystemRoot%\System32.
-func windowsTool(os SystemOS, exe string) string { return platform.System32(os.Getenv, exe) }
+func windowsTool(os SystemOS, exe string) string { return winpath.System32(os.Getenv, exe) }
 
 // Timeouts of external commands. Each command runs under its own deadline, within its
 // collector's.

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/opadiag/opadiag/internal/winpath"
 	"github.com/opadiag/opadiag/platform"
 )
 
@@ -132,7 +133,7 @@ func (e *Env) onDisk(sys string) string {
 // parent is a system path's folder.
 func (e *Env) parent(p string) string {
 	if e.GOOS == "windows" {
-		return platform.WinDir(p)
+		return winpath.Dir(p)
 	}
 	return path.Dir(p)
 }

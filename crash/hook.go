@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/opadiag/opadiag/agent"
-	"github.com/opadiag/opadiag/platform"
+	"github.com/opadiag/opadiag/internal/winpath"
 )
 
 // Plan is what install writes and runs.
@@ -152,7 +152,7 @@ func (e *Env) agentServices() ([]AgentService, error) {
 
 // schtasks is a schtasks.exe command line, by absolute path.
 func (e *Env) schtasks(args ...string) []string {
-	return append([]string{platform.System32(e.getenv, "schtasks.exe")}, args...)
+	return append([]string{winpath.System32(e.getenv, "schtasks.exe")}, args...)
 }
 
 // binarySource decides whether install copies the running opadiag to binaryPath: not when it

@@ -12,7 +12,7 @@ import (
 
 	"github.com/opadiag/opadiag/agent"
 	"github.com/opadiag/opadiag/collect/osout"
-	"github.com/opadiag/opadiag/platform"
+	"github.com/opadiag/opadiag/internal/winpath"
 )
 
 // What the hook writes on Linux.
@@ -144,7 +144,7 @@ func (e *Env) findUnits() ([]AgentUnit, []string) {
 		for _, x := range units[n].exec {
 			bin := osout.ExecBinary(x)
 			for _, d := range dirs {
-				if platform.Under(bin, d, false) {
+				if winpath.Under(bin, d, false) {
 					mark(n, "its ExecStart points into the agent's install "+d)
 				}
 			}

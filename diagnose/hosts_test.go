@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/opadiag/opadiag/internal/winpath"
 )
 
 func TestClassify(t *testing.T) {
@@ -54,10 +56,10 @@ func TestPaths(t *testing.T) {
 			t.Errorf("%s: base %q tmp %v, want %q %v", tt.p, b, settingsTmp(tt.p), tt.base, tt.tmp)
 		}
 	}
-	if !under(`c:\program files\celigo agent\agent.exe`, `C:\Program Files\Celigo Agent`, true) || under("/opt/celigo-agent2/x", "/opt/celigo-agent", false) {
+	if !winpath.Under(`c:\program files\celigo agent\agent.exe`, `C:\Program Files\Celigo Agent`, true) || winpath.Under("/opt/celigo-agent2/x", "/opt/celigo-agent", false) {
 		t.Error("under")
 	}
-	if commandBinary(`"C:\Program Files\Celigo Agent\agent.exe" --service`) != `C:\Program Files\Celigo Agent\agent.exe` {
+	if winpath.CommandLineBinary(`"C:\Program Files\Celigo Agent\agent.exe" --service`) != `C:\Program Files\Celigo Agent\agent.exe` {
 		t.Error("commandBinary")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/opadiag/opadiag/internal/winpath"
 	"github.com/opadiag/opadiag/manifest"
 )
 
@@ -303,7 +304,7 @@ func agentVersion(m *manifest.Manifest, scan *LogScan) versionInfo {
 	var programs []string // of the services found
 	for _, s := range m.Service.Services {
 		if s.Found && s.BinaryPath != "" {
-			programs = append(programs, commandBinary(s.BinaryPath))
+			programs = append(programs, winpath.CommandLineBinary(s.BinaryPath))
 		}
 	}
 	var chosen, first *manifest.Install
@@ -316,7 +317,7 @@ func agentVersion(m *manifest.Manifest, scan *LogScan) versionInfo {
 			first = in
 		}
 		for _, bin := range programs {
-			if chosen == nil && under(bin, in.Dir, windows || windowsPath(in.Dir)) {
+			if chosen == nil && winpath.Under(bin, in.Dir, windows || windowsPath(in.Dir)) {
 				chosen = in
 			}
 		}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/opadiag/opadiag/internal/winpath"
 )
 
 // Folder is a folder of the user's, by the name people know it by.
@@ -36,7 +38,7 @@ func unsuitableWindows(dir, winRoot string) string {
 		return "it is the Windows folder"
 	}
 	for _, sys := range []string{"System32", "SysWOW64", "Sysnative"} {
-		if Under(clean, winRoot+`\`+sys, true) {
+		if winpath.Under(clean, winRoot+`\`+sys, true) {
 			return "it is a Windows system folder"
 		}
 	}
@@ -57,7 +59,7 @@ func unsuitableUnix(dir string) string {
 		return "it is the root folder"
 	}
 	for _, sys := range unixSystemDirs {
-		if Under(clean, sys, false) {
+		if winpath.Under(clean, sys, false) {
 			return "it is a system folder"
 		}
 	}

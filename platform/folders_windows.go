@@ -3,6 +3,7 @@ package platform
 import (
 	"os"
 
+	"github.com/opadiag/opadiag/internal/winpath"
 	"golang.org/x/sys/windows"
 )
 
@@ -21,4 +22,4 @@ func outputFallbacks() []Folder {
 	})
 }
 
-func unsuitableOutput(dir string) string { return unsuitableWindows(dir, WindowsRoot(os.Getenv)) }
+func unsuitableOutput(dir string) string { return unsuitableWindows(dir, winpath.Root(os.Getenv)) }

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"unsafe"
 
+	"github.com/opadiag/opadiag/internal/winpath"
 	"golang.org/x/sys/windows"
 )
 
@@ -63,7 +64,7 @@ func parentProgram() string {
 }
 
 func reveal(path string) error {
-	explorer := filepath.Join(WindowsRoot(os.Getenv), "explorer.exe")
+	explorer := filepath.Join(winpath.Root(os.Getenv), "explorer.exe")
 	line, err := revealCommandLine(explorer, path)
 	if err != nil {
 		return err

@@ -8,7 +8,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/opadiag/opadiag/platform"
+	"github.com/opadiag/opadiag/internal/winpath"
 )
 
 // ProxyEntry is one proxy of a WinINet or WinHTTP proxy list.
@@ -46,7 +46,7 @@ type WinHTTPProxy struct {
 // NetshCommand returns the absolute path of netsh.exe and the arguments that print the WinHTTP
 // proxy. getenv gives SystemRoot.
 func NetshCommand(getenv func(string) string) (string, []string) {
-	return platform.System32(getenv, "netsh.exe"), []string{"winhttp", "show", "proxy"}
+	return winpath.System32(getenv, "netsh.exe"), []string{"winhttp", "show", "proxy"}
 }
 
 var netshField = regexp.MustCompile(`^\s*(\S.*?)\s+:\s*(.*?)\s*$`)

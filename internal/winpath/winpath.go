@@ -1,10 +1,12 @@
-package platform
+// Package winpath holds the path rules of Windows that opadiag needs on any OS: a bundle made on
+// Windows is read on Linux, and collectors on Linux are tested on Windows layouts. It is pure.
+package winpath
 
 import "strings"
 
-// WindowsRoot is %SystemRoot% as getenv gives it, C:\Windows when it is unset, without a
+// Root is %SystemRoot% as getenv gives it, C:\Windows when it is unset, without a
 // trailing backslash.
-func WindowsRoot(getenv func(string) string) string {
+func Root(getenv func(string) string) string {
 	root := getenv("SystemRoot")
 	if root == "" {
 		root = `C:\Windows`
@@ -15,11 +17,11 @@ func WindowsRoot(getenv func(string) string) string {
 // System32 is the absolute path of a program in %SystemRoot%\System32: external commands run by
 // absolute path, never found through PATH.
 func System32(getenv func(string) string, exe string) string {
-	return WindowsRoot(getenv) + `\System32\` + exe
+	return Root(getenv) + `\System32\` + exe
 }
 
-// WinDir is the folder of a Windows path; "" when it has none.
-func WinDir(p string) string {
+// Dir is the folder of a Windows path; "" when it has none.
+func Dir(p string) string {
 	i := strings.LastIndexAny(p, `\/`)
 	if i <= 0 {
 		return ""
@@ -59,4 +61,13 @@ func CommandLineBinary(cmd string) string {
 		return f[0]
 	}
 	return ""
+}
+
+// Base is the last element of a path by Windows' rules: after the last \ or /.
+func Base(p string) string {
+	p = strings.TrimRight(p, `\/`)
+	if i := strings.LastIndexAny(p, `\/`); i >= 0 {
+		return p[i+1:]
+	}
+	return p
 }
