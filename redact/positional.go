@@ -44,27 +44,6 @@ func isPortOrNumber(v []byte) bool {
 	return span(v, 0, len(v), func(c byte) bool { return isDigit(c) || c == ':' || c == '.' || c == '/' || c == '-' }) == len(v)
 }
 
-// looksLikePassword reports an argument to a flag that is a password for some programs and not
-// for others (-p is mkdir's "parents" and ssh's port): digits, port mappings, paths and plain
-// lowercase words are not taken.
-func looksLikePassword(v []byte) bool {
-	v = bytes.TrimRight(v, ";,)")
-	if len(v) == 0 || v[0] == '-' || v[0] == '/' || v[0] == '.' || v[0] == '~' || v[0] == '\\' || v[0] == '$' ||
-		v[0] == '%' || v[0] == '{' || v[0] == '<' {
-		return false // a path, a flag, a placeholder
-	}
-	if len(v) > 2 && isAlpha(v[0]) && v[1] == ':' && (v[2] == '\\' || v[2] == '/') {
-		return false
-	}
-	if span(v, 0, len(v), func(c byte) bool { return isDigit(c) || c == ':' || c == '.' || c == '/' || c == '-' }) == len(v) {
-		return false
-	}
-	if span(v, 0, len(v), func(c byte) bool { return 'a' <= c && c <= 'z' || isDigit(c) || c == '-' || c == '_' }) == len(v) {
-		return false // a word: mkdir -p logs, stringer -p arm64
-	}
-	return true
-}
-
 // isCommandStart reports the bytes a program's name may follow on a command line.
 func isCommandStart(c byte) bool {
 	switch c {

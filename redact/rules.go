@@ -77,7 +77,6 @@ func isAlnum(c byte) bool   { return isAlpha(c) || isDigit(c) }
 func isSpace(c byte) bool   { return c == ' ' || c == '\t' }
 func isKeyChar(c byte) bool { return isAlnum(c) || c == '_' || c == '-' || c == '.' }
 func isB64URL(c byte) bool  { return isAlnum(c) || c == '-' || c == '_' }
-func isB64(c byte) bool     { return isAlnum(c) || c == '+' || c == '/' || c == '=' }
 
 // isToken68 reports whether c may appear in an HTTP auth-scheme credential (RFC 9110 token68).
 func isToken68(c byte) bool {
@@ -425,8 +424,6 @@ func endLine(low []byte, i int) int {
 
 // jwtRule replaces JSON Web Tokens: three base64url segments, the first an encoded JSON object.
 type jwtRule struct{}
-
-var jwtHead = []byte("eyJ")
 
 func (jwtRule) next(s *scan, from, min int) (match, int, bool) {
 	if from < min {
