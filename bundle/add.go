@@ -36,6 +36,17 @@ type Info struct {
 	// Filter, when set, narrows the decoded text further (the lines of a system log since
 	// --since). When it implements Dropper and dropped something, the entry is marked truncated.
 	Filter func(io.Reader) io.Reader
+	// StallTimeout, when set, replaces the bundle's stall timeout for this source (a collector
+	// shortens it once a folder has shown itself to be on a dead share).
+	StallTimeout time.Duration
+}
+
+// stallTimeout is the stall timeout of a source described by info.
+func (w *Writer) stallTimeout(info Info) time.Duration {
+	if info.StallTimeout > 0 {
+		return info.StallTimeout
+	}
+	return w.stall
 }
 
 // Dropper is a Filter that tells how many bytes it left out.
@@ -70,7 +81,7 @@ func (b *Bundle) Add(ctx context.Context, name string, src io.Reader, limit int6
 		b.Omit(sourceOf(info, name), TotalCapReason)
 		return nil
 	}
-	sr := stall.NewReader(ctx, src, b.w.stall)
+	sr := stall.NewReader(ctx, src, b.w.stallTimeout(info))
 	defer sr.Close()
 	lr := &limitReader{r: sr, n: grant}
 	err := b.w.write(ctx, b, job{name: name, src: lr, grant: grant, info: info, after: func(f *manifest.File) {
@@ -131,7 +142,7 @@ func (b *Bundle) AddTail(ctx context.Context, name string, r io.ReaderAt, size, 
 	}
 	// A UTF-16 file is cut at a whole code unit, in the byte order its head announces.
 	head := func(ctx context.Context) []byte {
-		bom, err := stall.Call(ctx, "read", b.w.stall, func() ([]byte, error) {
+		bom, err := stall.Call(ctx, "read", b.w.stallTimeout(info), func() ([]byte, error) {
 			p := make([]byte, 2)
 			n, err := r.ReadAt(p, 0)
 			if n == 2 {
@@ -144,7 +155,7 @@ func (b *Bundle) AddTail(ctx context.Context, name string, r io.ReaderAt, size, 
 		}
 		return bom
 	}
-	sr := stall.NewReader(ctx, io.NewSectionReader(r, start, grant), b.w.stall)
+	sr := stall.NewReader(ctx, io.NewSectionReader(r, start, grant), b.w.stallTimeout(info))
 	defer sr.Close()
 	return b.w.write(ctx, b, job{
 		name: name, src: sr, grant: grant, info: info, dropFirstLine: start > 0, startOdd: start%2 == 1, head: head,

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -51,6 +52,15 @@ type rottingFile struct {
 	fault   string
 	release chan struct{}
 	done    bool
+	// reading is held while a read is in flight: Close waits for it, as closing a file whose
+	// read is blocked in the kernel (FUSE, a dead network share) waits for that read.
+	reading sync.RWMutex
+}
+
+func (f *rottingFile) Close() error {
+	f.reading.Lock()
+	defer f.reading.Unlock()
+	return f.File.Close()
 }
 
 func (f *rottingFile) strike() {
@@ -77,6 +87,8 @@ func (f *rottingFile) Read(p []byte) (int, error) {
 
 func (f *rottingFile) ReadAt(p []byte, off int64) (int, error) {
 	if f.fault == "hang" {
+		f.reading.RLock()
+		defer f.reading.RUnlock()
 		<-f.release
 		return 0, io.EOF
 	}
@@ -91,12 +103,12 @@ func TestHungReads(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
 	home := newHome(t, linuxLayout)
-	for _, n := range []string{"stuck.log", "stuck-open.log"} {
+	for _, n := range []string{"stuck.log", "stuck-open.log", "stuck2.log", "stuck3.log"} {
 		os.WriteFile(filepath.Join(home, "logs", n), []byte("2026-11-28T10:00:00.000Z level=info, ok\n"), 0o644)
 	}
 	opts := testOptions(t.TempDir(), home)
 	opts.StallTimeout = 2 * time.Second
-	opts.open = faultyOpener{faults: map[string]string{"stuck.log": "hang", "stuck-open.log": "hang-open"}, release: release}
+	opts.open = faultyOpener{faults: map[string]string{"stuck.log": "hang", "stuck-open.log": "hang-open", "stuck2.log": "hang", "stuck3.log": "hang"}, release: release}
 	start := time.Now()
 	res, err := Run(context.Background(), opts)
 	if err != nil {
@@ -113,15 +125,30 @@ func TestHungReads(t *testing.T) {
 	for _, o := range m.Omitted {
 		stuck[filepath.Base(o.Source)] = o.Reason
 	}
-	if !strings.Contains(stuck["stuck.log"], "made no progress") || !strings.Contains(stuck["stuck-open.log"], "made no progress") {
-		t.Errorf("the stuck files are not named with the reason: %v", m.Omitted)
+	for _, n := range []string{"stuck.log", "stuck-open.log", "stuck2.log", "stuck3.log"} {
+		if !strings.Contains(stuck[n], "made no progress") {
+			t.Errorf("%s is not named with the reason: %v", n, m.Omitted)
+		}
+	}
+	// After the first stall, the next files of the dead share get a shorter timeout.
+	var full, short int
+	for _, r := range stuck {
+		switch {
+		case strings.Contains(r, "for 2s"):
+			full++
+		case strings.Contains(r, "for 1s"):
+			short++
+		}
+	}
+	if full != 1 || short != 3 {
+		t.Errorf("%d stalls waited the full timeout and %d a shorter one, want 1 and 3: %v", full, short, stuck)
 	}
 	for _, c := range m.Collectors {
 		if c.Status == manifest.StatusTimeout {
 			t.Errorf("collector %s timed out: the stall should have been abandoned first", c.Name)
 		}
 	}
-	t.Logf("the run took %s with two hung files and a stall timeout of %s", took.Round(time.Millisecond), opts.StallTimeout)
+	t.Logf("the run took %s with four hung files and a stall timeout of %s", took.Round(time.Millisecond), opts.StallTimeout)
 }
 
 // faultHome writes an agent home with one log per fault and the oddities of a sick machine.

@@ -226,9 +226,16 @@ func addTail(ctx context.Context, b *bundle.Bundle, open opener, stallTimeout ti
 		}
 		return err
 	}
-	// Closed once the bundle is done with it; a read that never returns keeps it open, as
-	// it keeps its goroutine.
-	defer o.f.Close()
+	var addErr error
+	defer func() {
+		if errors.Is(addErr, stall.ErrStalled) {
+			// Closing a file whose read is still blocked waits for that read (a FUSE or
+			// network file system that never answers): leave the close to its own goroutine.
+			go o.f.Close()
+			return
+		}
+		o.f.Close()
+	}()
 	filter := t.filter
 	if t.observe != nil {
 		// The observer sees the entry's text as it is kept, line for line.
@@ -239,8 +246,8 @@ func addTail(ctx context.Context, b *bundle.Bundle, open opener, stallTimeout ti
 			return &teeReader{r: r, w: t.observe}
 		}
 	}
-	info := bundle.Info{Source: path, Mtime: o.st.ModTime(), OriginalSize: o.st.Size(), Note: t.note, Filter: filter}
-	addErr := b.AddTail(ctx, name, o.f, o.st.Size(), maxBytes, info)
+	info := bundle.Info{Source: path, Mtime: o.st.ModTime(), OriginalSize: o.st.Size(), Note: t.note, Filter: filter, StallTimeout: stallTimeout}
+	addErr = b.AddTail(ctx, name, o.f, o.st.Size(), maxBytes, info)
 	if addErr != nil && errors.Is(addErr, stall.ErrStalled) {
 		return addErr // a second stat could hang as the read did
 	}

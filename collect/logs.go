@@ -2,6 +2,7 @@ package collect
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/opadiag/opadiag/bundle"
+	"github.com/opadiag/opadiag/internal/stall"
 )
 
 // logsCollector adds the agent's recent logs: server-YYYY-MM-DD.log, logs/*.log and any other
@@ -78,15 +80,21 @@ func (c *logsCollector) Collect(ctx context.Context, facts Facts, b *bundle.Bund
 		}
 		return logs[i].rel < logs[j].rel
 	})
+	// Once a log has stalled, its share is likely dead: the next ones get a fifth of the stall
+	// timeout, so that a folder of hung files costs seconds, not minutes.
+	stallTimeout := c.stall
 	for _, lf := range logs {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		// The total cap, like the per-file one, keeps a log's newest bytes.
 		name := path.Join(lf.h.folder, "logs", lf.rel)
-		if err := addTail(ctx, b, c.open, c.stall, name, lf.path, c.maxFile, tail{}); err != nil {
+		if err := addTail(ctx, b, c.open, stallTimeout, name, lf.path, c.maxFile, tail{}); err != nil {
 			if ctx.Err() != nil {
 				return err
+			}
+			if errors.Is(err, stall.ErrStalled) {
+				stallTimeout = max(c.stall/5, time.Second)
 			}
 			b.Problem("read log %q: %v", lf.path, err)
 		}
