@@ -41,6 +41,10 @@ var staticAnchors = []struct {
 }{
 	{"token", anchorKey}, {"secret", anchorKey}, {"credential", anchorKey}, {"private", anchorKey},
 	{"cookie", anchorKey}, {"session", anchorKey}, {"webhook", anchorKey},
+	// Fragments of secretFragments that hold no other anchor word.
+	{"signature", anchorKey}, {"sessid", anchorKey}, {"community", anchorKey}, {"samlresponse", anchorKey},
+	{"verifier", anchorKey}, {"mnemonic", anchorKey}, {"-hmac", anchorKey}, {"_hmac", anchorKey},
+	{"hmac-", anchorKey}, {"hmac_", anchorKey}, {"\"hmac", anchorKey}, {"'hmac", anchorKey}, {" hmac", anchorKey},
 	// Secret keys of three letters, with the bytes around them that make five: SAS "sig",
 	// Salesforce's "sid" cookie, DSNs, one-time passwords.
 	{"&sig=", anchorKey}, {"?sig=", anchorKey}, {";sig=", anchorKey}, {"\"sig\"", anchorKey}, {"'sig'", anchorKey},
@@ -61,7 +65,8 @@ var staticAnchors = []struct {
 	{"curl ", anchorCommand}, {"curl.", anchorCommand}, {"wget ", anchorCommand}, {"wget.", anchorCommand},
 	{"plink", anchorCommand}, {"pscp ", anchorCommand}, {"pscp.", anchorCommand}, {"psftp", anchorCommand},
 	{"smbmap", anchorCommand}, {"bcp.exe", anchorCommand}, {"7z.exe", anchorCommand}, {"7za ", anchorCommand},
-	{"unrar", anchorCommand},
+	{"unrar", anchorCommand}, {"ssh-keygen", anchorCommand}, {"az login", anchorCommand}, {"ipmitool", anchorCommand},
+	{"hdbsql", anchorCommand}, {"vsql ", anchorCommand},
 }
 
 // shortKeyAnchors are the four-letter key fragments "pass" and "auth": the gram index finds them

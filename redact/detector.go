@@ -47,6 +47,10 @@ var runChars = func() (t [256]bool) {
 
 func isRunChar(c byte) bool { return runChars[c] }
 
+// isExtendedRunChar reports the bytes a secret run may go on with across a window's end (see
+// extendSecret).
+func isExtendedRunChar(c byte) bool { return runChars[c] || c == '.' || c == '~' || c == '%' || c == '=' }
+
 // pairScores says how much more often each pair of letters (case folded, "aa" to "zz") comes
 // in words and code than in random text: round(2*log2(676*p)), clipped to -12..12, where p is
 // the pair's frequency in Go's source tree and Celigo's troubleshooting guide (hex literals left
@@ -230,11 +234,18 @@ func (d *detector) next(s *scan, from, min int) (match, int, bool) {
 		}
 		if d.found = judge(s, st, en, d.found[:0]); len(d.found) > 0 && !holdsLiteral(s, st, en) {
 			m := d.found[0]
+			if len(d.found) == 1 {
+				if x := extendSecret(s, m); x.start >= min {
+					m = x
+				} else {
+					m.end = x.end
+				}
+			}
 			if m.start < min {
 				m.start = st
 			}
 			d.queue = append(d.queue[:0], d.found[1:]...)
-			return open(s, m, isRunChar), m.end, true
+			return open(s, m, isExtendedRunChar), m.end, true
 		}
 		p = en - 1
 	}
@@ -247,6 +258,11 @@ func (d *detector) next(s *scan, from, min int) (match, int, bool) {
 func judge(s *scan, st, en int, out []match) []match {
 	b := s.buf
 	v := b[st:min(en, st+maxJudged)]
+	if st > 0 && (b[st-1] == ':' || b[st-1] == '.' || b[st-1] == '$') && plainHex(v) {
+		if m, ok := hexContext(s, st, en); ok {
+			return append(out, m)
+		}
+	}
 	if !s.strict && len(v) <= maxHashHex && len(v) != 32 && plainHex(v) {
 		return out // a hash or an id: the common case, decided at once
 	}

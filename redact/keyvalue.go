@@ -24,6 +24,8 @@ var secretFragments = []string{
 	"productkey", "hmackey", "sessionkey", "serverkey", "storagekey", "integrationkey", "userkey", "devicekey",
 	"cryptokey", "cipherkey", "aeskey", "machinekey", "validationkey", "jwtkey", "instrumentationkey",
 	"secretkey", "privatekey", "webhook",
+	// Signatures and one-time proofs: HMACs, SAML assertions, PKCE verifiers, SNMP communities.
+	"hmac", "samlresponse", "codeverifier", "oauthverifier", "community", "mnemonic", "privatekeyid",
 }
 
 // exactSecretKeys are secret as whole keys only: Azure SAS "sig", Salesforce's "sid" cookie,
@@ -69,7 +71,7 @@ var publicKeyNames = map[string]bool{
 	"sort_order": true, "search": true, "query": true, "page": true, "record": true, "entity": true,
 	"resource": true, "item": true, "event": true, "metric": true, "label": true, "tag": true, "attribute": true,
 	"property": true, "header": true, "param": true, "option": true, "name": true, "type": true, "kind": true,
-	"ssh_host": true, "routing": true, "primary_key": true, "api_key_id": true, "cert": true, "ca": true,
+	"ssh_host": true, "primary_key": true, "api_key_id": true, "cert": true, "ca": true,
 }
 
 // compactKey returns key lowercased without its separators and leading flag or sigil bytes.
@@ -687,6 +689,14 @@ func valueAt(s *scan, vs int, rawKey []byte, rule string, sep byte, lineStart bo
 	default:
 		ok = isBareValue
 		end = spanValue(b, vs, ok)
+		// A list of parameters: Stripe-Signature t=…,v1=…,v0=…; Digest-like a=…, b=….
+		for bytes.IndexByte(b[vs:end], '=') > 0 && end+1 < len(b) && b[end] == ',' {
+			k := span(b, end+1, 16, isAlnum)
+			if k == end+1 || k >= len(b) || b[k] != '=' {
+				break
+			}
+			end = spanValue(b, k+1, ok)
+		}
 	}
 	v := b[vs:end]
 	if len(v) == 0 || isMarker(v) || isHarmlessValue(rawKey, s.low[vs:end]) {

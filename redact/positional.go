@@ -22,7 +22,7 @@ var passwordCommands = map[string]string{
 	"sqlcmd": "P", "bcp": "P", "osql": "P", "isql": "P", "unzip": "P", "zip": "P", "ldapsearch": "w",
 	"ldapmodify": "w", "ldapadd": "w", "ldapdelete": "w", "ldapwhoami": "w", "ldappasswd": "w", "ldapcompare": "w",
 	"redis-cli": "a", "smbclient": "U", "rpcclient": "U", "smbmap": "p", "curl": "u", "wget": "u",
-	"plink": "", "pscp": "", "psftp": "",
+	"plink": "", "pscp": "", "psftp": "", "ssh-keygen": "PN", "az": "p", "ipmitool": "P", "hdbsql": "p", "vsql": "w",
 }
 
 // argAt returns the command-line argument that starts at i: a quoted string's content, or the
@@ -69,7 +69,7 @@ func commandAt(s *scan, k, wlen int) ([]match, int) {
 		return nil, k + wlen
 	}
 	le := span(b, te, 4096, notEOL)
-	if (name == "docker" || name == "podman") && !bytes.Contains(s.low[te:le], []byte(" login")) {
+	if (name == "docker" || name == "podman" || name == "az") && !bytes.Contains(s.low[te:le], []byte(" login")) {
 		return nil, te // -p publishes a port
 	}
 	has := func(f byte) bool { return strings.IndexByte(flags, f) >= 0 }
@@ -121,7 +121,7 @@ func commandAt(s *scan, k, wlen int) ([]match, int) {
 			return vs, ve
 		}
 		switch {
-		case (flag == "-p" || flag == "-P") && has(flag[1]):
+		case (flag == "-p" || flag == "-P" || flag == "-N") && has(flag[1]):
 			if vs, ve := value(); ve > vs && !isPortOrNumber(b[vs:ve]) {
 				add(vs, ve)
 			}

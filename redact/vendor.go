@@ -40,6 +40,7 @@ var vendorPrefixes = []vendorPrefix{
 	{"dckr_pat_", 20, false}, // Docker Hub
 	{"rzp_live_", 14, false}, // Razorpay
 	{"oy2", 40, false},       // NuGet
+	{"key-", 32, true},       // Mailgun
 }
 
 // vendorByFirst indexes vendorPrefixes by their first byte.
@@ -71,6 +72,21 @@ func vendorMatch(s *scan, st, en int) (match, bool) {
 			if bytes.HasPrefix(b[st:en], []byte(p)) && en-st > len(p)+8 {
 				return vend(st+len(p), en)
 			}
+		}
+	}
+	// Telegram bot tokens: <bot id>:AA<33 base64url>, the id before the colon.
+	if st > 8 && b[st-1] == ':' && bytes.HasPrefix(b[st:en], []byte("AA")) {
+		if p := backDigits(b, st-1); st-1-p >= 8 && st-1-p <= 12 {
+			if e := span(b, st, en-st, isB64URL); e-st >= 33 && e-st <= 40 {
+				return vend(p, e)
+			}
+		}
+	}
+	// Mailchimp: <32 hex>-us<dc>; Mailgun: <32 hex>-<8 hex>-<8 hex>.
+	if v := b[st:en]; len(v) >= 36 && plainHex(v[:32]) {
+		if len(v) <= 38 && bytes.HasPrefix(v[32:], []byte("-us")) && span(v, 35, 3, isDigit) == len(v) ||
+			len(v) == 50 && v[32] == '-' && v[41] == '-' && plainHex(v[33:41]) && plainHex(v[42:]) {
+			return vend(st, en)
 		}
 	}
 	for i := st; i < en; {
@@ -137,4 +153,165 @@ func (salesforceRule) next(s *scan, from, min int) (match, int, bool) {
 		return open(s, match{start: org, end: end, repl: Marker, rule: RuleSalesforce}, isSessionChar), from, true
 	}
 	return match{}, len(b), false
+}
+
+// hexContext reports a hex run that the bytes just before it make part of a token, although hex
+// runs alone are kept as hashes and ids: an Asana personal access token (2/<digits>/<digits>:
+// <32 hex>), an Airtable one (pat<14>.<64 hex>), a Braintree access token
+// (access_token$production$<id>$<32 hex>).
+func hexContext(s *scan, st, en int) (match, bool) {
+	b := s.buf
+	if st == 0 {
+		return match{}, false
+	}
+	vend := func(i int) (match, bool) { return match{start: i, end: en, repl: Marker, rule: RuleVendorToken}, true }
+	n := en - st
+	switch b[st-1] {
+	case ':':
+		if n != 32 {
+			break
+		}
+		i := st - 1
+		for i > 0 && st-i < 48 && (isDigit(b[i-1]) || b[i-1] == '/') {
+			i--
+		}
+		if f := bytes.Split(b[i:st-1], []byte("/")); len(f) == 3 && len(f[0]) >= 1 && len(f[1]) >= 10 && len(f[2]) >= 10 &&
+			(i == 0 || !isRunChar(b[i-1])) {
+			return vend(i)
+		}
+	case '.':
+		if n == 64 && st >= 18 && bytes.Equal(b[st-18:st-15], []byte("pat")) && span(b, st-15, 14, isAlnum) == st-1 {
+			return vend(st - 18)
+		}
+	case '$':
+		lo := max(0, st-64)
+		if k := bytes.LastIndex(s.low[lo:st], []byte("access_token$")); k >= 0 &&
+			span(b, lo+k+13, st-lo-k-13, func(c byte) bool { return isAlnum(c) || c == '$' }) == st {
+			return vend(lo + k)
+		}
+	}
+	return match{}, false
+}
+
+// cryptIDs are the ids of crypt(3) password hashes: $apr1$salt$hash, $2b$12$…, $6$salt$hash.
+var cryptIDs = []string{"1", "2a", "2b", "2x", "2y", "5", "6", "7", "y", "gy", "apr1", "md5", "sha1", "argon2i", "argon2d", "argon2id", "scrypt", "pbkdf2-sha256", "pbkdf2-sha512"}
+
+// cryptStart returns where the crypt(3) hash that the run at st ends begins ($id$…), or -1.
+func cryptStart(b []byte, st int) int {
+	if st == 0 || b[st-1] != '$' && b[st-1] != '.' && b[st-1] != '/' {
+		return -1
+	}
+	k := st
+	for k > 0 && st-k < 128 && (isRunChar(b[k-1]) || b[k-1] == '.' || b[k-1] == '$' || b[k-1] == ',' || b[k-1] == '=') {
+		k--
+	}
+	for f := k; f < st; f++ {
+		if b[f] != '$' {
+			continue
+		}
+		for _, id := range cryptIDs {
+			if e := f + 1 + len(id); e < st && b[e] == '$' && string(b[f+1:e]) == id {
+				return f
+			}
+		}
+	}
+	return -1
+}
+
+// isPctB64 reports a percent-encoded base64 byte ("+", "/", "=") at b[i:].
+func isPctB64(b []byte, i int) bool {
+	if i+3 > len(b) || b[i] != '%' {
+		return false
+	}
+	switch {
+	case b[i+1] == '2' && (b[i+2] == 'B' || b[i+2] == 'b' || b[i+2] == 'F' || b[i+2] == 'f'):
+		return true
+	case b[i+1] == '3' && (b[i+2] == 'D' || b[i+2] == 'd'):
+		return true
+	}
+	return false
+}
+
+// hasDigit reports whether v holds a digit.
+func hasDigit(v []byte) bool {
+	for _, c := range v {
+		if isDigit(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// extendSecret widens a secret run found by the detector to the whole token it belongs to, when
+// bytes that are not run bytes split the token into pieces too short to be judged alone: "."
+// (Discord tokens, Azure client secrets, Airtable, Dropbox), "~" (Azure client secrets,
+// CloudFront signatures), percent-encoded "+", "/" and "=" (base64 in a query string: SAML
+// responses, presigned URLs), "=" inside a vendor token (Atlassian), the crypt(3) id and salt
+// before a password hash ($apr1$salt$…), the bot id before a Telegram token.
+func extendSecret(s *scan, m match) match {
+	b := s.buf
+	e := m.end
+	for e < len(b) {
+		switch c := b[e]; {
+		case isPctB64(b, e):
+			e = span(b, e+3, 1<<20, isRunChar)
+			continue
+		case c == '~' && e+1 < len(b) && isRunChar(b[e+1]):
+			e = span(b, e+1, 1<<20, isRunChar)
+			continue
+		case c == '.' && e+1 < len(b) && isRunChar(b[e+1]):
+			p := span(b, e+1, 1<<20, isRunChar)
+			if v := b[e+1 : p]; hasDigit(v) || p-e-1 >= 12 && statsOf(v).upper > 0 {
+				e = p
+				continue
+			}
+		case c == '=' && m.rule == RuleVendorToken && e+1 < len(b) && isRunChar(b[e+1]):
+			e = span(b, e+1, 1<<20, isRunChar)
+			continue
+		}
+		break
+	}
+	st := m.start
+	for st > 0 {
+		switch c := b[st-1]; {
+		case st >= 3 && isPctB64(b, st-3):
+			st = back(b, st-3)
+			continue
+		case c == '~' && st >= 2 && isRunChar(b[st-2]):
+			st = back(b, st-1)
+			continue
+		case c == '.' && st >= 2 && isRunChar(b[st-2]):
+			if p := back(b, st-1); hasDigit(b[p:st-1]) && st-1-p <= 16 && (p == 0 || b[p-1] != '.' && b[p-1] != '@') {
+				st = p
+				continue
+			}
+		case c == ':' && bytes.HasPrefix(b[st:], []byte("AA")):
+			// Telegram: <bot id>:AA<33>.
+			if p := backDigits(b, st-1); st-1-p >= 8 && st-1-p <= 12 {
+				st = p
+			}
+		}
+		break
+	}
+	if c := cryptStart(b, st); c >= 0 {
+		st = c
+	}
+	m.start, m.end = st, max(e, m.end)
+	return m
+}
+
+// back returns the start of the run of run bytes that ends at i.
+func back(b []byte, i int) int {
+	for i > 0 && isRunChar(b[i-1]) {
+		i--
+	}
+	return i
+}
+
+// backDigits returns the start of the digits that end at i.
+func backDigits(b []byte, i int) int {
+	for i > 0 && isDigit(b[i-1]) {
+		i--
+	}
+	return i
 }
