@@ -18,16 +18,17 @@ import (
 type anchorKind int
 
 const (
-	anchorKey      anchorKind = iota // a fragment of a secret key name
-	anchorCommand                    // a program whose flags take passwords
-	anchorNetUse                     // "net use", "net user"
-	anchorPlain                      // "asplaintext": PowerShell's ConvertTo-SecureString
-	anchorSMTPPass                   // "fzc3dvcmq6": the base64 "Password:" prompt of SMTP AUTH LOGIN
-	anchorLogin                      // IMAP "LOGIN user password"
-	anchorBearer                     // the "Bearer" auth scheme
-	anchorBasic                      // the "Basic" auth scheme
-	anchorPEM                        // "-----begin "
-	anchorLiteral                    // a registered literal
+	anchorKey        anchorKind = iota // a fragment of a secret key name
+	anchorCommand                      // a program whose flags take passwords
+	anchorNetUse                       // "net use", "net user"
+	anchorPlain                        // "asplaintext": PowerShell's ConvertTo-SecureString
+	anchorSMTPPass                     // "fzc3dvcmq6": the base64 "Password:" prompt of SMTP AUTH LOGIN
+	anchorLogin                        // IMAP "LOGIN user password"
+	anchorBearer                       // the "Bearer" auth scheme
+	anchorBasic                        // the "Basic" auth scheme
+	anchorPEM                          // "-----begin "
+	anchorLiteral                      // a registered literal
+	anchorIdentified                   // SQL's "IDENTIFIED BY 'password'"
 )
 
 // minGramWord is the shortest word the gram index finds: with probes at every second position,
@@ -66,7 +67,12 @@ var staticAnchors = []struct {
 	{"plink", anchorCommand}, {"pscp ", anchorCommand}, {"pscp.", anchorCommand}, {"psftp", anchorCommand},
 	{"smbmap", anchorCommand}, {"bcp.exe", anchorCommand}, {"7z.exe", anchorCommand}, {"7za ", anchorCommand},
 	{"unrar", anchorCommand}, {"ssh-keygen", anchorCommand}, {"az login", anchorCommand}, {"ipmitool", anchorCommand},
-	{"hdbsql", anchorCommand}, {"vsql ", anchorCommand},
+	{"hdbsql", anchorCommand}, {"vsql ", anchorCommand}, {"schtasks", anchorCommand}, {"openssl", anchorCommand},
+	{"htpasswd", anchorCommand},
+	// Password keys in other languages, and short keys with the bytes around them.
+	{"senha", anchorKey}, {"contrase", anchorKey}, {"kennwort", anchorKey}, {"wachtwoord", anchorKey}, {"haslo", anchorKey},
+	{"\"pw\":", anchorKey}, {"'pw':", anchorKey}, {" pw: ", anchorKey}, {"\tpw: ", anchorKey}, {"\npw: ", anchorKey},
+	{"identified by ", anchorIdentified},
 }
 
 // shortKeyAnchors are the four-letter key fragments "pass" and "auth": the gram index finds them

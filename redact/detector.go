@@ -49,7 +49,9 @@ func isRunChar(c byte) bool { return runChars[c] }
 
 // isExtendedRunChar reports the bytes a secret run may go on with across a window's end (see
 // extendSecret).
-func isExtendedRunChar(c byte) bool { return runChars[c] || c == '.' || c == '~' || c == '%' || c == '=' }
+func isExtendedRunChar(c byte) bool {
+	return runChars[c] || c == '.' || c == '~' || c == '%' || c == '='
+}
 
 // pairScores says how much more often each pair of letters (case folded, "aa" to "zz") comes
 // in words and code than in random text: round(2*log2(676*p)), clipped to -12..12, where p is

@@ -28,9 +28,14 @@ var secretFragments = []string{
 	"hmac", "samlresponse", "codeverifier", "oauthverifier", "community", "mnemonic", "privatekeyid",
 }
 
+// Password keys in other languages (compacted: contraseña is "contrasea").
+func init() {
+	passwordFragments = append(passwordFragments, "contrase", "senha", "kennwort", "wachtwoord", "haslo", "motdepasse")
+}
+
 // exactSecretKeys are secret as whole keys only: Azure SAS "sig", Salesforce's "sid" cookie,
 // one-time passwords, DSNs.
-var exactSecretKeys = map[string]string{"sig": RuleSecretKey, "sid": RuleSecretKey, "otp": RulePasswordPair, "dsn": RuleSecretKey}
+var exactSecretKeys = map[string]string{"sig": RuleSecretKey, "sid": RuleSecretKey, "otp": RulePasswordPair, "dsn": RuleSecretKey, "pw": RulePasswordPair}
 
 // excuses are words that contain a fragment without being about a secret, with the fragment's
 // offset in them.
@@ -359,7 +364,7 @@ var shortKeyWord = gramWord{kind: anchorKey, lit: -1}
 
 func isKeyValueAnchor(k anchorKind) bool {
 	switch k {
-	case anchorKey, anchorCommand, anchorNetUse, anchorPlain, anchorSMTPPass, anchorLogin:
+	case anchorKey, anchorCommand, anchorNetUse, anchorPlain, anchorSMTPPass, anchorLogin, anchorIdentified:
 		return true
 	}
 	return false
@@ -476,6 +481,8 @@ func (r *keyValueRule) anchorAt(s *scan, k int, w *gramWord) ([]match, int) {
 		return smtpPasswordAt(s, k)
 	case anchorLogin:
 		return imapLoginAt(s, k)
+	case anchorIdentified:
+		return identifiedAt(s, k)
 	}
 	wl := len(w.w)
 	if w == &shortKeyWord {
@@ -503,7 +510,7 @@ func (r *keyValueRule) keyValueAt(s *scan, k, wlen int) (match, int, bool) {
 		ws--
 	}
 	we := k + wlen
-	for we < len(b) && we-ws < 256 && isKeyChar(b[we]) {
+	for we < len(b) && we-ws < 256 && (isKeyChar(b[we]) || b[we] >= 0x80) { // contraseña
 		we++
 	}
 	if we >= len(b) {
@@ -533,6 +540,9 @@ func (r *keyValueRule) keyValueAt(s *scan, k, wlen int) (match, int, bool) {
 		return match{}, we, false
 	}
 	if b[j] != '=' && b[j] != ':' {
+		if m, ok := pairedValueAt(s, ws, we, j, rawKey, rule, quotedKey, j > j0); ok {
+			return m, we, true
+		}
 		if j > j0 {
 			if m, ok := flagValueAt(s, ws, we, j, rule); ok {
 				return m, we, true
@@ -1067,4 +1077,96 @@ func reverse(b []byte) []byte {
 		out[len(b)-1-i] = c
 	}
 	return out
+}
+
+// regTypes are the value types of "reg query" output: NAME    REG_SZ    value.
+var regTypes = []string{"reg_sz", "reg_expand_sz", "reg_multi_sz", "reg_binary"}
+
+// pairedValueAt handles a secret key whose value follows it without "=" or ":": the next
+// element of a call or an array ('X-Api-Key', 'v' in Node's rawHeaders, setHeader('x-api-key',
+// 'v'), define('DB_PASSWORD', 'v')), the text of an element the key names (<entry
+// key="db.password">v</entry>), "reg query" output (DefaultPassword    REG_SZ    v), and a
+// quoted value after "is", "was" or "to" (password was "v"). j is the first byte after the key,
+// its closing quotes and spaces.
+func pairedValueAt(s *scan, ws, we, j int, rawKey []byte, rule string, quotedKey, spaced bool) (match, bool) {
+	b := s.buf
+	switch {
+	case quotedKey && b[j] == ',' && ws > 0 && (b[ws-1] == '\'' || b[ws-1] == '"'):
+		vs := span(b, j+1, 8, isSpace)
+		if vs < len(b) && (b[vs] == '\'' || b[vs] == '"') {
+			if e := quotedEnd(b, vs+1, b[vs]); e < len(b) {
+				if n := span(b, e+1, 8, isSpace); n < len(b) && b[n] == ':' {
+					break // {"name":"password","value":…}: a key, not a value
+				}
+			}
+			return valueAt(s, vs, rawKey, rule, ',', false, ws)
+		}
+	case quotedKey && b[j] == '>' && ws > 5 && b[ws-1] == '"' && b[ws-2] == '=':
+		a := s.low[max(0, ws-7) : ws-2]
+		if !bytes.HasSuffix(a, []byte("key")) && !bytes.HasSuffix(a, []byte("name")) {
+			break
+		}
+		vs := j + 1
+		ve := vs
+		for ve < len(b) && ve-vs < 4096 && b[ve] != '<' && b[ve] != '\n' {
+			ve++
+		}
+		if ve > vs && !isMarker(b[vs:ve]) && !isHarmlessValue(rawKey, s.low[vs:ve]) {
+			return open(s, match{start: vs, end: ve, repl: Marker, rule: rule}, func(c byte) bool { return c != '<' && c != '\n' }), true
+		}
+	case spaced:
+		for _, t := range regTypes {
+			if bytes.HasPrefix(s.low[j:], []byte(t)) && j+len(t) < len(b) && isSpace(b[j+len(t)]) {
+				vs := span(b, j+len(t), 16, isSpace)
+				ve := span(b, vs, 1<<16, notEOL)
+				for ve > vs && isSpace(b[ve-1]) {
+					ve--
+				}
+				if ve > vs && !isMarker(b[vs:ve]) && !isHarmlessValue(rawKey, s.low[vs:ve]) {
+					return match{start: vs, end: ve, repl: Marker, rule: rule}, true
+				}
+				return match{}, false
+			}
+		}
+		for _, w := range []string{"is ", "was ", "to "} {
+			if bytes.HasPrefix(s.low[j:], []byte(w)) {
+				vs := span(b, j+len(w), 4, isSpace)
+				if vs < len(b) && (b[vs] == '\'' || b[vs] == '"' || b[vs] == '`') {
+					return valueAt(s, vs, rawKey, rule, ' ', false, ws)
+				}
+			}
+		}
+	}
+	return match{}, false
+}
+
+// identifiedAt handles SQL's CREATE/ALTER USER … IDENTIFIED BY 'password' (MySQL, Oracle,
+// Snowflake): a quoted value, or a bare one that is not a word (Oracle: IDENTIFIED BY Tiger123).
+func identifiedAt(s *scan, k int) ([]match, int) {
+	b := s.buf
+	end := k + len("identified by ")
+	vs := span(b, end, 8, isSpace)
+	if vs >= len(b) {
+		return nil, end
+	}
+	if bytes.HasPrefix(s.low[vs:], []byte("values ")) || bytes.HasPrefix(s.low[vs:], []byte("password ")) {
+		vs = span(b, span(b, vs, 16, isAlpha), 8, isSpace) // IDENTIFIED BY VALUES '…', BY PASSWORD '…'
+	}
+	if vs >= len(b) {
+		return nil, end
+	}
+	var ve int
+	if q := b[vs]; q == '\'' || q == '"' || q == '`' {
+		vs++
+		ve = quotedEnd(b, vs, q)
+	} else {
+		ve = span(b, vs, 256, func(c byte) bool { return c > ' ' && c != ';' && c != ',' && c != ')' })
+		if v := b[vs:ve]; span(v, 0, len(v), isAlpha) == len(v) {
+			return nil, end // a word: "identified by name"
+		}
+	}
+	if ve <= vs || isMarker(b[vs:ve]) || hasMarker(b[vs:ve]) {
+		return nil, end
+	}
+	return []match{{start: vs, end: ve, repl: Marker, rule: RulePasswordPair}}, end
 }

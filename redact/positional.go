@@ -2,6 +2,7 @@ package redact
 
 import (
 	"bytes"
+	"sort"
 	"strings"
 )
 
@@ -23,6 +24,7 @@ var passwordCommands = map[string]string{
 	"ldapmodify": "w", "ldapadd": "w", "ldapdelete": "w", "ldapwhoami": "w", "ldappasswd": "w", "ldapcompare": "w",
 	"redis-cli": "a", "smbclient": "U", "rpcclient": "U", "smbmap": "p", "curl": "u", "wget": "u",
 	"plink": "", "pscp": "", "psftp": "", "ssh-keygen": "PN", "az": "p", "ipmitool": "P", "hdbsql": "p", "vsql": "w",
+	"schtasks": "/", "openssl": "k", "htpasswd": "b",
 }
 
 // argAt returns the command-line argument that starts at i: a quoted string's content, or the
@@ -92,6 +94,8 @@ func commandAt(s *scan, k, wlen int) ([]match, int) {
 		}
 		return vs, ve, next
 	}
+	batch, want := false, 2
+	var positional [][2]int
 	for i := te; i < le; {
 		as, ae, next := arg(i)
 		if ae == as {
@@ -102,8 +106,24 @@ func commandAt(s *scan, k, wlen int) ([]match, int) {
 		if a[0] == '&' || a[0] == '|' || a[0] == ';' || a[0] == '>' || a[0] == '<' {
 			break // the next command
 		}
-		if a[0] != '-' {
+		if a[0] == '/' && has('/') && (bytes.EqualFold(a, []byte("/rp")) || bytes.EqualFold(a, []byte("/p"))) {
+			if vs, ve, nx := arg(i); ve > vs && b[vs] != '/' {
+				i = nx
+				add(vs, ve) // schtasks /ru user /rp password
+			}
 			continue
+		}
+		if a[0] != '-' {
+			if has('b') && batch {
+				positional = append(positional, [2]int{as, ae})
+			}
+			continue
+		}
+		if has('b') && len(a) > 1 && a[1] != '-' && bytes.IndexByte(a, 'b') > 0 {
+			batch = true // htpasswd -b[c] file user password, -nb user password
+			if bytes.IndexByte(a, 'n') > 0 {
+				want = 1
+			}
 		}
 		flag, val := string(a), -1
 		if eq := bytes.IndexByte(a, '='); eq > 0 && a[1] == '-' {
@@ -129,7 +149,7 @@ func commandAt(s *scan, k, wlen int) ([]match, int) {
 			if span(a, 2, len(a)-2, isDigit) < len(a) {
 				add(as+2, ae) // glued: mysql -pSECRET, 7z x -pSECRET
 			}
-		case flag == "-pw", flag == "-w" && has('w'), flag == "-a" && has('a'):
+		case flag == "-pw", flag == "-w" && has('w'), flag == "-a" && has('a'), flag == "-k" && has('k'):
 			if vs, ve := value(); ve > vs {
 				add(vs, ve)
 			}
@@ -148,6 +168,24 @@ func commandAt(s *scan, k, wlen int) ([]match, int) {
 			}
 		}
 	}
+	if batch && len(positional) > want {
+		add(positional[want][0], positional[want][1])
+	}
+	if name == "docker" || name == "podman" {
+		// echo 'secret' | docker login --password-stdin
+		if ls := bytes.LastIndexByte(b[max(0, k-4096):k], '\n') + max(0, k-4096) + 1; bytes.Contains(s.low[te:le], []byte("--password-stdin")) {
+			if e := bytes.LastIndex(s.low[ls:k], []byte("echo ")); e >= 0 {
+				e += ls + len("echo ")
+				for e < k && b[e] == '-' { // echo -n
+					e = span(b, span(b, e, 8, func(c byte) bool { return c > ' ' }), 4, isSpace)
+				}
+				if vs, ve := argAt(b[:k], e); ve > vs && bytes.IndexByte(b[ve:k], '|') >= 0 && b[vs] != '$' && b[vs] != '%' {
+					out = append([]match{{start: vs, end: ve, repl: Marker, rule: RuleCLIPassword}}, out...)
+				}
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].start < out[j].start })
 	return out, te
 }
 
@@ -239,7 +277,19 @@ func protocolAt(s *scan, ws, we int) (match, bool) {
 	ms, me := argAt(b, we+1)
 	mech := string(b[ms:me])
 	if !saslMechanisms[mech] {
-		return match{}, false
+		if key != "AUTH" || otherMechanisms[mech] || me == ms || strings.ContainsAny(mech, "=,") {
+			return match{}, false
+		}
+		// Redis: AUTH password, AUTH user password.
+		le := span(b, me, 1<<12, notEOL)
+		vs, ve := ms, me
+		if n := span(b, me, 4, isSpace); n > me && n < le {
+			vs, ve = argAt(b[:le], n)
+			if e := span(b, ve+1, 4, isSpace); ve < le && e < le && notEOL(b[e]) {
+				return match{}, false // more words: prose, not a command
+			}
+		}
+		return proto(vs, ve)
 	}
 	vs := span(b, me, 4, isSpace)
 	if vs > me && vs < len(b) && notEOL(b[vs]) {
