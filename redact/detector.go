@@ -236,8 +236,13 @@ func (d *detector) next(s *scan, from, min int) (match, int, bool) {
 		}
 		if d.found = judge(s, st, en, d.found[:0]); len(d.found) > 0 && !holdsLiteral(s, st, en) {
 			m := d.found[0]
+			more := isRunChar
 			if len(d.found) == 1 {
-				if x := extendSecret(s, m); x.start >= min {
+				x := extendSecret(s, m)
+				if x.end > m.end {
+					more = isExtendedRunChar
+				}
+				if x.start >= min {
 					m = x
 				} else {
 					m.end = x.end
@@ -247,7 +252,7 @@ func (d *detector) next(s *scan, from, min int) (match, int, bool) {
 				m.start = st
 			}
 			d.queue = append(d.queue[:0], d.found[1:]...)
-			return open(s, m, isExtendedRunChar), m.end, true
+			return open(s, m, more), m.end, true
 		}
 		p = en - 1
 	}

@@ -189,6 +189,25 @@ var plants = []plant{
 		v := mixed(rnd, 32)
 		return "key " + v + " rejected", v
 	}},
+	{"split token", func(rnd func(int, string) string) (string, string) {
+		forms := []string{
+			rnd(3, alnum) + "8Q~" + rnd(34, alnum+"_~.-"),                          // Azure client secret
+			"MT" + mixed(rnd, 24) + "." + rnd(6, alnum) + "." + mixed(rnd, 38),     // Discord
+			mixed(rnd, 20) + "%2B" + rnd(9, alnum) + "%2F" + rnd(5, alnum) + "%3D", // base64 in a query string
+			"$apr1$" + rnd(8, alnum) + "$" + mixed(rnd, 22),                        // crypt(3)
+			"5087369646:AA" + mixed(rnd, 33),                                       // Telegram
+			"2/1207237468439370/1201806039091860:" + rnd(32, "0123456789abcdef"),   // Asana
+		}
+		v := forms[int(rnd(1, "012345")[0]-'0')]
+		return "got " + v + " from it", v
+	}},
+	{"paired value", func(rnd func(int, string) string) (string, string) {
+		pw := mixed(rnd, 12)
+		forms := []string{"rawHeaders: [ 'X-Api-Key', '" + pw + "' ]", "    DefaultPassword    REG_SZ    " + pw,
+			"ALTER USER 'io'@'%' IDENTIFIED BY '" + pw + "';", "<entry key=\"db.password\">" + pw + "</entry>",
+			"Stripe-Signature: t=1,v1=" + pw + "a0", "redis> AUTH default " + pw}
+		return forms[int(rnd(1, "012345")[0]-'0')], pw
+	}},
 	{"yaml pair", func(rnd func(int, string) string) (string, string) {
 		v := rnd(14, alnum)
 		return "- name: DB_PASSWORD\n  value: " + v, v

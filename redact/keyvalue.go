@@ -302,6 +302,10 @@ func isHarmlessValue(key, lowVal []byte) bool {
 			return true // the shell's working directory
 		}
 	}
+	if hasSuffixFold(key, "routing_key") || hasSuffixFold(key, "routingkey") || hasSuffixFold(key, "routing-key") {
+		// An AMQP routing key (orders.created) unless it has a key's shape (PagerDuty's 32 characters).
+		return n != 32 || span(lowVal, 0, n, isAlnum) != n
+	}
 	return isKeyFilePath(lowVal)
 }
 
@@ -701,8 +705,8 @@ func valueAt(s *scan, vs int, rawKey []byte, rule string, sep byte, lineStart bo
 		end = spanValue(b, vs, ok)
 		// A list of parameters: Stripe-Signature t=…,v1=…,v0=…; Digest-like a=…, b=….
 		for bytes.IndexByte(b[vs:end], '=') > 0 && end+1 < len(b) && b[end] == ',' {
-			k := span(b, end+1, 16, isAlnum)
-			if k == end+1 || k >= len(b) || b[k] != '=' {
+			k := span(b, end+1, 4, isAlnum)
+			if k == end+1 || k-end-1 > 3 || k >= len(b) || b[k] != '=' {
 				break
 			}
 			end = spanValue(b, k+1, ok)
@@ -1098,6 +1102,9 @@ func pairedValueAt(s *scan, ws, we, j int, rawKey []byte, rule string, quotedKey
 				if n := span(b, e+1, 8, isSpace); n < len(b) && b[n] == ':' {
 					break // {"name":"password","value":…}: a key, not a value
 				}
+			}
+			if e := quotedEnd(b, vs+1, b[vs]); span(b, vs+1, e-vs-1, func(c byte) bool { return 'a' <= c && c <= 'z' }) == e {
+				break // a word: emit('token', 'expired'), ['password', 'username']
 			}
 			return valueAt(s, vs, rawKey, rule, ',', false, ws)
 		}

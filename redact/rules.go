@@ -31,6 +31,7 @@ func newRules(lits *literalSet, set ruleSet) []rule {
 		schemeRule{kind: anchorBearer, rule: RuleBearer, valid: isBearerValue},
 		schemeRule{kind: anchorBasic, rule: RuleBasicAuth, valid: isBasicValue},
 		salesforceRule{},
+		azureSecretRule{},
 	)
 	if set == allRules {
 		rs = append(rs, &keyValueRule{}, &lineRule{})

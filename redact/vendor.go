@@ -251,22 +251,25 @@ func hasDigit(v []byte) bool {
 func extendSecret(s *scan, m match) match {
 	b := s.buf
 	e := m.end
-	for e < len(b) {
+	// Bounded well inside the stream's lookahead, so that a window's end never cuts an
+	// extension short: the result does not depend on how the input was chunked.
+	limit := min(len(b), m.end+maxExtension)
+	for e < limit {
 		switch c := b[e]; {
 		case isPctB64(b, e):
-			e = span(b, e+3, 1<<20, isRunChar)
+			e = span(b, e+3, limit-e-3, isRunChar)
 			continue
-		case c == '~' && e+1 < len(b) && isRunChar(b[e+1]):
-			e = span(b, e+1, 1<<20, isRunChar)
+		case c == '~' && e+1 < limit && isRunChar(b[e+1]):
+			e = span(b, e+1, limit-e-1, isRunChar)
 			continue
-		case c == '.' && e+1 < len(b) && isRunChar(b[e+1]):
-			p := span(b, e+1, 1<<20, isRunChar)
+		case c == '.' && e+1 < limit && isRunChar(b[e+1]):
+			p := span(b, e+1, limit-e-1, isRunChar)
 			if v := b[e+1 : p]; hasDigit(v) || p-e-1 >= 12 && statsOf(v).upper > 0 {
 				e = p
 				continue
 			}
-		case c == '=' && m.rule == RuleVendorToken && e+1 < len(b) && isRunChar(b[e+1]):
-			e = span(b, e+1, 1<<20, isRunChar)
+		case c == '=' && m.rule == RuleVendorToken && e+1 < limit && isRunChar(b[e+1]):
+			e = span(b, e+1, limit-e-1, isRunChar)
 			continue
 		}
 		break
@@ -300,6 +303,9 @@ func extendSecret(s *scan, m match) match {
 	return m
 }
 
+// maxExtension bounds how far extendSecret goes past the run it extends.
+const maxExtension = 2048
+
 // back returns the start of the run of run bytes that ends at i.
 func back(b []byte, i int) int {
 	for i > 0 && isRunChar(b[i-1]) {
@@ -314,4 +320,39 @@ func backDigits(b []byte, i int) int {
 		i--
 	}
 	return i
+}
+
+// azureSecretRule replaces Microsoft Entra ID (Azure AD) client secrets: three characters, a
+// digit, "Q~", then 31 to 34 more of [A-Za-z0-9_~.-]. The "~" and "." in them split the secret
+// into pieces too short for the detector.
+type azureSecretRule struct{}
+
+func isAzureSecretChar(c byte) bool {
+	return isAlnum(c) || c == '_' || c == '~' || c == '.' || c == '-'
+}
+
+func (azureSecretRule) next(s *scan, from, min int) (match, int, bool) {
+	b := s.buf
+	from = max(from, min+4)
+	for from < len(b) {
+		i := bytes.Index(b[from:], []byte("Q~"))
+		if i < 0 {
+			return match{}, len(b), false
+		}
+		q := from + i
+		from = q + 1
+		st := q - 4
+		if st < min || !isDigit(b[q-1]) || span(b, st, 3, isAzureSecretChar) != q-1 || st > 0 && isAzureSecretChar(b[st-1]) {
+			continue
+		}
+		end := span(b, q+2, 64, isAzureSecretChar)
+		if end == len(b) && !s.final {
+			return match{}, len(b), false // seen whole with more input
+		}
+		if n := end - q - 2; n < 30 || n > 40 {
+			continue
+		}
+		return match{start: st, end: end, repl: Marker, rule: RuleVendorToken}, from, true
+	}
+	return match{}, len(b), false
 }
