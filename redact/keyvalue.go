@@ -527,6 +527,9 @@ func (r *keyValueRule) keyValueAt(s *scan, k, wlen int) (match, int, bool) {
 	key := s.low[ws:we]
 	rule := r.keyRule(key)
 	if rule == "" {
+		if m, ok := curlUserAt(s, ws, we); ok {
+			return m, we, true
+		}
 		m, ok := splitPairAt(s, ws, we)
 		return m, we, ok
 	}
@@ -534,7 +537,7 @@ func (r *keyValueRule) keyValueAt(s *scan, k, wlen int) (match, int, bool) {
 		return m, we, ok
 	}
 	j := we
-	for j < len(b) && j-we < 3 && (b[j] == '"' || b[j] == '\'' || b[j] == '\\') {
+	for j < len(b) && j-we < 8 && (b[j] == '"' || b[j] == '\'' || b[j] == '\\') {
 		j++
 	}
 	quotedKey := j > we
@@ -681,8 +684,9 @@ func valueAt(s *scan, vs int, rawKey []byte, rule string, sep byte, lineStart bo
 		vs++
 		ok = inSingleQuotes
 		end = quotedEnd(b, vs, q)
-	case q == '\\' && vs+1 < len(b) && (b[vs+1] == '"' || b[vs+1] == '\''):
-		vs += 2
+	case q == '\\' && escapedQuote(b, vs) > 0:
+		// \"v\" in a JSON string, \\\"v\\\" in one escaped twice.
+		vs += escapedQuote(b, vs)
 		ok = inEscapedQuotes
 		end = span(b, vs, 1<<20, ok)
 	case lineStart && !moreKeysOnLine(b, vs):
@@ -717,6 +721,16 @@ func valueAt(s *scan, vs int, rawKey []byte, rule string, sep byte, lineStart bo
 		return match{}, false
 	}
 	return open(s, match{start: vs, end: end, repl: Marker, rule: rule}, ok), true
+}
+
+// escapedQuote returns the length of the backslashes and quote that open an escaped string at
+// b[i:] (\" or \\\" or \'), or 0.
+func escapedQuote(b []byte, i int) int {
+	k := span(b, i, 7, func(c byte) bool { return c == '\\' })
+	if k < len(b) && k > i && (b[k] == '"' || b[k] == '\'') {
+		return k + 1 - i
+	}
+	return 0
 }
 
 // moreKeysOnLine reports a line that goes on with ", key=…" or ", key: …" after the value at
@@ -1122,6 +1136,17 @@ func pairedValueAt(s *scan, ws, we, j int, rawKey []byte, rule string, quotedKey
 			return open(s, match{start: vs, end: ve, repl: Marker, rule: rule}, func(c byte) bool { return c != '<' && c != '\n' }), true
 		}
 	case spaced:
+		if bytes.IndexByte(b[we:j], '\t') >= 0 && atLineStart(s, ws) {
+			// name<TAB>value at the start of a line: a tab-separated dump.
+			ve := span(b, j, 1<<16, notEOL)
+			for ve > j && isSpace(b[ve-1]) {
+				ve--
+			}
+			if ve > j && !isMarker(b[j:ve]) && !isHarmlessValue(rawKey, s.low[j:ve]) {
+				return match{start: j, end: ve, repl: Marker, rule: rule}, true
+			}
+			return match{}, false
+		}
 		for _, t := range regTypes {
 			if bytes.HasPrefix(s.low[j:], []byte(t)) && j+len(t) < len(b) && isSpace(b[j+len(t)]) {
 				vs := span(b, j+len(t), 16, isSpace)
@@ -1176,4 +1201,26 @@ func identifiedAt(s *scan, k int) ([]match, int) {
 		return nil, end
 	}
 	return []match{{start: vs, end: ve, repl: Marker, rule: RulePasswordPair}}, end
+}
+
+// curlUserAt handles .curlrc's and .wgetrc's user = "name:password" (also proxy-user), at the
+// start of a line: the password after the first colon.
+func curlUserAt(s *scan, ws, we int) (match, bool) {
+	b := s.buf
+	if k := string(s.low[ws:we]); k != "user" && k != "proxy-user" || !atLineStart(s, ws) {
+		return match{}, false
+	}
+	j := span(b, we, 8, isSpace)
+	if j < len(b) && (b[j] == '=' || b[j] == ':') {
+		j = span(b, j+1, 8, isSpace)
+	}
+	if j >= len(b) {
+		return match{}, false
+	}
+	vs, ve := argAt(b, j)
+	c := bytes.IndexByte(b[vs:ve], ':')
+	if c <= 0 || vs+c+1 >= ve || isMarker(b[vs+c+1:ve]) || hasMarker(b[vs+c+1:ve]) {
+		return match{}, false
+	}
+	return match{start: vs + c + 1, end: ve, repl: Marker, rule: RulePasswordPair}, true
 }

@@ -501,6 +501,39 @@ func isUserinfo(c byte) bool {
 // isAuthority reports the bytes of a URL's authority (user info and host), "@" included.
 func isAuthority(c byte) bool { return c == '@' || isUserinfo(c) }
 
+// credAuthorityEnd returns the end of the authority that starts at u. As logs print them, user info
+// may also hold "#" (ftp://bob:pa#ss@host: the "@" after it decides) and a Windows domain's
+// backslash (http://CORP\bob:pw@proxy, JSON-escaped or not; not an escape like \n or \").
+func credAuthorityEnd(b []byte, u int) int {
+	end := span(b, u, 1024, isAuthority)
+	for end < len(b) && end-u < 1024 {
+		switch c := b[end]; {
+		case c == '#':
+			e := span(b, end+1, 1024, isAuthority)
+			if bytes.IndexByte(b[end:e], '@') < 0 {
+				return end
+			}
+			end = e
+		case c == '\\' && end+1 < len(b):
+			k := end + 1
+			if b[k] == '\\' {
+				k++
+			}
+			if k >= len(b) || !isAlpha(b[k]) || bytes.IndexByte([]byte("nrtu"), b[k]) >= 0 && (k+1 >= len(b) || !isAlnum(b[k+1])) {
+				return end
+			}
+			e := span(b, k, 1024, isAuthority)
+			if bytes.IndexByte(b[k:e], '@') < 0 || bytes.IndexByte(b[k:e], ':') < 0 {
+				return end
+			}
+			end = e
+		default:
+			return end
+		}
+	}
+	return end
+}
+
 func (urlCredRule) next(s *scan, from, min int) (match, int, bool) {
 	b := s.buf
 	from = max(from, min-1300-len(schemeSep)) // the secret ends the user info, at most ~1300 bytes long
@@ -514,7 +547,7 @@ func (urlCredRule) next(s *scan, from, min int) (match, int, bool) {
 			continue
 		}
 		u := i + len(schemeSep)
-		end := span(b, u, 1024, isAuthority)
+		end := credAuthorityEnd(b, u)
 		at := bytes.LastIndexByte(b[u:end], '@')
 		if at >= 0 {
 			at += u

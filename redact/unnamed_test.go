@@ -96,7 +96,8 @@ func redactChunked(r *Redactor, text string, n int) string {
 
 // knownLeaks are the kinds no rule can catch without redacting ordinary text, with the reason.
 var knownLeaks = map[string]string{
-	"graphql-variables": `a one-letter key ("p") names nothing, and a 16-character password has no shape`,
+	"graphql-variables":                `a one-letter key ("p") names nothing, and a 16-character password has no shape`,
+	"key-named-secret-value-next-line": "an empty X_PASSWORD= is common; taking the next line would redact ordinary lines",
 }
 
 // TestUnnamedKinds: credentials of kinds no rule is named after, printed the way a Node agent
@@ -124,7 +125,14 @@ func TestUnnamedKinds(t *testing.T) {
 	for _, c := range cases {
 		all.WriteString(c.text)
 	}
-	ordinary := withoutSecrets(all.String(), cases...)
+	// The known leaks stay in the output: pieces of them are not pieces of other secrets.
+	var known []corpusCase
+	for _, c := range cases {
+		if knownLeaks[c.kind] == "" {
+			known = append(known, c)
+		}
+	}
+	ordinary := withoutSecrets(all.String(), known...)
 	for _, out := range []string{r.String(all.String()), redactChunked(r, all.String(), 4096)} {
 		for _, c := range cases {
 			if l := leaks(c, out, ordinary); len(l) > 0 && knownLeaks[c.kind] == "" {
