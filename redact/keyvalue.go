@@ -537,8 +537,27 @@ func (r *keyValueRule) keyValueAt(s *scan, k, wlen int) (match, int, bool) {
 		return m, we, ok
 	}
 	j := we
-	for j < len(b) && j-we < 8 && (b[j] == '"' || b[j] == '\'' || b[j] == '\\') {
+	for j < len(b) && j-we < 8 && encodedQuote(s.low, j) == 0 && (b[j] == '"' || b[j] == '\'' || b[j] == '\\') {
 		j++
+	}
+	if e := encodedQuote(s.low, j); e > 0 {
+		// &quot;password&quot;:&quot;v&quot; (HTML), \u0022password\u0022:\u0022v\u0022
+		if m, ok := encodedValueAt(s, j+e, rawKey, rule); ok {
+			return m, we, true
+		}
+		return match{}, we, false
+	}
+	if isPctEq(b, j) {
+		// password%3Dv%26…: a form inside a query parameter.
+		vs := j + 3
+		end := spanValue(b, vs, isBareValue)
+		if k := bytes.Index(s.low[vs:end], []byte("%26")); k >= 0 {
+			end = vs + k
+		}
+		if end > vs && !isMarker(b[vs:end]) && !isHarmlessValue(rawKey, s.low[vs:end]) {
+			return open(s, match{start: vs, end: end, repl: Marker, rule: rule}, isBareValue), we, true
+		}
+		return match{}, we, false
 	}
 	quotedKey := j > we
 	j0 := j
@@ -683,7 +702,7 @@ func valueAt(s *scan, vs int, rawKey []byte, rule string, sep byte, lineStart bo
 	case q == '\'':
 		vs++
 		ok = inSingleQuotes
-		end = quotedEnd(b, vs, q)
+		end = continuedEnd(b, quotedEnd(b, vs, q), q)
 	case q == '\\' && escapedQuote(b, vs) > 0:
 		// \"v\" in a JSON string, \\\"v\\\" in one escaped twice.
 		vs += escapedQuote(b, vs)
@@ -731,6 +750,26 @@ func escapedQuote(b []byte, i int) int {
 		return k + 1 - i
 	}
 	return 0
+}
+
+// continuedEnd extends a quoted value that ends at e over util.inspect's continuations of a long
+// string ('Harbor' +\n    'Falcon2026'): the value goes on in the next string.
+func continuedEnd(b []byte, e int, q byte) int {
+	for e+3 < len(b) && b[e] == q && b[e+1] == ' ' && b[e+2] == '+' {
+		k := e + 3
+		if k < len(b) && b[k] == '\r' {
+			k++
+		}
+		if k >= len(b) || b[k] != '\n' {
+			return e
+		}
+		k = span(b, k+1, 64, isSpace)
+		if k >= len(b) || b[k] != q {
+			return e
+		}
+		e = quotedEnd(b, k+1, q)
+	}
+	return e
 }
 
 // moreKeysOnLine reports a line that goes on with ", key=…" or ", key: …" after the value at
@@ -1223,4 +1262,47 @@ func curlUserAt(s *scan, ws, we int) (match, bool) {
 		return match{}, false
 	}
 	return match{start: vs + c + 1, end: ve, repl: Marker, rule: RulePasswordPair}, true
+}
+
+// encodedQuotes are quotes as HTML and JSON's \u escapes write them, lowercase.
+var encodedQuotes = [][]byte{[]byte("&quot;"), []byte("&#34;"), []byte("&#39;"), []byte("&apos;"), []byte("\\u0022"), []byte("\\u0027")}
+
+// encodedQuote returns the length of the encoded quote at low[i:], or 0.
+func encodedQuote(low []byte, i int) int {
+	if i >= len(low) || low[i] != '&' && low[i] != '\\' {
+		return 0
+	}
+	for _, q := range encodedQuotes {
+		if bytes.HasPrefix(low[i:], q) {
+			return len(q)
+		}
+	}
+	return 0
+}
+
+// encodedValueAt reads the value after a key closed by an encoded quote (at i): the separator,
+// an encoded opening quote, and the value up to the next "&" or "\".
+func encodedValueAt(s *scan, i int, rawKey []byte, rule string) (match, bool) {
+	b := s.buf
+	i = span(b, i, 8, isSpace)
+	if i >= len(b) || b[i] != ':' && b[i] != '=' {
+		return match{}, false
+	}
+	vs := span(b, i+1, 8, isSpace)
+	e := encodedQuote(s.low, vs)
+	if e == 0 {
+		return match{}, false
+	}
+	vs += e
+	ok := func(c byte) bool { return c != '&' && c != '\\' && c != '<' && c != '"' && c != '\n' }
+	end := span(b, vs, 1<<16, ok)
+	if end == vs || isMarker(b[vs:end]) || isHarmlessValue(rawKey, s.low[vs:end]) {
+		return match{}, false
+	}
+	return open(s, match{start: vs, end: end, repl: Marker, rule: rule}, ok), true
+}
+
+// isPctEq reports a percent-encoded "=" at b[i:].
+func isPctEq(b []byte, i int) bool {
+	return i+3 <= len(b) && b[i] == '%' && b[i+1] == '3' && (b[i+2] == 'D' || b[i+2] == 'd')
 }

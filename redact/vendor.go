@@ -35,12 +35,24 @@ var vendorPrefixes = []vendorPrefix{
 	{"EAACEdEose0cBA", 20, false},             // Facebook
 	{"ATATT3", 40, false},                     // Atlassian
 	{"glsa_", 30, false}, {"glc_", 30, false}, // Grafana
-	{"lin_api_", 30, false},  // Linear
-	{"sntrys_", 40, false},   // Sentry
-	{"dckr_pat_", 20, false}, // Docker Hub
-	{"rzp_live_", 14, false}, // Razorpay
-	{"oy2", 40, false},       // NuGet
-	{"key-", 32, true},       // Mailgun
+	{"lin_api_", 30, false},                                          // Linear
+	{"sntrys_", 40, false},                                           // Sentry
+	{"dckr_pat_", 20, false},                                         // Docker Hub
+	{"rzp_live_", 14, false},                                         // Razorpay
+	{"oy2", 40, false},                                               // NuGet
+	{"key-", 32, true},                                               // Mailgun
+	{"PMAK-", 40, false},                                             // Postman
+	{"NRAK-", 27, false}, {"NRII-", 27, false}, {"NRAA-", 27, false}, // New Relic
+	{"sbp_", 40, true},                                                                  // Supabase
+	{"sgp_", 40, false},                                                                 // Sourcegraph
+	{"pul-", 40, true},                                                                  // Pulumi
+	{"pscale_tkn_", 32, false}, {"pscale_pw_", 32, false}, {"pscale_oauth_", 32, false}, // PlanetScale
+	{"shippo_live_", 40, true}, {"shippo_test_", 40, true}, // Shippo
+	{"FLWSECK-", 32, false}, {"FLWSECK_TEST-", 32, false}, // Flutterwave
+	{"figd_", 30, false},                     // Figma
+	{"tskey-", 30, false},                    // Tailscale
+	{"AGE-SECRET-KEY-1", 50, false},          // age
+	{"nfp_", 36, false}, {"rnd_", 30, false}, // Netlify, Render
 }
 
 // vendorByFirst indexes vendorPrefixes by their first byte.
@@ -284,7 +296,7 @@ func extendSecret(s *scan, m match) match {
 			st = back(b, st-1)
 			continue
 		case c == '.' && st >= 2 && isRunChar(b[st-2]):
-			if p := back(b, st-1); hasDigit(b[p:st-1]) && st-1-p <= 16 && (p == 0 || b[p-1] != '.' && b[p-1] != '@') {
+			if p := back(b, st-1); hasDigit(b[p:st-1]) && st-1-p <= 32 && (p == 0 || b[p-1] != '@') {
 				st = p
 				continue
 			}

@@ -107,6 +107,23 @@ def gen(kind):
         "SASSIG": lambda: r(B64, 43).replace("+", "%2B").replace("/", "%2F") + "%3D",
         "XKEYSIB": lambda: "xkeysib-" + r(HEX, 64) + "-" + r(B62, 16),
         "HEX64": lambda: r(HEX, 64),
+        "PMAK": lambda: "PMAK-" + r(HEX, 24) + "-" + r(HEX, 34),
+        "NRAK": lambda: "NRAK-" + r(string.ascii_uppercase + string.digits, 27),
+        "SUPABASE": lambda: "sbp_" + r(HEX, 40),
+        "SGP": lambda: "sgp_" + r(HEX, 40),
+        "PULUMI": lambda: "pul-" + r(HEX, 40),
+        "PSCALE": lambda: "pscale_tkn_" + r(B64U, 43),
+        "DYNATRACE": lambda: "dt0c01." + r(string.ascii_uppercase + string.digits, 24) + "." + r(string.ascii_uppercase + string.digits, 64),
+        "MAPBOX": lambda: "sk.eyJ1IjoiY2VsaWdvIiwiYSI6ImNs" + r(B64U, 20) + "." + r(B64U, 22),
+        "TWITTERB": lambda: "AAAAAAAAAAAAAAAAAAAAA" + r(B62, 10) + "%3D" + r(B62, 50),
+        "INTERCOM": lambda: base64.b64encode(("tok:" + str(uuid.UUID(int=R.getrandbits(128), version=4))).encode()).decode(),
+        "AGE": lambda: "AGE-SECRET-KEY-1" + r("QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L", 58),
+        "TSKEY": lambda: "tskey-auth-k" + r(B62, 10) + "CNTRL-" + r(B62, 30),
+        "FIGMA": lambda: "figd_" + r(B64U, 40),
+        "SHIPPO": lambda: "shippo_live_" + r(HEX, 40),
+        "FLW": lambda: "FLWSECK-" + r(HEX, 32) + "-X",
+        "JWKK": lambda: r(B64U, 22),
+        "VAULTB64": lambda: "\n".join(r(HEX, 80) for _ in range(3)),
     }
     m = re.fullmatch(r"(HEX64)[A-Z]", kind)
     if m:
