@@ -68,7 +68,8 @@ var staticAnchors = []struct {
 	{"smbmap", anchorCommand}, {"bcp.exe", anchorCommand}, {"7z.exe", anchorCommand}, {"7za ", anchorCommand},
 	{"unrar", anchorCommand}, {"ssh-keygen", anchorCommand}, {"az login", anchorCommand}, {"ipmitool", anchorCommand},
 	{"hdbsql", anchorCommand}, {"vsql ", anchorCommand}, {"schtasks", anchorCommand}, {"openssl", anchorCommand},
-	{"htpasswd", anchorCommand},
+	{"htpasswd", anchorCommand}, {"rabbitmqctl", anchorCommand}, {"lftp ", anchorCommand}, {"xfreerdp", anchorCommand},
+	{"wfreerdp", anchorCommand}, {"rdesktop", anchorCommand}, {"ncftp", anchorCommand},
 	// Password keys in other languages, and short keys with the bytes around them.
 	{"senha", anchorKey}, {"contrase", anchorKey}, {"kennwort", anchorKey}, {"wachtwoord", anchorKey}, {"haslo", anchorKey},
 	{"\"pw\":", anchorKey}, {"'pw':", anchorKey}, {" pw: ", anchorKey}, {"\tpw: ", anchorKey}, {"\npw: ", anchorKey},

@@ -24,7 +24,8 @@ var passwordCommands = map[string]string{
 	"ldapmodify": "w", "ldapadd": "w", "ldapdelete": "w", "ldapwhoami": "w", "ldappasswd": "w", "ldapcompare": "w",
 	"redis-cli": "a", "smbclient": "U", "rpcclient": "U", "smbmap": "p", "curl": "u", "wget": "u",
 	"plink": "", "pscp": "", "psftp": "", "ssh-keygen": "PN", "az": "p", "ipmitool": "P", "hdbsql": "p", "vsql": "w",
-	"schtasks": "/", "openssl": "k", "htpasswd": "b",
+	"schtasks": "/", "openssl": "k", "htpasswd": "b", "rabbitmqctl": "r", "lftp": "lu", "xfreerdp": "x",
+	"wfreerdp": "x", "rdesktop": "p", "ncftp": "p", "ncftpput": "p", "ncftpget": "p",
 }
 
 // argAt returns the command-line argument that starts at i: a quoted string's content, or the
@@ -113,8 +114,12 @@ func commandAt(s *scan, k, wlen int) ([]match, int) {
 			}
 			continue
 		}
+		if a[0] == '/' && has('x') && len(a) > 3 && (a[1] == 'p' || a[1] == 'P') && a[2] == ':' {
+			add(as+3, ae) // xfreerdp /p:password
+			continue
+		}
 		if a[0] != '-' {
-			if has('b') && batch {
+			if has('b') && batch || has('r') {
 				positional = append(positional, [2]int{as, ae})
 			}
 			continue
@@ -156,7 +161,11 @@ func commandAt(s *scan, k, wlen int) ([]match, int) {
 		case (flag == "-u" || flag == "--user" || flag == "--proxy-user" || flag == "-U" && !has('U')) && has('u'):
 			if vs, ve := value(); ve > vs {
 				v := b[vs:ve]
-				if c := bytes.IndexByte(v, ':'); c > 0 && span(v, 0, len(v), func(c byte) bool { return isDigit(c) || c == ':' }) < len(v) {
+				sep := byte(':')
+				if has('l') {
+					sep = ',' // lftp -u user,password
+				}
+				if c := bytes.IndexByte(v, sep); c > 0 && span(v, 0, len(v), func(c byte) bool { return isDigit(c) || c == ':' }) < len(v) {
 					add(vs+c+1, ve)
 				}
 			}
@@ -170,6 +179,12 @@ func commandAt(s *scan, k, wlen int) ([]match, int) {
 	}
 	if batch && len(positional) > want {
 		add(positional[want][0], positional[want][1])
+	}
+	if has('r') && len(positional) >= 3 {
+		// rabbitmqctl add_user NAME PASSWORD, change_password NAME PASSWORD
+		if sub := string(s.low[positional[0][0]:positional[0][1]]); sub == "add_user" || sub == "change_password" {
+			add(positional[2][0], positional[2][1])
+		}
 	}
 	if name == "docker" || name == "podman" {
 		// echo 'secret' | docker login --password-stdin
