@@ -1023,7 +1023,15 @@ func xmlElementAt(s *scan, ws, we int, rule string) (m match, ok, isXML bool) {
 		gt = we + k
 	}
 	if b[gt-1] == '/' {
-		return match{}, false, true // <password/>
+		// <password value="…"/>: the value attribute; <password/> holds nothing.
+		if k := bytes.Index(s.low[we:gt], []byte("value=")); k >= 0 && we+k+6 < gt && (b[we+k+6] == '"' || b[we+k+6] == '\'') {
+			q := b[we+k+6]
+			vs := we + k + 7
+			if e := bytes.IndexByte(b[vs:gt], q); e > 0 && !isMarker(b[vs:vs+e]) {
+				return match{start: vs, end: vs + e, repl: Marker, rule: rule}, true, true
+			}
+		}
+		return match{}, false, true
 	}
 	vs := gt + 1
 	if vs >= len(b) {
@@ -1150,6 +1158,9 @@ func pairedValueAt(s *scan, ws, we, j int, rawKey []byte, rule string, quotedKey
 	switch {
 	case quotedKey && b[j] == ',' && ws > 0 && (b[ws-1] == '\'' || b[ws-1] == '"'):
 		vs := span(b, j+1, 8, isSpace)
+		if vs < len(b) && b[vs] == '\\' && escapedQuote(b, vs) > 0 && ws > 1 && b[ws-2] == '\\' {
+			return valueAt(s, vs, rawKey, rule, ',', false, ws) // \"X-Api-Key\",\"v\"
+		}
 		if vs < len(b) && (b[vs] == '\'' || b[vs] == '"') {
 			if e := quotedEnd(b, vs+1, b[vs]); e < len(b) {
 				if n := span(b, e+1, 8, isSpace); n < len(b) && b[n] == ':' {
