@@ -526,6 +526,16 @@ func (r *keyValueRule) keyValueAt(s *scan, k, wlen int) (match, int, bool) {
 	}
 	key := s.low[ws:we]
 	rule := r.keyRule(key)
+	if rule == "" && string(key) == "key" && ws >= 3 && b[ws-1] == ' ' && isAlpha(b[ws-2]) {
+		// Two words: "API key: …", "license key = …", "encryption key=…" (not "cache key").
+		p := ws - 1
+		for p > 0 && ws-1-p < 16 && isAlpha(b[p-1]) {
+			p--
+		}
+		if p == 0 || !isKeyChar(b[p-1]) {
+			rule = keyRule(append(append([]byte(nil), s.low[p:ws-1]...), "key"...))
+		}
+	}
 	if rule == "" {
 		if m, ok := curlUserAt(s, ws, we); ok {
 			return m, we, true
