@@ -73,7 +73,8 @@ var staticAnchors = []struct {
 	// Password keys in other languages, and short keys with the bytes around them.
 	{"senha", anchorKey}, {"contrase", anchorKey}, {"kennwort", anchorKey}, {"wachtwoord", anchorKey}, {"haslo", anchorKey},
 	{"\"pw\":", anchorKey}, {"'pw':", anchorKey}, {" pw: ", anchorKey}, {"\tpw: ", anchorKey}, {"\npw: ", anchorKey},
-	{"identified by ", anchorIdentified}, {"\nuser", anchorKey}, {"proxy-user", anchorKey},
+	{"identified by ", anchorIdentified}, {"creds", anchorKey}, {"privkey", anchorKey}, {"recoverycode", anchorKey},
+	{"backupcode", anchorKey}, {"\nuser", anchorKey}, {"proxy-user", anchorKey},
 }
 
 // shortKeyAnchors are the four-letter key fragments "pass" and "auth": the gram index finds them

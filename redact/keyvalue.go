@@ -26,6 +26,7 @@ var secretFragments = []string{
 	"secretkey", "privatekey", "webhook",
 	// Signatures and one-time proofs: HMACs, SAML assertions, PKCE verifiers, SNMP communities.
 	"hmac", "samlresponse", "codeverifier", "oauthverifier", "community", "mnemonic", "privatekeyid",
+	"creds", "privkey", "recoverycode", "backupcode",
 }
 
 // Password keys in other languages (compacted: contraseña is "contrasea").
@@ -118,6 +119,9 @@ func keyRule(key []byte) string {
 	}
 	if bytes.HasSuffix(k, []byte("dsn")) && len(k) > 3 {
 		return RuleSecretKey
+	}
+	if len(k) > 2 && len(k) <= 12 && bytes.HasSuffix(k, []byte("pw")) && isAlpha(key[len(key)-3]) {
+		return RulePasswordPair // bindpw, rootpw (slapd.conf, nslcd.conf)
 	}
 	rule := ""
 	lastEnd, lastFrag, firstStart, firstFrag := -1, "", len(k), ""
@@ -360,7 +364,7 @@ type pivotWord struct {
 
 var pivotGroups = []pivotGroup{
 	{'k', []pivotWord{{[]byte("key"), 0}}},
-	{'w', []pivotWord{{[]byte("pwd"), 1}, {[]byte("pswd"), 2}}},
+	{'w', []pivotWord{{[]byte("pwd"), 1}, {[]byte("pswd"), 2}, {[]byte("pw"), 1}}},
 }
 
 // shortKeyWord stands for every pivot word: they are all fragments of key names.
@@ -490,7 +494,8 @@ func (r *keyValueRule) anchorAt(s *scan, k int, w *gramWord) ([]match, int) {
 	}
 	wl := len(w.w)
 	if w == &shortKeyWord {
-		wl = 3 // key, pwd: the key's span is found from its bytes either way
+		// key, pwd, pw: the key's span is found from its bytes either way.
+		wl = max(1, span(s.buf, k, 3, isKeyChar)-k)
 	} else if !isAlpha(w.w[0]) || !isAlpha(w.w[wl-1]) {
 		// "&sig=", "\"dsn\"": the key is the letters inside.
 		lead := span(w.w, 0, wl, func(c byte) bool { return !isAlpha(c) })
@@ -1154,6 +1159,12 @@ func reverse(b []byte) []byte {
 	return out
 }
 
+// plainSecretWords are secret key names that are also plain words, which start prose lines.
+var plainSecretWord = map[string]bool{"password": true, "passwd": true, "pass": true, "passphrase": true, "passcode": true,
+	"token": true, "tokens": true, "secret": true, "secrets": true, "auth": true, "authorization": true, "cookie": true,
+	"cookies": true, "credential": true, "credentials": true, "signature": true, "private": true, "session": true,
+	"webhook": true, "community": true, "key": true, "apikey": true, "creds": true, "mnemonic": true}
+
 // regTypes are the value types of "reg query" output: NAME    REG_SZ    value.
 var regTypes = []string{"reg_sz", "reg_expand_sz", "reg_multi_sz", "reg_binary"}
 
@@ -1206,6 +1217,16 @@ func pairedValueAt(s *scan, ws, we, j int, rawKey []byte, rule string, quotedKey
 				return match{start: j, end: ve, repl: Marker, rule: rule}, true
 			}
 			return match{}, false
+		}
+		if atLineStart(s, ws) && !plainSecretWord[string(s.low[ws:we])] {
+			// A configuration file's "name value" line: redis.conf requirepass, slapd.conf rootpw,
+			// nslcd.conf bindpw. One word to the end of the line; a plain word as the name
+			// ("Password must…", "Token expired") is prose.
+			ve := span(b, j, 1<<12, func(c byte) bool { return c > ' ' })
+			if e := span(b, ve, 16, func(c byte) bool { return c == ' ' || c == '\t' || c == '\r' }); ve > j && (e == len(b) || b[e] == '\n') &&
+				!isMarker(b[j:ve]) && !hasMarker(b[j:ve]) && !isHarmlessValue(rawKey, s.low[j:ve]) {
+				return match{start: j, end: ve, repl: Marker, rule: rule}, true
+			}
 		}
 		for _, t := range regTypes {
 			if bytes.HasPrefix(s.low[j:], []byte(t)) && j+len(t) < len(b) && isSpace(b[j+len(t)]) {
