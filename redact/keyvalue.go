@@ -1165,6 +1165,10 @@ var plainSecretWord = map[string]bool{"password": true, "passwd": true, "pass": 
 	"cookies": true, "credential": true, "credentials": true, "signature": true, "private": true, "session": true,
 	"webhook": true, "community": true, "key": true, "apikey": true, "creds": true, "mnemonic": true}
 
+// configPasswordKeys are the password directives of configuration files written "name value".
+var configPasswordKeys = map[string]bool{"requirepass": true, "masterauth": true, "rootpw": true, "bindpw": true,
+	"masterpassword": true, "ldap_default_authtok": true}
+
 // regTypes are the value types of "reg query" output: NAME    REG_SZ    value.
 var regTypes = []string{"reg_sz", "reg_expand_sz", "reg_multi_sz", "reg_binary"}
 
@@ -1223,7 +1227,9 @@ func pairedValueAt(s *scan, ws, we, j int, rawKey []byte, rule string, quotedKey
 			// nslcd.conf bindpw. One word to the end of the line; a plain word as the name
 			// ("Password must…", "Token expired") is prose.
 			ve := span(b, j, 1<<12, func(c byte) bool { return c > ' ' })
+			word := span(b, j, ve-j, func(c byte) bool { return 'a' <= c && c <= 'z' }) == ve // "privateKey loaded"
 			if e := span(b, ve, 16, func(c byte) bool { return c == ' ' || c == '\t' || c == '\r' }); ve > j && (e == len(b) || b[e] == '\n') &&
+				(!word || configPasswordKeys[string(s.low[ws:we])]) &&
 				!isMarker(b[j:ve]) && !hasMarker(b[j:ve]) && !isHarmlessValue(rawKey, s.low[j:ve]) {
 				return match{start: j, end: ve, repl: Marker, rule: rule}, true
 			}
