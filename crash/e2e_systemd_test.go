@@ -74,11 +74,11 @@ func requireSystemd(t *testing.T, format string, args ...any) {
 	t.Skipf("%s (OPADIAG_REQUIRE_SYSTEMD=1 makes this a failure)", msg)
 }
 
-// TestSystemdEndToEnd: on a booted systemd, crash-hook install hooks an agent unit with
+// TestSystemdE2E: on a booted systemd, crash-hook install hooks an agent unit with
 // Restart=always and one without; SIGSEGV yields exactly one crash bundle each, a clean stop
 // none; uninstall leaves the units as they were. The same container checks that the service
 // collector reads a running service and one instance.
-func TestSystemdEndToEnd(t *testing.T) {
+func TestSystemdE2E(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("systemd: Linux only")
 	}
@@ -444,7 +444,7 @@ func (c *container) expectBundles(n int) {
 		c.t.Fatalf("%d crash bundles, want %d: %v\ncapture log:\n%s", len(zips), n, zips, log)
 	}
 	for _, z := range zips {
-		if trigger, _, err := bundleTrigger(z); err != nil || trigger != "crash" {
+		if trigger, _, _, err := bundleTrigger(z); err != nil || trigger != "crash" {
 			c.t.Errorf("%s: trigger %q, %v", z, trigger, err)
 		}
 	}
