@@ -417,6 +417,7 @@ func crashHookAction(ctx context.Context, cmd *cli.Command, name string, plat pl
 	case name == "install":
 		rep, err := crash.Install(ctx, env)
 		if rep != nil {
+			rep.Failed = err != nil
 			rep.Write(stdout, env, "installed")
 		}
 		return hookError(err)
@@ -425,6 +426,7 @@ func crashHookAction(ctx context.Context, cmd *cli.Command, name string, plat pl
 	case name == "uninstall":
 		rep, err := crash.Uninstall(ctx, env)
 		if rep != nil {
+			rep.Failed = err != nil
 			rep.Write(stdout, env, "removed")
 		}
 		return hookError(err)
@@ -443,6 +445,9 @@ func hookError(err error) error {
 	var he *crash.HintError
 	if errors.As(err, &he) {
 		return &hintError{err: err, hint: he.Hint}
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return &hintError{err: err, hint: "run it with sudo (as administrator on Windows), or give a --root folder you can write"}
 	}
 	return err
 }
