@@ -487,7 +487,7 @@ func inspectAction(cmd *cli.Command, stdout, stderr io.Writer) error {
 	path := cmd.Args().First()
 	r, err := bundle.Open(path)
 	if err != nil {
-		return &hintError{err: err, hint: "check the path; the file must be a bundle written by opadiag"}
+		return &hintError{err: err, hint: openHint(path)}
 	}
 	defer r.Close()
 	v := r.Verify()
@@ -523,7 +523,7 @@ func reportAction(cmd *cli.Command, stdout, stderr io.Writer) error {
 	path := cmd.Args().First()
 	r, err := bundle.Open(path)
 	if err != nil {
-		return &hintError{err: err, hint: "check the path; the file must be a bundle written by opadiag"}
+		return &hintError{err: err, hint: openHint(path)}
 	}
 	defer r.Close()
 	m := r.Manifest()
@@ -556,10 +556,80 @@ func reportAction(cmd *cli.Command, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// openHint says what to do about a file that bundle.Open could not read as a zip.
+func openHint(path string) string {
+	const generic = "check the path; the file must be a bundle written by opadiag"
+	f, err := os.Open(path)
+	if err != nil {
+		return generic
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return generic
+	}
+	head := make([]byte, 4)
+	n, _ := io.ReadFull(f, head)
+	switch {
+	case n == 0:
+		return "the file is empty: copy or download the bundle again"
+	case n == 4 && string(head) == "PK\x03\x04":
+		return "the file starts as a zip but its end is missing (a download or copy cut short): copy or download the bundle again"
+	}
+	return generic
+}
+
 // writeNew writes data to a new file at path (mode 0600, as the bundle it comes from), never
 // replacing one: when path is taken and was not asked for by name, it tries NAME-2.EXT,
-// NAME-3.EXT… A file half written is removed.
+// NAME-3.EXT… The page is written whole to a temporary file beside it first, then linked to its
+// name, so that no half-written page ever has it; where the file system has no links, it is
+// written in place and removed when a write fails.
 func writeNew(path string, exact bool, data []byte) (string, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".opadiag-report-*.tmp")
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the temporary name means nothing to the user
+		}
+		return "", fmt.Errorf("write the report %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", fmt.Errorf("write the report %s: %w", path, err)
+	}
+	ext := ".html"
+	stem := strings.TrimSuffix(path, ext)
+	if stem == path {
+		ext = ""
+	}
+	for i := 1; i <= 100; i++ {
+		p := path
+		if i > 1 {
+			p = stem + "-" + strconv.Itoa(i) + ext
+		}
+		err := os.Link(tmp.Name(), p)
+		if errors.Is(err, fs.ErrExist) && !exact {
+			continue
+		}
+		if errors.Is(err, fs.ErrExist) {
+			return "", fmt.Errorf("write the report: %w", &fs.PathError{Op: "create", Path: p, Err: fs.ErrExist})
+		}
+		if err != nil {
+			return writeInPlace(path, exact, data)
+		}
+		return p, nil
+	}
+	return "", fmt.Errorf("write the report beside %s: %w (100 names tried)", path, fs.ErrExist)
+}
+
+// writeInPlace is writeNew on a file system without hard links.
+func writeInPlace(path string, exact bool, data []byte) (string, error) {
 	ext := ".html"
 	stem := strings.TrimSuffix(path, ext)
 	if stem == path {
