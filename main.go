@@ -195,7 +195,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 				Name:         "report",
 				Usage:        "write report.html for a bundle, with today's checks, to read it in a browser",
 				UsageText:    "opadiag report BUNDLE.zip [--output FILE]",
-				Flags:        []cli.Flag{&cli.StringFlag{Name: "output", Usage: "the page to write (default: beside the bundle, BUNDLE.report.html); an existing file is never replaced"}},
+				Flags:        []cli.Flag{&cli.StringFlag{Name: "output", Usage: "the page to write, or a folder to write BUNDLE.report.html in (default: beside the bundle); an existing file is never replaced"}},
 				OnUsageError: onUsage,
 				Action: func(ctx context.Context, cmd *cli.Command) error {
 					return reportAction(cmd, stdout, stderr)
@@ -542,8 +542,16 @@ func reportAction(cmd *cli.Command, stdout, stderr io.Writer) error {
 		return err
 	}
 	out, explicit := cmd.String("output"), true
-	if out == "" {
-		out, explicit = strings.TrimSuffix(path, filepath.Ext(path))+".report.html", false
+	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + ".report.html"
+	switch {
+	case out == "":
+		out, explicit = filepath.Join(filepath.Dir(path), name), false
+	case strings.HasSuffix(out, string(filepath.Separator)) || strings.HasSuffix(out, "/"):
+		out, explicit = filepath.Join(out, name), false // a folder, as collect's --output is
+	default:
+		if st, err := os.Stat(out); err == nil && st.IsDir() {
+			out, explicit = filepath.Join(out, name), false
+		}
 	}
 	written, err := writeNew(out, explicit, page.Bytes())
 	if err != nil {

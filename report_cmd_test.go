@@ -135,6 +135,24 @@ func TestReportFailures(t *testing.T) {
 	}
 }
 
+// TestReportIntoFolder: --output naming a folder (as collect's --output does) writes
+// BUNDLE.report.html in it, then BUNDLE.report-2.html; it was refused as an existing file.
+func TestReportIntoFolder(t *testing.T) {
+	zip := copyBundle(t, previousRelease)
+	dir := t.TempDir()
+	stem := strings.TrimSuffix(filepath.Base(zip), ".zip")
+	for _, want := range []string{stem + ".report.html", stem + ".report-2.html"} {
+		out, errs, code := reportCmd(t, zip, "--output", dir)
+		if code != 0 || out != "report: "+filepath.Join(dir, want)+"\n" {
+			t.Fatalf("exit %d, stdout %q, stderr %q; want %s", code, out, errs, want)
+		}
+	}
+	out, errs, code := reportCmd(t, zip, "--output", filepath.Join(t.TempDir(), "new")+string(filepath.Separator))
+	if code != 1 || !strings.Contains(errs, "choose another --output") {
+		t.Errorf("a folder that does not exist: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
+
 // TestReportChangedBundle: a bundle that no longer matches its manifest still gets its page, with
 // a warning that says so.
 func TestReportChangedBundle(t *testing.T) {
