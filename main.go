@@ -505,12 +505,15 @@ func inspectAction(cmd *cli.Command, stdout, stderr io.Writer) error {
 		}
 	} else {
 		console.Inspect(stdout, path, rep)
-		if rep.Manifest != nil {
+		if rep.Manifest != nil && len(rep.Problems) == 0 {
 			fmt.Fprintf(stderr, "opadiag: hint: to read it in a browser, with a timeline: opadiag report %s\n", path)
 		}
 	}
-	if len(rep.Problems) > 0 {
-		return errInvalidBundle
+	switch {
+	case len(rep.Problems) > 0 && rep.Manifest == nil:
+		return &hintError{err: errInvalidBundle, hint: "the problems are listed above: it is not a bundle opadiag wrote, or it was damaged; ask for the bundle again"}
+	case len(rep.Problems) > 0:
+		return &hintError{err: errInvalidBundle, hint: "the problems are listed above: ask for the bundle again (a copy or a transfer can damage it); to read what it holds anyway, in a browser: opadiag report " + path}
 	}
 	return nil
 }
