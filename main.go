@@ -195,7 +195,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 				Name:         "report",
 				Usage:        "write report.html for a bundle, with today's checks, to read it in a browser",
 				UsageText:    "opadiag report BUNDLE.zip [--output FILE]",
-				Flags:        []cli.Flag{&cli.StringFlag{Name: "output", Usage: "the page to write (default: beside the bundle, BUNDLE.report.html); an existing file is never replaced"}},
+				Flags:        []cli.Flag{&cli.StringFlag{Name: "output", Usage: "the page to write, or a folder to write BUNDLE.report.html in (default: beside the bundle); an existing file is never replaced"}},
 				OnUsageError: onUsage,
 				Action: func(ctx context.Context, cmd *cli.Command) error {
 					return reportAction(cmd, stdout, stderr)
@@ -417,6 +417,7 @@ func crashHookAction(ctx context.Context, cmd *cli.Command, name string, plat pl
 	case name == "install":
 		rep, err := crash.Install(ctx, env)
 		if rep != nil {
+			rep.Failed = err != nil
 			rep.Write(stdout, env, "installed")
 		}
 		return hookError(err)
@@ -425,6 +426,7 @@ func crashHookAction(ctx context.Context, cmd *cli.Command, name string, plat pl
 	case name == "uninstall":
 		rep, err := crash.Uninstall(ctx, env)
 		if rep != nil {
+			rep.Failed = err != nil
 			rep.Write(stdout, env, "removed")
 		}
 		return hookError(err)
@@ -443,6 +445,9 @@ func hookError(err error) error {
 	var he *crash.HintError
 	if errors.As(err, &he) {
 		return &hintError{err: err, hint: he.Hint}
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return &hintError{err: err, hint: "run it with sudo (as administrator on Windows), or give a --root folder you can write"}
 	}
 	return err
 }
@@ -482,7 +487,7 @@ func inspectAction(cmd *cli.Command, stdout, stderr io.Writer) error {
 	path := cmd.Args().First()
 	r, err := bundle.Open(path)
 	if err != nil {
-		return &hintError{err: err, hint: "check the path; the file must be a bundle written by opadiag"}
+		return &hintError{err: err, hint: openHint(path)}
 	}
 	defer r.Close()
 	v := r.Verify()
@@ -500,12 +505,15 @@ func inspectAction(cmd *cli.Command, stdout, stderr io.Writer) error {
 		}
 	} else {
 		console.Inspect(stdout, path, rep)
-		if rep.Manifest != nil {
+		if rep.Manifest != nil && len(rep.Problems) == 0 {
 			fmt.Fprintf(stderr, "opadiag: hint: to read it in a browser, with a timeline: opadiag report %s\n", path)
 		}
 	}
-	if len(rep.Problems) > 0 {
-		return errInvalidBundle
+	switch {
+	case len(rep.Problems) > 0 && rep.Manifest == nil:
+		return &hintError{err: errInvalidBundle, hint: "the problems are listed above: it is not a bundle opadiag wrote, or it was damaged; ask for the bundle again"}
+	case len(rep.Problems) > 0:
+		return &hintError{err: errInvalidBundle, hint: "the problems are listed above: ask for the bundle again (a copy or a transfer can damage it); to read what it holds anyway, in a browser: opadiag report " + path}
 	}
 	return nil
 }
@@ -518,7 +526,7 @@ func reportAction(cmd *cli.Command, stdout, stderr io.Writer) error {
 	path := cmd.Args().First()
 	r, err := bundle.Open(path)
 	if err != nil {
-		return &hintError{err: err, hint: "check the path; the file must be a bundle written by opadiag"}
+		return &hintError{err: err, hint: openHint(path)}
 	}
 	defer r.Close()
 	m := r.Manifest()
@@ -537,8 +545,16 @@ func reportAction(cmd *cli.Command, stdout, stderr io.Writer) error {
 		return err
 	}
 	out, explicit := cmd.String("output"), true
-	if out == "" {
-		out, explicit = strings.TrimSuffix(path, filepath.Ext(path))+".report.html", false
+	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + ".report.html"
+	switch {
+	case out == "":
+		out, explicit = filepath.Join(filepath.Dir(path), name), false
+	case strings.HasSuffix(out, string(filepath.Separator)) || strings.HasSuffix(out, "/"):
+		out, explicit = filepath.Join(out, name), false // a folder, as collect's --output is
+	default:
+		if st, err := os.Stat(out); err == nil && st.IsDir() {
+			out, explicit = filepath.Join(out, name), false
+		}
 	}
 	written, err := writeNew(out, explicit, page.Bytes())
 	if err != nil {
@@ -551,10 +567,80 @@ func reportAction(cmd *cli.Command, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// openHint says what to do about a file that bundle.Open could not read as a zip.
+func openHint(path string) string {
+	const generic = "check the path; the file must be a bundle written by opadiag"
+	f, err := os.Open(path)
+	if err != nil {
+		return generic
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return generic
+	}
+	head := make([]byte, 4)
+	n, _ := io.ReadFull(f, head)
+	switch {
+	case n == 0:
+		return "the file is empty: copy or download the bundle again"
+	case n == 4 && string(head) == "PK\x03\x04":
+		return "the file starts as a zip but its end is missing (a download or copy cut short): copy or download the bundle again"
+	}
+	return generic
+}
+
 // writeNew writes data to a new file at path (mode 0600, as the bundle it comes from), never
 // replacing one: when path is taken and was not asked for by name, it tries NAME-2.EXT,
-// NAME-3.EXT… A file half written is removed.
+// NAME-3.EXT… The page is written whole to a temporary file beside it first, then linked to its
+// name, so that no half-written page ever has it; where the file system has no links, it is
+// written in place and removed when a write fails.
 func writeNew(path string, exact bool, data []byte) (string, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".opadiag-report-*.tmp")
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the temporary name means nothing to the user
+		}
+		return "", fmt.Errorf("write the report %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", fmt.Errorf("write the report %s: %w", path, err)
+	}
+	ext := ".html"
+	stem := strings.TrimSuffix(path, ext)
+	if stem == path {
+		ext = ""
+	}
+	for i := 1; i <= 100; i++ {
+		p := path
+		if i > 1 {
+			p = stem + "-" + strconv.Itoa(i) + ext
+		}
+		err := os.Link(tmp.Name(), p)
+		if errors.Is(err, fs.ErrExist) && !exact {
+			continue
+		}
+		if errors.Is(err, fs.ErrExist) {
+			return "", fmt.Errorf("write the report: %w", &fs.PathError{Op: "create", Path: p, Err: fs.ErrExist})
+		}
+		if err != nil {
+			return writeInPlace(path, exact, data)
+		}
+		return p, nil
+	}
+	return "", fmt.Errorf("write the report beside %s: %w (100 names tried)", path, fs.ErrExist)
+}
+
+// writeInPlace is writeNew on a file system without hard links.
+func writeInPlace(path string, exact bool, data []byte) (string, error) {
 	ext := ".html"
 	stem := strings.TrimSuffix(path, ext)
 	if stem == path {

@@ -82,6 +82,16 @@ func TestReportFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	zip := copyBundle(t, previousRelease)
+	whole, err := os.ReadFile(zip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truncated := filepath.Join(t.TempDir(), "cut.zip")
+	os.WriteFile(truncated, whole[:len(whole)/2], 0o644)
+	empty := filepath.Join(t.TempDir(), "empty.zip")
+	os.WriteFile(empty, nil, 0o644)
+	taken := filepath.Join(t.TempDir(), "taken.html")
+	os.WriteFile(taken, []byte("mine"), 0o644)
 	noManifest := rewriteManifest(t, previousRelease, func(m map[string]any) { m["schema"] = "something/else" })
 	tests := []struct {
 		name   string
@@ -94,6 +104,9 @@ func TestReportFailures(t *testing.T) {
 		{"missing", []string{filepath.Join(t.TempDir(), "none.zip")}, 1, "open bundle"},
 		{"not a zip", []string{notZip}, 1, "open bundle"},
 		{"no readable manifest", []string{noManifest}, 1, "has no readable manifest.json"},
+		{"truncated", []string{truncated}, 1, "opadiag: hint: the file starts as a zip but its end is missing"},
+		{"empty", []string{empty}, 1, "opadiag: hint: the file is empty"},
+		{"output exists", []string{zip, "--output", taken}, 1, "opadiag never replaces a file"},
 		{"output folder missing", []string{zip, "--output", filepath.Join(t.TempDir(), "no", "page.html")}, 1, "choose another --output"},
 		{"unknown flag", []string{"--json", zip}, 2, "opadiag: hint: run 'opadiag report --help'"},
 	}
@@ -103,7 +116,40 @@ func TestReportFailures(t *testing.T) {
 			if code != tt.code || !strings.Contains(errs, tt.stderr) || out != "" {
 				t.Errorf("exit %d, stdout %q, stderr %q; want exit %d and %q", code, out, errs, tt.code, tt.stderr)
 			}
+			if !strings.HasPrefix(errs, "opadiag: error: ") || !strings.Contains(errs, "\nopadiag: hint: ") {
+				t.Errorf("stderr is not an error and a hint: %q", errs)
+			}
 		})
+	}
+	if b, _ := os.ReadFile(taken); string(b) != "mine" {
+		t.Errorf("an existing --output was changed: %q", b)
+	}
+	// Nothing is left beside the bundles and pages: no page, no temporary file.
+	for _, dir := range []string{filepath.Dir(taken), filepath.Dir(zip)} {
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			if strings.HasPrefix(e.Name(), ".") || strings.HasSuffix(e.Name(), ".tmp") || (strings.HasSuffix(e.Name(), ".html") && e.Name() != "taken.html") {
+				t.Errorf("left behind: %s", filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+}
+
+// TestReportIntoFolder: --output naming a folder (as collect's --output does) writes
+// BUNDLE.report.html in it, then BUNDLE.report-2.html; it was refused as an existing file.
+func TestReportIntoFolder(t *testing.T) {
+	zip := copyBundle(t, previousRelease)
+	dir := t.TempDir()
+	stem := strings.TrimSuffix(filepath.Base(zip), ".zip")
+	for _, want := range []string{stem + ".report.html", stem + ".report-2.html"} {
+		out, errs, code := reportCmd(t, zip, "--output", dir)
+		if code != 0 || out != "report: "+filepath.Join(dir, want)+"\n" {
+			t.Fatalf("exit %d, stdout %q, stderr %q; want %s", code, out, errs, want)
+		}
+	}
+	out, errs, code := reportCmd(t, zip, "--output", filepath.Join(t.TempDir(), "new")+string(filepath.Separator))
+	if code != 1 || !strings.Contains(errs, "choose another --output") {
+		t.Errorf("a folder that does not exist: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
 

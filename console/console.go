@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/opadiag/opadiag/manifest"
 )
@@ -285,7 +286,7 @@ func Inspect(out io.Writer, path string, rep Verdict) {
 	} else {
 		fmt.Fprintf(out, "INVALID: %d problems\n", len(rep.Problems)+rep.More)
 		for _, p := range rep.Problems {
-			fmt.Fprintf(out, "  %s\n", oneLine(p))
+			fmt.Fprintf(out, "  %s\n", cut(oneLine(p), maxInspectText))
 		}
 		if rep.More > 0 {
 			fmt.Fprintf(out, "  and %d more\n", rep.More)
@@ -296,15 +297,19 @@ func Inspect(out io.Writer, path string, rep Verdict) {
 		return
 	}
 	fmt.Fprintf(out, "\n%s\nmade %s on %s (%s/%s) by %s, opadiag %s; %d files, %d collectors\n",
-		path, m.Created.Format("2006-01-02 15:04:05 UTC"), m.Host.Hostname, m.Host.OS, m.Host.Arch,
-		m.Invocation.User, m.Tool.Version, len(m.Files), len(m.Collectors))
+		path, m.Created.Format("2006-01-02 15:04:05 UTC"), cut(oneLine(m.Host.Hostname), maxInspectText), cut(m.Host.OS, maxInspectName), cut(m.Host.Arch, maxInspectName),
+		cut(oneLine(m.Invocation.User), maxInspectText), cut(oneLine(m.Tool.Version), maxInspectText), len(m.Files), len(m.Collectors))
 	if m.Redaction.TokenHash != "" {
-		fmt.Fprintf(out, "agent token hash: %s\n", m.Redaction.TokenHash)
+		fmt.Fprintf(out, "agent token hash: %s\n", cut(oneLine(m.Redaction.TokenHash), maxInspectText))
 	}
-	for _, c := range m.Collectors {
-		line := fmt.Sprintf("  %-10s %-8s %6dms", c.Name, c.Status, c.DurationMS)
+	for i, c := range m.Collectors {
+		if i == maxInspectCollectors {
+			fmt.Fprintf(out, "  and %d more collectors (the manifest lists them)\n", len(m.Collectors)-i)
+			break
+		}
+		line := fmt.Sprintf("  %-10s %-8s %6dms", cut(oneLine(c.Name), maxInspectName), cut(oneLine(c.Status), maxInspectName), c.DurationMS)
 		if c.Error != "" {
-			line += "  " + oneLine(c.Error)
+			line += "  " + cut(oneLine(c.Error), maxInspectText)
 		}
 		fmt.Fprintln(out, line)
 	}
@@ -314,7 +319,11 @@ func Inspect(out io.Writer, path string, rep Verdict) {
 		findings = rep.Today
 		fmt.Fprintln(out, "Findings of today's checks, drawn from the bundle's files:")
 	}
-	for _, f := range findings {
+	for i, f := range findings {
+		if i == maxInspectFindings {
+			fmt.Fprintf(out, "and %d more findings (--json lists them all)\n", len(findings)-i)
+			break
+		}
 		printFinding(out, f)
 	}
 	if manifest.OmittedTotal(m) > 0 {
@@ -334,7 +343,12 @@ func Inspect(out io.Writer, path string, rep Verdict) {
 		return
 	}
 	fmt.Fprintf(out, "\nCompared with the %d findings stored when the bundle was made (opadiag %s):\n", len(m.Findings), m.Tool.Version)
-	for _, c := range changes {
+	for i, c := range changes {
+		if i == maxInspectFindings {
+			fmt.Fprintf(out, "  and %d more changes (--json lists them all)\n", len(changes)-i)
+			break
+		}
+		c.Title = cut(oneLine(c.Title), maxInspectText)
 		switch {
 		case c.Stored == "":
 			fmt.Fprintf(out, "  new      %-4s %s\n", strings.ToUpper(c.Today), c.Title)
@@ -348,20 +362,47 @@ func Inspect(out io.Writer, path string, rep Verdict) {
 
 // printFinding prints one finding with its detail, remedy and evidence.
 func printFinding(out io.Writer, f manifest.Finding) {
-	fmt.Fprintf(out, "%-4s %s\n", strings.ToUpper(f.Severity), f.Title)
+	fmt.Fprintf(out, "%-4s %s\n", cut(strings.ToUpper(f.Severity), maxInspectName), cut(f.Title, maxInspectText))
 	if f.Detail != "" {
-		fmt.Fprintf(out, "     %s\n", f.Detail)
+		fmt.Fprintf(out, "     %s\n", cut(f.Detail, maxInspectDetail))
 	}
 	if f.Remedy != "" {
-		fmt.Fprintf(out, "     what to do: %s\n", f.Remedy)
+		fmt.Fprintf(out, "     what to do: %s\n", cut(f.Remedy, maxInspectDetail))
 	}
-	for _, e := range f.Evidence {
+	for i, e := range f.Evidence {
+		if i == maxInspectEvidence {
+			fmt.Fprintf(out, "     and %d more places\n", len(f.Evidence)-i)
+			break
+		}
 		if e.Line > 0 {
-			fmt.Fprintf(out, "     see %s line %d\n", e.Path, e.Line)
+			fmt.Fprintf(out, "     see %s line %d\n", cut(e.Path, maxInspectText), e.Line)
 		} else {
-			fmt.Fprintf(out, "     see %s\n", e.Path)
+			fmt.Fprintf(out, "     see %s\n", cut(e.Path, maxInspectText))
 		}
 	}
+}
+
+// Bounds of inspect's printout, whatever the bundle holds (a hostile or damaged manifest can
+// list thousands of collectors and findings, a finding thousands of places): the whole of it is
+// in --json.
+const (
+	maxInspectCollectors = 40
+	maxInspectFindings   = 60   // findings, and changes since the stored ones
+	maxInspectEvidence   = 5    // places shown per finding
+	maxInspectName       = 40   // bytes of a collector's name or status
+	maxInspectText       = 300  // bytes of a title, a collector's error, a path
+	maxInspectDetail     = 1200 // bytes of a finding's detail or remedy
+)
+
+// cut shortens s to at most n bytes, on a character boundary, marking the cut.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
 }
 
 // InspectJSON prints the verdict and the findings as one JSON object.

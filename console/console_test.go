@@ -3,6 +3,7 @@ package console
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -150,6 +151,40 @@ func TestInspectVerdictFirst(t *testing.T) {
 	for _, want := range []string{"FAIL new finding", "  new      FAIL new finding", "  gone     WARN old finding"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("no %q in:\n%s", want, s)
+		}
+	}
+}
+
+// TestInspectBounded: inspect's printout stays a few screens whatever the manifest holds
+// (a hostile bundle listed 2,000 failed collectors, 10,000 stored findings and a finding naming
+// 20,000 places in a 1 MB detail: 40,000 lines and 6.4 MB were printed).
+func TestInspectBounded(t *testing.T) {
+	long := strings.Repeat("x<", 500_000)
+	m := &manifest.Manifest{Host: manifest.Host{Hostname: long}}
+	for i := range 2000 {
+		m.Collectors = append(m.Collectors, manifest.Collector{Name: fmt.Sprintf("c%d", i), Status: "failed", Error: long})
+	}
+	var today []manifest.Finding
+	for i := range 10000 {
+		f := manifest.Finding{ID: fmt.Sprintf("x.%d", i), Severity: "warn", Title: long, Detail: long, Remedy: long}
+		for j := range 100 {
+			f.Evidence = append(f.Evidence, manifest.Evidence{Path: long, Line: j + 1})
+		}
+		m.Findings = append(m.Findings, f)
+		if i < 3000 {
+			today = append(today, manifest.Finding{ID: fmt.Sprintf("y.%d", i), Severity: "fail", Title: "t", Detail: long, Evidence: f.Evidence})
+		}
+	}
+	var out bytes.Buffer
+	Inspect(&out, "b.zip", Verdict{Manifest: m, Entries: 3, Problems: []string{long}, Today: today})
+	lines := strings.Count(out.String(), "\n")
+	t.Logf("inspect printed %d lines, %d bytes", lines, out.Len())
+	if lines > 600 || out.Len() > 256<<10 {
+		t.Errorf("inspect printed %d lines, %d bytes", lines, out.Len())
+	}
+	for _, want := range []string{"and 1960 more collectors", "and 2940 more findings", "and 95 more places", "more changes"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %q in the printout", want)
 		}
 	}
 }

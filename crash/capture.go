@@ -178,6 +178,7 @@ func Capture(ctx context.Context, o CaptureOptions) (*Outcome, error) {
 		out.Warnings = append(out.Warnings, "the new bundle could not be read back: old crash bundles were not rotated")
 		return out, nil
 	}
+	bundles = newestLast(bundles, res.Path)
 	for _, b := range toRemove(bundles, o.Keep, o.KeepSize) {
 		if err := removeBundle(b); err != nil {
 			out.Warnings = append(out.Warnings, err.Error())
@@ -206,6 +207,21 @@ func lastCaptures(entries []LogEntry, bundles []bundle) (captured, tried time.Ti
 		tried = e.Time
 	}
 	return captured, tried
+}
+
+// newestLast moves the bundle at path, the one just written, to the end of bs: rotation always
+// keeps it, whatever the others' names and times say.
+func newestLast(bs []bundle, path string) []bundle {
+	out := make([]bundle, 0, len(bs))
+	var last []bundle
+	for _, b := range bs {
+		if b.Path == path {
+			last = append(last, b)
+		} else {
+			out = append(out, b)
+		}
+	}
+	return append(out, last...)
 }
 
 func containsBundle(bs []bundle, path string) bool {

@@ -172,6 +172,26 @@ func TestRetentionKeep(t *testing.T) {
 	}
 }
 
+// TestRetentionSameSecond: captures within one second, rotated down to one bundle, each keep
+// the bundle just written. The next bundle of a second takes back the name -1 freed, so the
+// names' -N no longer tell which is newest: the capture told the user the path of a bundle it
+// had just deleted.
+func TestRetentionSameSecond(t *testing.T) {
+	dir := t.TempDir()
+	clock := newClock()
+	fc := &fakeCollect{t: t, clock: clock}
+	for i := range 5 {
+		out := capture(t, dir, fc, func(o *CaptureOptions) { o.MinInterval, o.Keep = 0, 1 })
+		if _, err := os.Stat(out.Result.Path); err != nil {
+			t.Fatalf("run %d: the bundle just written is gone: %v", i+1, err)
+		}
+		if z := zips(t, dir); len(z) != 1 {
+			t.Fatalf("run %d: %d bundles kept, want 1", i+1, len(z))
+		}
+		time.Sleep(10 * time.Millisecond) // the bundles' modification times differ
+	}
+}
+
 func TestRetentionSize(t *testing.T) {
 	dir := t.TempDir()
 	clock := newClock()
@@ -391,6 +411,37 @@ func TestIfCrashed(t *testing.T) {
 				t.Errorf("%d runs, detail %q", fc.count(), out.Entry.Detail)
 			}
 		})
+	}
+}
+
+// TestIfCrashedSameSecond: a crash file written in the second a capture started (just before
+// it) is in that capture's bundle: the next run, a second later, is not-crashed. The capture log
+// keeps the time to the second; the file's time has nanoseconds.
+func TestIfCrashedSameSecond(t *testing.T) {
+	home := t.TempDir()
+	dir := t.TempDir()
+	clock := newClock()
+	fc := &fakeCollect{t: t, clock: clock}
+	opt := func(o *CaptureOptions) {
+		o.IfCrashed, o.MinInterval, o.Collect = true, 0, collect.Options{AgentDirs: []string{home}}
+	}
+	clock.Add(300 * time.Millisecond)
+	crash := filepath.Join(home, "uncaughtException")
+	os.WriteFile(crash, []byte("x"), 0o600)
+	os.Chtimes(crash, clock.Now(), clock.Now())
+	clock.Add(200 * time.Millisecond)
+	if out := capture(t, dir, fc, opt); out.Status != Captured {
+		t.Fatalf("after a crash: %s", out.Status)
+	}
+	clock.Add(time.Second)
+	if out := capture(t, dir, fc, opt); out.Status != NotCrashed {
+		t.Fatalf("the same crash a second later: %s (%s), want not-crashed", out.Status, out.Entry.Detail)
+	}
+	clock.Add(time.Second)
+	os.Chtimes(crash, clock.Now(), clock.Now())
+	clock.Add(time.Second)
+	if out := capture(t, dir, fc, opt); out.Status != Captured {
+		t.Fatalf("a new crash: %s, want captured", out.Status)
 	}
 }
 

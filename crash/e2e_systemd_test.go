@@ -74,11 +74,11 @@ func requireSystemd(t *testing.T, format string, args ...any) {
 	t.Skipf("%s (OPADIAG_REQUIRE_SYSTEMD=1 makes this a failure)", msg)
 }
 
-// TestSystemdEndToEnd: on a booted systemd, crash-hook install hooks an agent unit with
+// TestSystemdE2E: on a booted systemd, crash-hook install hooks an agent unit with
 // Restart=always and one without; SIGSEGV yields exactly one crash bundle each, a clean stop
 // none; uninstall leaves the units as they were. The same container checks that the service
 // collector reads a running service and one instance.
-func TestSystemdEndToEnd(t *testing.T) {
+func TestSystemdE2E(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("systemd: Linux only")
 	}
@@ -118,10 +118,12 @@ func TestSystemdEndToEnd(t *testing.T) {
 	c.write("/root/.config/agent/Settings", []byte(e2eSettings), 0o600)
 	c.write("/etc/systemd/system/celigo-agent.service", []byte(e2eAgentUnit), 0o644)
 	c.write("/etc/systemd/system/celigo-agent-once.service", []byte(e2eOnceUnit), 0o644)
+	// A template: its drop-in applies to each instance.
+	c.write("/etc/systemd/system/celigo-agent@.service", []byte(e2eOnceUnit), 0o644)
 	// Every unit started from now on, the capture's included, runs with the network checks off.
 	c.sh("systemctl set-environment OPADIAG_NO_NETWORK=1 && systemctl daemon-reload && systemctl start celigo-agent.service")
 	c.waitActive("celigo-agent.service")
-	catBefore := c.sh("systemctl cat celigo-agent.service celigo-agent-once.service")
+	catBefore := c.sh("systemctl cat celigo-agent.service celigo-agent-once.service celigo-agent@prod.service")
 
 	// The service collector reads a running service and one instance.
 	c.sh("/root/opadiag collect --no-network --quiet --output /root/manual")
@@ -132,7 +134,8 @@ func TestSystemdEndToEnd(t *testing.T) {
 
 	out := c.sh("/root/opadiag crash-hook install")
 	t.Logf("crash-hook install:\n%s", out)
-	for _, want := range []string{"agent unit celigo-agent.service (Restart=always)", "agent unit celigo-agent-once.service (Restart=no)", "ran /usr/bin/systemctl daemon-reload"} {
+	for _, want := range []string{"agent unit celigo-agent.service (Restart=always)", "agent unit celigo-agent-once.service (Restart=no)",
+		"agent unit celigo-agent@.service (Restart=no)", "ran /usr/bin/systemctl daemon-reload"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("install did not say %q", want)
 		}
@@ -187,10 +190,20 @@ func TestSystemdEndToEnd(t *testing.T) {
 		t.Errorf("the unit without Restart= is %q after SIGSEGV, want failed", st)
 	}
 
+	// An instance of a template: the template's drop-in captures its crash.
+	c.sh("rm -f /var/lib/opadiag/crash/*.zip /var/lib/opadiag/crash/capture.log && systemctl start celigo-agent@prod.service")
+	c.waitActive("celigo-agent@prod.service")
+	if dropins := c.sh("systemctl show -p DropInPaths --value celigo-agent@prod.service"); !strings.Contains(dropins, "/etc/systemd/system/celigo-agent@.service.d/opadiag.conf") {
+		t.Errorf("the instance has not loaded the template's drop-in: %q", dropins)
+	}
+	c.sh("systemctl kill -s SEGV celigo-agent@prod.service")
+	c.waitCaptures(1)
+	c.expectBundles(1)
+
 	out = c.sh("/root/opadiag crash-hook uninstall")
 	t.Logf("crash-hook uninstall:\n%s", out)
 	for _, p := range []string{"/etc/systemd/system/" + CaptureUnit, "/etc/systemd/system/celigo-agent.service.d",
-		"/etc/systemd/system/celigo-agent-once.service.d", "/usr/local/sbin/opadiag", "/var/lib/opadiag/crash-hook.json"} {
+		"/etc/systemd/system/celigo-agent-once.service.d", "/etc/systemd/system/celigo-agent@.service.d", "/usr/local/sbin/opadiag", "/var/lib/opadiag/crash-hook.json"} {
 		if c.exists(p) {
 			t.Errorf("%s is still there after uninstall", p)
 		}
@@ -198,7 +211,7 @@ func TestSystemdEndToEnd(t *testing.T) {
 	if dropins := strings.TrimSpace(c.sh("systemctl show -p DropInPaths --value celigo-agent.service")); dropins != "" {
 		t.Errorf("drop-ins still loaded after uninstall: %q", dropins)
 	}
-	if catAfter := c.sh("systemctl cat celigo-agent.service celigo-agent-once.service"); catAfter != catBefore {
+	if catAfter := c.sh("systemctl cat celigo-agent.service celigo-agent-once.service celigo-agent@prod.service"); catAfter != catBefore {
 		t.Errorf("the units differ after uninstall:\n%s\nbefore:\n%s", catAfter, catBefore)
 	}
 	if !c.exists("/var/lib/opadiag/crash/capture.log") {
@@ -444,7 +457,7 @@ func (c *container) expectBundles(n int) {
 		c.t.Fatalf("%d crash bundles, want %d: %v\ncapture log:\n%s", len(zips), n, zips, log)
 	}
 	for _, z := range zips {
-		if trigger, _, err := bundleTrigger(z); err != nil || trigger != "crash" {
+		if trigger, _, _, err := bundleTrigger(z); err != nil || trigger != "crash" {
 			c.t.Errorf("%s: trigger %q, %v", z, trigger, err)
 		}
 	}

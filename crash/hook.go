@@ -206,6 +206,8 @@ type Report struct {
 	Notes     []string
 	// NotInstalled: uninstall found nothing to remove.
 	NotInstalled bool
+	// Failed: install or uninstall stopped with an error; Write then never says it was done.
+	Failed bool
 }
 
 // Install writes the hook: the copy of opadiag, the units or task, the state file; then runs
@@ -668,6 +670,17 @@ func (r *Report) Write(w io.Writer, e *Env, verb string) {
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
+	}
+	if r.Failed {
+		switch {
+		case verb == "installed" && len(r.Written) > 0:
+			fmt.Fprintln(w, "crash hook NOT installed: what was written above is recorded, and 'opadiag crash-hook uninstall' removes it")
+		case verb == "installed":
+			fmt.Fprintln(w, "crash hook NOT installed: nothing was written")
+		default:
+			fmt.Fprintln(w, "crash hook NOT fully removed: see the error")
+		}
+		return
 	}
 	if r.Plan != nil {
 		if r.Plan.Task != "" {

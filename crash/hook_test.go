@@ -182,6 +182,8 @@ func TestFindUnits(t *testing.T) {
 	want := []string{
 		"celigo-agent.service Restart=always aliases=[celigoagent.service]: is named in Celigo's troubleshooting guide",
 		"celigo.service Restart=no aliases=[]: runs /opt/celigo2/agent, which names the agent",
+		// A template's drop-in applies to each of its instances (celigo@prod.service).
+		"celigo@.service Restart=always aliases=[]: runs /opt/celigo-agent/agent, which names the agent",
 		"node-agent.service Restart=on-failure aliases=[]: runs /srv/integrator-io-agent/main.js, which names the agent",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -255,6 +257,12 @@ func TestSystemdAnalyzeVerify(t *testing.T) {
 		"opt/celigo-agent/opa":                    "#!/bin/sh\n",
 		"usr/bin/systemctl":                       "",
 		"bin/sh":                                  "",
+		// A template and an enabled instance of it, a unit whose name is escaped, a unit that
+		// already has drop-ins of its own.
+		"lib/systemd/system/celigo-agent@.service":                             strings.Replace(unitRestartAlways, "/opt/celigo-agent/agent", "/opt/celigo-agent/agent --env %i", 1),
+		"etc/systemd/system/multi-user.target.wants/celigo-agent@prod.service": "->/lib/systemd/system/celigo-agent@.service",
+		`etc/systemd/system/celigo-agent-eu\x2dwest.service`:                   strings.Replace(unitNoRestart, "/opt/OPA/bin/opa-agent", "/opt/celigo-agent/opa", 1),
+		"etc/systemd/system/celigo-agent.service.d/override.conf":              "[Service]\nEnvironment=NODE_ENV=production\n",
 	}
 	// Units every service depends on by default: systemd-analyze --root loads them from the root.
 	for _, u := range []string{"sysinit.target", "basic.target", "shutdown.target"} {
@@ -268,7 +276,13 @@ func TestSystemdAnalyzeVerify(t *testing.T) {
 	if _, err := Install(context.Background(), e); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(analyze, "verify", "--root="+root, "celigo-agent.service", "opa.service", CaptureUnit)
+	for _, d := range []string{`celigo-agent-eu\x2dwest.service.d`, "celigo-agent@.service.d", "celigo-agent.service.d"} {
+		if _, err := os.Stat(filepath.Join(root, "etc/systemd/system", d, DropInName)); err != nil {
+			t.Errorf("no drop-in for %s: %v", d, err)
+		}
+	}
+	cmd := exec.Command(analyze, "verify", "--root="+root, "celigo-agent.service", "opa.service", CaptureUnit,
+		"celigo-agent@prod.service", `celigo-agent-eu\x2dwest.service`)
 	out, err := cmd.CombinedOutput()
 	if err != nil || len(bytes.TrimSpace(out)) > 0 {
 		t.Fatalf("systemd-analyze verify: %v\n%s", err, out)
@@ -661,5 +675,32 @@ func TestWindowsHook(t *testing.T) {
 	var he *HintError
 	if !errors.As(err, &he) || !strings.Contains(he.Hint, "schtasks") {
 		t.Errorf("no service: %v", err)
+	}
+}
+
+// TestInstallFailedSaysSo: an install that stops with an error never ends its report with
+// "crash hook installed" (as a user without rights to --root was told, above the error).
+func TestInstallFailedSaysSo(t *testing.T) {
+	root := fixtureRoot(t, map[string]string{
+		"lib/systemd/system/celigo-agent.service": unitRestartAlways,
+		"opt/celigo-agent/agent":                  "#!/bin/sh\n",
+	})
+	// The capture unit's path is taken by a folder: writing it fails.
+	if err := os.MkdirAll(filepath.Join(root, "etc/systemd/system", CaptureUnit, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e := linuxEnv(t, root)
+	rep, err := Install(context.Background(), e)
+	if err == nil {
+		t.Fatal("install succeeded over a folder")
+	}
+	if rep == nil {
+		t.Fatal("no report of what install did")
+	}
+	rep.Failed = true
+	var out bytes.Buffer
+	rep.Write(&out, e, "installed")
+	if strings.Contains(out.String(), "crash hook installed") || !strings.Contains(out.String(), "NOT installed") {
+		t.Errorf("a failed install reports:\n%s", out.String())
 	}
 }

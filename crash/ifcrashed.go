@@ -89,7 +89,12 @@ func crashFile(path string, since time.Time) string {
 	return fmt.Sprintf("%s was written %s", path, stamp(st.ModTime()))
 }
 
-func newer(t, since time.Time) bool { return since.IsZero() || t.After(since) }
+// newer reports whether t is after since, to the second: the capture log and the bundles' names
+// keep the last capture's time to the second, so a file written in that second, just before
+// the capture started, is one it already holds (it was captured again a second later).
+func newer(t, since time.Time) bool {
+	return since.IsZero() || t.Truncate(time.Second).After(since.Truncate(time.Second))
+}
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 

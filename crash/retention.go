@@ -33,6 +33,7 @@ type bundle struct {
 	Time time.Time // from its name: when its run started, UTC
 	Seq  int       // the -N of its name; 1 without
 	Size int64
+	Mod  time.Time // when it was written
 }
 
 // crashBundles lists the crash bundles in dir, oldest first: files named like opadiag's
@@ -70,7 +71,7 @@ func crashBundles(dir string) ([]bundle, []string, error) {
 			break
 		}
 		path := filepath.Join(dir, e.Name())
-		trigger, size, err := bundleTrigger(path)
+		trigger, size, mod, err := bundleTrigger(path)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v (not counted as a crash bundle, left in place)", path, err))
 			continue
@@ -78,11 +79,16 @@ func crashBundles(dir string) ([]bundle, []string, error) {
 		if trigger != "crash" {
 			continue
 		}
-		out = append(out, bundle{Path: path, Time: t, Seq: seq, Size: size})
+		out = append(out, bundle{Path: path, Time: t, Seq: seq, Size: size, Mod: mod})
 	}
+	// Within one second's names the -N does not tell the order: once -1 was rotated away, the
+	// next bundle of that second takes its name back. When they were written does.
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].Time.Equal(out[j].Time) {
 			return out[i].Time.Before(out[j].Time)
+		}
+		if !out[i].Mod.Equal(out[j].Mod) {
+			return out[i].Mod.Before(out[j].Mod)
 		}
 		return out[i].Seq < out[j].Seq
 	})
@@ -90,16 +96,16 @@ func crashBundles(dir string) ([]bundle, []string, error) {
 }
 
 // bundleTrigger reads a bundle's manifest.json for invocation.trigger, and returns it with the
-// bundle's size.
-func bundleTrigger(path string) (string, int64, error) {
+// bundle's size and modification time.
+func bundleTrigger(path string) (string, int64, time.Time, error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
-		return "", 0, fmt.Errorf("not a readable zip: %w", err)
+		return "", 0, time.Time{}, fmt.Errorf("not a readable zip: %w", err)
 	}
 	defer zr.Close()
 	st, err := os.Stat(path)
 	if err != nil {
-		return "", 0, err
+		return "", 0, time.Time{}, err
 	}
 	for _, f := range zr.File {
 		if f.Name != "manifest.json" {
@@ -107,7 +113,7 @@ func bundleTrigger(path string) (string, int64, error) {
 		}
 		r, err := f.Open()
 		if err != nil {
-			return "", 0, fmt.Errorf("open its manifest: %w", err)
+			return "", 0, time.Time{}, fmt.Errorf("open its manifest: %w", err)
 		}
 		defer r.Close()
 		var m struct {
@@ -117,14 +123,14 @@ func bundleTrigger(path string) (string, int64, error) {
 			} `json:"invocation"`
 		}
 		if err := json.NewDecoder(io.LimitReader(r, maxManifest)).Decode(&m); err != nil {
-			return "", 0, fmt.Errorf("read its manifest: %w", err)
+			return "", 0, time.Time{}, fmt.Errorf("read its manifest: %w", err)
 		}
 		if !strings.HasPrefix(m.Schema, "opadiag.manifest/") {
-			return "", 0, fmt.Errorf("its manifest is not opadiag's (schema %q)", m.Schema)
+			return "", 0, time.Time{}, fmt.Errorf("its manifest is not opadiag's (schema %q)", m.Schema)
 		}
-		return m.Invocation.Trigger, st.Size(), nil
+		return m.Invocation.Trigger, st.Size(), st.ModTime(), nil
 	}
-	return "", 0, errors.New("no manifest.json in it")
+	return "", 0, time.Time{}, errors.New("no manifest.json in it")
 }
 
 // toRemove returns the bundles (oldest first) to delete so that at most keep remain and they

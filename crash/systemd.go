@@ -70,8 +70,8 @@ type unitFile struct {
 
 // findUnits returns the agent's units under root: the guide's two names, units whose program
 // (or, for an interpreter, script) names the agent, and units whose ExecStart points into a
-// folder one of those runs from; with what was skipped and why. Templates (name@.service) are
-// left out.
+// folder one of those runs from; with what was skipped and why. A template (name@.service) is
+// one of them like any unit: its drop-in, in name@.service.d, applies to each of its instances.
 func (e *Env) findUnits() ([]AgentUnit, []string) {
 	var notes []string
 	units := map[string]*unitFile{}
@@ -86,7 +86,7 @@ func (e *Env) findUnits() ([]AgentUnit, []string) {
 		}
 		for _, ent := range ents {
 			n := ent.Name()
-			if !strings.HasSuffix(n, ".service") || strings.Contains(n, "@") || n == CaptureUnit || units[n] != nil {
+			if !strings.HasSuffix(n, ".service") || n == CaptureUnit || units[n] != nil {
 				continue // an earlier folder's unit of the same name wins, as in systemd
 			}
 			u, err := e.readUnit(dir, n)

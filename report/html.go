@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -42,6 +43,7 @@ const (
 	maxLeftOutShown  = 5   // items shown per reason left out
 	maxLeftOutGroups = 30
 	maxListed        = 20 // searched places, denied reads, unused flags shown
+	maxCollectorRows = 40 // rows of the collectors table (a run has about ten)
 )
 
 // HTML writes report.html for a bundle: m is its manifest, r what diagnose.Run drew from it, and
@@ -54,10 +56,50 @@ func HTML(w io.Writer, m *manifest.Manifest, r diagnose.Result, fsys fs.FS) erro
 		return fmt.Errorf("write report.html: no manifest")
 	}
 	p := build(m, r, fsys)
-	if err := tmpl.Execute(w, p); err != nil {
+	var page bytes.Buffer
+	if err := tmpl.Execute(&page, p); err != nil {
+		return fmt.Errorf("write report.html: %w", err)
+	}
+	if _, err := w.Write(noURLs(page.Bytes())); err != nil {
 		return fmt.Errorf("write report.html: %w", err)
 	}
 	return nil
+}
+
+// noURLs writes every "://" of the page's text and attributes as "&#58;//": the page reads the
+// same (a log line's https://host still shows, and copies, as such), but holds no URL that a
+// browser, a mail client or a scanner could take for one to follow or fetch. The style sheet,
+// where a character reference would not be decoded, holds none.
+func noURLs(page []byte) []byte {
+	var out bytes.Buffer
+	out.Grow(len(page) + len(page)/64)
+	for len(page) > 0 {
+		if rest, ok := bytes.CutPrefix(page, []byte("<style")); ok {
+			end := bytes.Index(rest, []byte("</style>"))
+			if end < 0 {
+				end = len(rest)
+			}
+			out.WriteString("<style")
+			out.Write(rest[:end])
+			page = rest[end:]
+			continue
+		}
+		i := bytes.Index(page, []byte("://"))
+		j := bytes.Index(page, []byte("<style"))
+		switch {
+		case i < 0 && j < 0:
+			out.Write(page)
+			page = nil
+		case j >= 0 && (i < 0 || j < i):
+			out.Write(page[:j])
+			page = page[j:]
+		default:
+			out.Write(page[:i])
+			out.WriteString("&#58;//")
+			page = page[i+3:]
+		}
+	}
+	return out.Bytes()
 }
 
 // page is what the template shows.
@@ -77,7 +119,8 @@ type page struct {
 
 	Timeline *timelineView
 
-	Collectors []collectorView
+	Collectors     []collectorView
+	CollectorsMore int
 
 	Files      []fileView
 	FilesMore  int
@@ -164,11 +207,11 @@ func build(m *manifest.Manifest, r diagnose.Result, fsys fs.FS) *page {
 	v, c := m.Tool.Version, m.Tool.Commit
 	p := &page{
 		CSS:     template.CSS(pageCSS),
-		Host:    m.Host.Hostname,
+		Host:    cutText(m.Host.Hostname, maxPathText),
 		Created: m.Created.UTC().Format(timeLayout),
 		Tool:    strings.TrimSpace("opadiag " + v + " " + shortCommit(c)),
 	}
-	p.Title = "opadiag report: " + orDash(m.Host.Hostname) + ", " + p.Created
+	p.Title = "opadiag report: " + orDash(p.Host) + ", " + p.Created
 
 	// Findings, most serious first.
 	findings := slices.Clone(r.Findings)
@@ -228,7 +271,11 @@ func build(m *manifest.Manifest, r diagnose.Result, fsys fs.FS) *page {
 
 	// Collectors, then those not in this build.
 	for _, c := range m.Collectors {
-		cv := collectorView{Name: c.Name, Status: c.Status, Duration: formatMS(c.DurationMS), TimedOut: c.TimedOut}
+		if len(p.Collectors) == maxCollectorRows {
+			p.CollectorsMore++
+			continue
+		}
+		cv := collectorView{Name: cutText(c.Name, maxPathText), Status: c.Status, Duration: formatMS(c.DurationMS), TimedOut: c.TimedOut}
 		if !c.Started.IsZero() {
 			cv.Started = c.Started.UTC().Format("15:04:05.000")
 		}
@@ -245,7 +292,11 @@ func build(m *manifest.Manifest, r diagnose.Result, fsys fs.FS) *page {
 		p.Collectors = append(p.Collectors, cv)
 	}
 	for _, a := range m.Absent {
-		p.Collectors = append(p.Collectors, collectorView{Name: a.Name, Status: "absent", Reasons: []string{cutText(a.Reason, maxReasonText)}})
+		if len(p.Collectors) == maxCollectorRows {
+			p.CollectorsMore++
+			continue
+		}
+		p.Collectors = append(p.Collectors, collectorView{Name: cutText(a.Name, maxPathText), Status: "absent", Reasons: []string{cutText(a.Reason, maxReasonText)}})
 	}
 
 	// Files, in path order.

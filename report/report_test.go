@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -335,6 +336,38 @@ func bigLeftOut(n int) *manifest.Manifest {
 	return m
 }
 
+// TestPageHoldsNoURL: the page holds no URL at all, not even in the text of a log line or a
+// remedy, while it reads the same: the failing fixture's lines and remedies name
+// https://api.integrator.io.
+func TestPageHoldsNoURL(t *testing.T) {
+	f := failingFixture()
+	f.m.Host.Hostname = "host<style>https://x.invalid/</style>"
+	page := render(t, f)
+	if loc := regexp.MustCompile(`(?i)[a-z][a-z0-9+.-]*://`).FindIndex(page); loc != nil {
+		t.Errorf("the page holds a URL: %q", page[max(loc[0]-60, 0):min(loc[1]+60, len(page))])
+	}
+	if !bytes.Contains(page, []byte("https&#58;//api.integrator.io")) {
+		t.Errorf("the log lines' URLs are gone from the page")
+	}
+	var text strings.Builder
+	d := newDecoder(page)
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			break
+		}
+		if c, ok := tok.(xml.CharData); ok {
+			text.Write(c)
+		}
+	}
+	if !strings.Contains(text.String(), "curl -I https://api.integrator.io") {
+		t.Errorf("the page's text no longer reads https://api.integrator.io")
+	}
+	if got := noURLs([]byte("<style>a{}</style>x://y<style>b://c</style>z://")); string(got) != "<style>a{}</style>x&#58;//y<style>b://c</style>z&#58;//" {
+		t.Errorf("noURLs: %s", got)
+	}
+}
+
 // TestPageSize bounds the page, whatever the bundle holds: 20,000 logs left out, thousands of
 // files, the most events a timeline may hold with the longest lines, findings with long evidence.
 func TestPageSize(t *testing.T) {
@@ -371,7 +404,17 @@ func TestPageSize(t *testing.T) {
 		f.r.Findings = append(f.r.Findings, f.r.Findings[i%4])
 	}
 	f.fs["agent/logs/x.log"] = &fstest.MapFile{Data: []byte(strings.Repeat(long+"\n", 60))}
+	// A hostile manifest: thousands of collectors with long names and errors, a long host name.
+	for i := range 5000 {
+		f.m.Collectors = append(f.m.Collectors, manifest.Collector{Name: fmt.Sprintf("c%d-%s", i, long[:300]), Status: manifest.StatusFailed,
+			Error: long, Problems: []string{long, long, long, long, long, long}, Started: runAt})
+		f.m.Absent = append(f.m.Absent, manifest.Absent{Name: long[:300], Reason: long})
+	}
+	f.m.Host.Hostname = long
 	worst := render(t, f)
+	if !regexp.MustCompile(`and 99[0-9]{2} more collectors`).Match(worst) {
+		t.Errorf("the page does not say how many collectors it leaves out")
+	}
 	t.Logf("report.html with every bound reached: %d bytes", len(worst))
 	if len(worst) > 768<<10 {
 		t.Errorf("the page is %d bytes with every bound reached, more than 768 KiB", len(worst))
