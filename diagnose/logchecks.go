@@ -495,7 +495,9 @@ func checkTargets(in *input) []manifest.Finding {
 		if len(evs) == 0 {
 			continue
 		}
-		// Named hosts seen often or lately matter; an unnamed host's errors are information.
+		// A named host still failing matters: errors repeated and the last of them close to the
+		// newest line. Errors now and then over the day, or long over, are a flow's business
+		// and information; so are an unnamed host's.
 		sev := manifest.SeverityInfo
 		var parts []string
 		var ev []manifest.Evidence
@@ -503,7 +505,7 @@ func checkTargets(in *input) []manifest.Finding {
 			if e.Host.Name == "" {
 				continue
 			}
-			if e.Count >= 3 || !newest.IsZero() && !e.Last.Time.IsZero() && newest.Sub(e.Last.Time) <= recentTarget {
+			if e.Count >= 2 && !newest.IsZero() && !e.Last.Time.IsZero() && newest.Sub(e.Last.Time) <= recentTarget {
 				sev = manifest.SeverityWarn
 			}
 		}
