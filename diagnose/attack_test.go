@@ -22,6 +22,7 @@ const (
 	styleOffset  logStyle = "offset"  // [2026-11-28 17:00:00.123+05:00] text
 	styleJSON    logStyle = "json"    // {"timestamp":"…","message":"…"}
 	styleRotated logStyle = "rotated" // server-YYYY-MM-DD.log, one per day
+	styleSpaceTZ logStyle = "space-tz" // 2026-11-28 07:00:00,123 -05:00 [info] text
 )
 
 // render writes l in style s: the bundle's files and where each entry's first line is.
@@ -51,6 +52,8 @@ func render(l *logb, s logStyle) (map[string]string, map[int][2]any) {
 		switch s {
 		case styleOffset:
 			text = "[" + e.t.In(time.FixedZone("", 5*3600)).Format("2006-01-02 15:04:05.000-07:00") + "] " + e.text
+		case styleSpaceTZ:
+			text = e.t.In(time.FixedZone("", -5*3600)).Format("2006-01-02 15:04:05,000 -07:00") + " " + e.text
 		case styleJSON:
 			lvl := "info"
 			if i := strings.Index(e.text, "level="); i >= 0 {
@@ -293,11 +296,42 @@ func attackCases() []attackCase {
 				hbFail(f, -40*time.Minute, -time.Minute, "[ERROR] Socket timeout during heartbeat")
 				return hbFail(f, -time.Minute, 0, "[ERROR] Socket timeout during heartbeat")
 			}},
+		{name: "heartbeat stopped before midnight, today's file has no heartbeat", first: true, id: "heartbeat.stopped", sev: "fail",
+			plant: func(f *fixture) int {
+				f.log.drop(at(-13*time.Hour), at(0), "Heartbeat sent successfully")
+				f.log.drop(at(-13*time.Hour), at(0), "heartbeatFailed")
+				for d := -13 * time.Hour; d < 0; d += 3 * time.Minute {
+					f.log.add(at(d+7*time.Second), lineQuery)
+				}
+				return f.log.add(at(-13*time.Hour-20*time.Second), "level=info, logName=heartbeat, message=Heartbeat sent successfully, durationMs=55")
+			}},
+		{name: "integrator.io answers 401 to heartbeats", first: true, id: "token.rejected", sev: "fail", words: []string{"opadiag hash-token"},
+			absent: []string{"target.auth"},
+			plant: func(f *fixture) int {
+				return hbFail(f, -30*time.Minute, 0, "level=error, logName=heartbeatFailed, err=Error: Request failed with status code 401, url=https://api.integrator.io/v1/agents/heartbeat")
+			}},
+		{name: "healthy, acknowledged wording", healthy: true, id: "heartbeat.ok", sev: "pass",
+			plant: func(f *fixture) int {
+				for i := range f.log.entries {
+					if strings.Contains(f.log.entries[i].text, "Heartbeat sent successfully") {
+						f.log.entries[i].text = "[INFO] Agent heartbeat acknowledged by integrator.io"
+					}
+				}
+				return 0
+			}},
+		{name: "integrator.io down while a DB also fails: the agent's cause first", first: true, id: "network.refused", sev: "fail",
+			absent: []string{"target.dns"},
+			plant: func(f *fixture) int {
+				for d := -30 * time.Minute; d < 0; d += 90 * time.Second {
+					f.log.add(at(d+3*time.Second), "level=error, logName=query, connectionId=5f2a9c, err=Error: connect ECONNREFUSED 10.1.2.3:1433")
+				}
+				return hbFail(f, -30*time.Minute, 0, "level=error, logName=heartbeatFailed, err=Error: connect ECONNREFUSED 52.2.3.4:443")
+			}},
 	}
 }
 
 func TestAttackFixtures(t *testing.T) {
-	styles := []logStyle{styleISO, styleCRLFBOM, styleOffset, styleJSON, styleRotated}
+	styles := []logStyle{styleISO, styleCRLFBOM, styleOffset, styleJSON, styleRotated, styleSpaceTZ}
 	for i, c := range attackCases() {
 		for j, s := range styles {
 			if testing.Short() && j != (i%len(styles)) {

@@ -467,6 +467,9 @@ func leadingTime(line []byte, loc *time.Location) time.Time {
 		}
 		b = b[i:]
 	}
+	if len(b) >= 6 && b[0] == ' ' && (b[1] == '+' || b[1] == '-') && b[2] >= '0' && b[2] <= '9' {
+		b = b[1:] // "2026-11-28 07:00:00,123 -05:00": the offset after a space
+	}
 	switch {
 	case len(b) > 0 && b[0] == 'Z':
 		loc = time.UTC

@@ -369,8 +369,9 @@ func (w *lineWriter) finish(block []byte) {
 	}
 }
 
-// status401 is an HTTP status 401 standing alone, not digits of an id or a hash.
-var status401 = regexp.MustCompile(`(?:^|[^0-9a-z:])401(?:[^0-9a-z]|$)`)
+// status401 is an HTTP status 401 standing alone, not digits of an id, a hash or a timestamp's
+// fraction ("07.401+05:00", "07,401 -05:00").
+var status401 = regexp.MustCompile(`(?:^|[^0-9a-z:.,])401(?:[^0-9a-z]|$)`)
 
 // authPhrases say an authentication failed without a status code.
 var authPhrases = []string{"invalid token", "invalid access token", "token is invalid", "token expired", "expired token", "jwt expired",
