@@ -19,9 +19,9 @@ type logStyle string
 const (
 	styleISO     logStyle = "iso"
 	styleCRLFBOM logStyle = "crlf-bom"
-	styleOffset  logStyle = "offset"  // [2026-11-28 17:00:00.123+05:00] text
-	styleJSON    logStyle = "json"    // {"timestamp":"…","message":"…"}
-	styleRotated logStyle = "rotated" // server-YYYY-MM-DD.log, one per day
+	styleOffset  logStyle = "offset"   // [2026-11-28 17:00:00.123+05:00] text
+	styleJSON    logStyle = "json"     // {"timestamp":"…","message":"…"}
+	styleRotated logStyle = "rotated"  // server-YYYY-MM-DD.log, one per day
 	styleSpaceTZ logStyle = "space-tz" // 2026-11-28 07:00:00,123 -05:00 [info] text
 )
 
