@@ -3,6 +3,8 @@ package diagnose
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -327,6 +329,44 @@ func attackCases() []attackCase {
 				}
 				return hbFail(f, -30*time.Minute, 0, "level=error, logName=heartbeatFailed, err=Error: connect ECONNREFUSED 52.2.3.4:443")
 			}},
+		{name: "heartbeats through a proxy asking for credentials", first: true, id: "network.proxy_auth", sev: "fail",
+			plant: func(f *fixture) int {
+				return hbFail(f, -30*time.Minute, 0, "[ERROR] Failed to send heartbeat: Request failed with status code 407 Proxy Authentication Required")
+			}},
+		{name: "heartbeats through a TLS-intercepting proxy", first: true, id: "network.tls", sev: "fail",
+			plant: func(f *fixture) int {
+				return hbFail(f, -30*time.Minute, 0, "level=error, logName=heartbeatFailed, err=Error: unable to get local issuer certificate, code=UNABLE_TO_GET_ISSUER_CERT_LOCALLY")
+			}},
+		{name: "heap out of memory, then a restart", id: "resources.memory", sev: "warn", words: []string{"memory"},
+			plant: func(f *fixture) int {
+				id := f.log.add(at(-4*time.Hour), "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n 1: 0xb7a940 node::Abort() [/opt/celigo-agent/agent]\n 2: 0xa8e823  [/opt/celigo-agent/agent]")
+				f.log.add(at(-4*time.Hour+30*time.Second), "level=info, logName=appStart, agent started")
+				return id
+			}},
+		{name: "too many open files", id: "resources.files", sev: "warn", words: []string{"LimitNOFILE"},
+			plant: func(f *fixture) int {
+				return f.log.add(at(-3*time.Hour), "level=error, logName=forwardInError, message=Error: EMFILE: too many open files, open '/root/.config/agent/server-2026-11-28.log'")
+			}},
+		{name: "each multi-line ETIMEDOUT counted once", id: "network.timeout", sev: "fail",
+			plant: func(f *fixture) int {
+				return hbFail(f, -20*time.Minute, 0, "level=error, logName=heartbeatFailed, err=Error: connect ETIMEDOUT 72.44.45.92:443\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1300:16) {\n  errno: -4039,\n  code: 'ETIMEDOUT',\n  syscall: 'connect',\n  address: '72.44.45.92',\n  port: 443\n}")
+			},
+			check: func(t *testing.T, got *manifest.Finding, _ []manifest.Finding) {
+				if !strings.HasPrefix(got.Detail, "21 errors") { // 20 planted and the noise's one
+					t.Errorf("detail %s", got.Detail)
+				}
+			}},
+		{name: "version from the logs: a newer version offered is not the running one", id: "agent.version", sev: "pass",
+			plant: func(f *fixture) int {
+				f.m.Service.Installs = nil
+				f.log.add(at(-2*time.Hour), "level=info, logName=autoUpdater, A new version is available: latest version 4.6.0 available, downloading")
+				return 0
+			},
+			check: func(t *testing.T, got *manifest.Finding, _ []manifest.Finding) {
+				if strings.Contains(got.Title+got.Detail, "4.6.0 is") || !strings.Contains(got.Title+got.Detail, "4.5.1") {
+					t.Errorf("%s — %s", got.Title, got.Detail)
+				}
+			}},
 	}
 }
 
@@ -340,5 +380,33 @@ func TestAttackFixtures(t *testing.T) {
 			c, s := c, s
 			t.Run(fmt.Sprintf("%s/%s", c.name, s), func(t *testing.T) { c.run(t, s, uint64(i+1)) })
 		}
+	}
+}
+
+// TestAttackDump writes a planted case's logs into $ATTACK_DUMP, for the end-to-end run of the
+// CLI (opadiag collect --agent-dir). Skipped unless the variable is set.
+func TestAttackDump(t *testing.T) {
+	dir := os.Getenv("ATTACK_DUMP")
+	if dir == "" {
+		t.Skip("ATTACK_DUMP not set")
+	}
+	// Heartbeats failing for 40 minutes on ENOTFOUND api.integrator.io, CRLF with a BOM, relative to now.
+	f := noisyBundle(50000, 9)
+	hbFail(f, -40*time.Minute, 0, "level=error, logName=heartbeatFailed, err=Error: getaddrinfo ENOTFOUND api.integrator.io")
+	shift := time.Now().UTC().Truncate(time.Second).Sub(runAt)
+	for i := range f.log.entries {
+		f.log.entries[i].t = f.log.entries[i].t.Add(shift)
+	}
+	files, _ := render(f.log, styleCRLFBOM)
+	for p, v := range files {
+		name := filepath.Join(dir, "server-"+time.Now().UTC().Format("2006-01-02")+".log")
+		_ = p
+		if err := os.WriteFile(name, []byte(v), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	settings := `{"token":"` + strings.Repeat("ab12", 8) + `","uncaughtExceptionHappenedOnService":false}`
+	if err := os.WriteFile(filepath.Join(dir, "Settings"), []byte(settings), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
