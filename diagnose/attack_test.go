@@ -367,6 +367,48 @@ func attackCases() []attackCase {
 					t.Errorf("%s — %s", got.Title, got.Detail)
 				}
 			}},
+		{name: "guide wording: Unable to reach https://api.integrator.io", first: true, id: "heartbeat.failing", sev: "fail",
+			words: []string{"firewall or proxy"},
+			plant: func(f *fixture) int {
+				return hbFail(f, -30*time.Minute, 0, "[ERROR] Unable to reach https://api.integrator.io")
+			}},
+		{name: "guide wording: Socket timeout during heartbeat", id: "heartbeat.failing", sev: "fail",
+			check: func(t *testing.T, _ *manifest.Finding, all []manifest.Finding) {
+				if all[0].ID != "heartbeat.failing" && all[0].ID != "network.timeout" {
+					t.Errorf("first is %s", all[0].ID)
+				}
+			},
+			plant: func(f *fixture) int {
+				return hbFail(f, -30*time.Minute, 0, "[ERROR] Socket timeout during heartbeat")
+			}},
+		{name: "heartbeats fail through a refusing proxy: still integrator.io's link", first: true, id: "network.refused", sev: "fail",
+			absent: []string{"target.refused"},
+			plant: func(f *fixture) int {
+				return hbFail(f, -30*time.Minute, 0, "level=error, logName=heartbeatFailed, err=Error: connect ECONNREFUSED 10.0.0.5:3128")
+			}},
+		{name: "healthy, a daily restart by the service manager with a clean stop", healthy: true, absent: []string{"agent.restarts"},
+			plant: func(f *fixture) int {
+				t0 := at(-10 * time.Hour)
+				f.log.add(t0, "level=info, logName=appQuit, message=received SIGTERM, shutting down")
+				f.log.add(t0.Add(3*time.Second), "level=info, logName=appStart, Update for version 4.5.1 is not available (latest version: 4.5.1, downgrade is disallowed).")
+				for i := 0; i < 2; i++ {
+					f.log.add(t0.Add(time.Duration(4+i)*time.Second), "level=error, logName=requestTunnel, requesting tunnel failed\nerror={\"errno\":-98,\"code\":\"EADDRINUSE\",\"syscall\":\"listen\",\"port\":7017}")
+				}
+				f.log.add(t0.Add(8*time.Second), lineTunnelOK)
+				f.log.add(t0.Add(9*time.Second), lineTunnelRdy)
+				return 0
+			}},
+		{name: "the tunnel never finds a free port", first: true, id: "tunnel.failing", sev: "fail", words: []string{"Celigo Support"},
+			plant: func(f *fixture) int {
+				first := 0
+				for d := -50 * time.Minute; d < 0; d += 30 * time.Second {
+					id := f.log.add(at(d), "level=error, logName=requestTunnel, requesting tunnel failed\nerror={\"errno\":-98,\"code\":\"EADDRINUSE\",\"syscall\":\"listen\",\"port\":7017}")
+					if first == 0 {
+						first = id
+					}
+				}
+				return first
+			}},
 	}
 }
 

@@ -379,10 +379,15 @@ var authPhrases = []string{"invalid token", "invalid access token", "token is in
 
 // refine drops the kinds an entry's whole text shows to be something else: the agent's crash
 // flag named in a line is no exception; "token" and digits 401 in an id are no authentication
-// failure.
+// failure; a tunnel request's EADDRINUSE is a tunnel retry, not the bind failure of port.bind.
 func refine(kinds kindBit, low []byte) kindBit {
 	if kinds&authKind != 0 && !containsAny(low, authPhrases...) && !status401.Match(low) {
 		kinds &^= authKind
+	}
+	if kinds&bitOf(EvTunnelFailed) != 0 {
+		// A tunnel request that found its port taken: the guide's normal retries, while the agent
+		// switches ports to find a free one; the tunnel's runs grade them, not port.bind.
+		kinds &^= bitOf(EvBind)
 	}
 	if kinds&exceptionKinds != 0 && bytes.Contains(low, []byte("uncaughtexceptionhappenedonservice")) {
 		rest := bytes.ReplaceAll(low, []byte("uncaughtexceptionhappenedonservice"), nil)
