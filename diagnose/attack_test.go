@@ -51,12 +51,14 @@ func render(l *logb, s logStyle) (map[string]string, map[int][2]any) {
 		}
 		where[e.id] = [2]any{p, lines[p] + 1}
 		var text string
-		switch s {
-		case styleOffset:
+		switch {
+		case strings.HasPrefix(e.text, "\x00"):
+			text = e.text[1:]
+		case s == styleOffset:
 			text = "[" + e.t.In(time.FixedZone("", 5*3600)).Format("2006-01-02 15:04:05.000-07:00") + "] " + e.text
-		case styleSpaceTZ:
+		case s == styleSpaceTZ:
 			text = e.t.In(time.FixedZone("", -5*3600)).Format("2006-01-02 15:04:05,000 -07:00") + " " + e.text
-		case styleJSON:
+		case s == styleJSON:
 			lvl := "info"
 			if i := strings.Index(e.text, "level="); i >= 0 {
 				lvl = strings.SplitN(e.text[i+6:], ",", 2)[0]
@@ -408,6 +410,32 @@ func attackCases() []attackCase {
 					}
 				}
 				return first
+			}},
+		{name: "healthy, local times without a zone on a machine five hours west", healthy: true, id: "heartbeat.ok", sev: "pass",
+			plant: func(f *fixture) int {
+				f.m.System.OS.Timezone, f.m.System.OS.TimezoneOffsetS = "EST", -5*3600
+				for i := range f.log.entries {
+					// written as local wall-clock time, rendered below without a zone
+					f.log.entries[i].text = "\x00" + f.log.entries[i].t.In(time.FixedZone("", -5*3600)).Format("2006-01-02 15:04:05.000") + " " + f.log.entries[i].text
+				}
+				return 0
+			}},
+		{name: "healthy, one integration's DB errors all day, some in the last hour", healthy: true, id: "heartbeat.ok", sev: "pass",
+			absent: []string{"network.dns", "token.rejected"},
+			plant: func(f *fixture) int {
+				for d := -23 * time.Hour; d < 0; d += 47 * time.Minute {
+					f.log.add(at(d), "level=error, logName=query, connectionId=5f2a9c, err=Error: getaddrinfo ENOTFOUND sqlserver01.corp.local")
+					f.log.add(at(d+13*time.Minute), "level=error, logName=importError, url=https://erp.corp.local/api/orders, statusCode=401, message=Unauthorized: token expired")
+				}
+				return 0
+			},
+			check: func(t *testing.T, _ *manifest.Finding, all []manifest.Finding) {
+				for _, id := range []string{"target.dns", "target.auth"} {
+					g := byID(all, id)
+					if g == nil || !strings.Contains(g.Title, "corp.local") {
+						t.Errorf("%s: %+v", id, g)
+					}
+				}
 			}},
 	}
 }
