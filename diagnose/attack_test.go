@@ -25,6 +25,7 @@ const (
 	styleJSON    logStyle = "json"     // {"timestamp":"…","message":"…"}
 	styleRotated logStyle = "rotated"  // server-YYYY-MM-DD.log, one per day
 	styleSpaceTZ logStyle = "space-tz" // 2026-11-28 07:00:00,123 -05:00 [info] text
+	styleWindows logStyle = "windows"  // rotated daily files, CRLF, each with a byte-order mark
 )
 
 // render writes l in style s: the bundle's files and where each entry's first line is.
@@ -33,19 +34,19 @@ func render(l *logb, s logStyle) (map[string]string, map[int][2]any) {
 	lines := map[string]int{}
 	where := map[int][2]any{}
 	nl := "\n"
-	if s == styleCRLFBOM {
+	if s == styleCRLFBOM || s == styleWindows {
 		nl = "\r\n"
 	}
 	for _, e := range l.sorted() {
 		p := logPath
-		if s == styleRotated {
+		if s == styleRotated || s == styleWindows {
 			p = "agent/logs/server-" + e.t.UTC().Format("2006-01-02") + ".log"
 		}
 		b := files[p]
 		if b == nil {
 			b = &strings.Builder{}
 			files[p] = b
-			if s == styleCRLFBOM {
+			if s == styleCRLFBOM || s == styleWindows {
 				b.WriteString("\ufeff")
 			}
 		}
@@ -437,11 +438,45 @@ func attackCases() []attackCase {
 					}
 				}
 			}},
+		{name: "the update's uninstall error is the first line of the day's file", first: true, id: "update.uninstall_failed", sev: "warn",
+			words: []string{"Restart the system", "PATH"},
+			plant: func(f *fixture) int {
+				f.log.drop(at(-12*time.Hour), at(-12*time.Hour+time.Second), "")
+				return f.log.add(at(-12*time.Hour), "[ERROR] Error: Failed to uninstall old application files. Please try running the installer again.: 2")
+			}},
+		{name: "an uncaught exception, then the log ends", first: true, id: "logs.silent", sev: "fail", words: []string{"uncaughtException"},
+			plant: func(f *fixture) int {
+				f.log.cutAfter(at(-3 * time.Hour))
+				return f.log.add(at(-3*time.Hour+time.Second), "level=error, logName=uncaughtException, err=ReferenceError: tunnel is not defined\n    at Timeout._onTimeout (/opt/celigo-agent/resources/app/lib/agent.js:88:5)\n    at listOnTimeout (node:internal/timers:569:17)")
+			},
+			check: func(t *testing.T, _ *manifest.Finding, all []manifest.Finding) {
+				if g := byID(all, "logs.exceptions"); g == nil || g.Severity != "warn" {
+					t.Errorf("logs.exceptions %+v", g)
+				}
+			}},
+		{name: "a crash loop in the last hour", id: "agent.restarts", sev: "warn", words: []string{"uncaughtException"},
+			plant: func(f *fixture) int {
+				first := 0
+				for d := -50 * time.Minute; d < 0; d += 10 * time.Minute {
+					f.log.add(at(d), "level=error, logName=uncaughtException, err=TypeError: Cannot read properties of undefined (reading 'port')\n    at Object.<anonymous> (/opt/celigo-agent/resources/app/lib/server.js:41:22)")
+					id := f.log.add(at(d+15*time.Second), "level=info, logName=appStart, agent started")
+					if first == 0 {
+						first = id
+					}
+				}
+				return 0
+			},
+			check: func(t *testing.T, _ *manifest.Finding, all []manifest.Finding) {
+				if all[0].Severity != "fail" && all[0].Severity != "warn" {
+					t.Errorf("first %s", all[0].ID)
+				}
+				t.Log(ids(all))
+			}},
 	}
 }
 
 func TestAttackFixtures(t *testing.T) {
-	styles := []logStyle{styleISO, styleCRLFBOM, styleOffset, styleJSON, styleRotated, styleSpaceTZ}
+	styles := []logStyle{styleISO, styleCRLFBOM, styleOffset, styleJSON, styleRotated, styleSpaceTZ, styleWindows}
 	for i, c := range attackCases() {
 		for j, s := range styles {
 			if testing.Short() && j != (i%len(styles)) {
