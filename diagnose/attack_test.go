@@ -472,6 +472,23 @@ func attackCases() []attackCase {
 				}
 				t.Log(ids(all))
 			}},
+		{name: "healthy, a local database refuses now and then", healthy: true, absent: []string{"network.refused"},
+			plant: func(f *fixture) int {
+				for d := -20 * time.Hour; d < 0; d += 5 * time.Hour {
+					f.log.add(at(d), "level=warn, logName=forwardInError, code=ECONNREFUSED, message=connect ECONNREFUSED 127.0.0.1:3306, connectionId=5f2a9c")
+				}
+				return 0
+			}},
+		{name: "a failing heartbeat's stack on unindented lines is one entry", id: "heartbeat.failing", sev: "fail",
+			plant: func(f *fixture) int {
+				return hbFail(f, -30*time.Minute, 0, "level=error, logName=heartbeatFailed, err=Error: Invalid token while sending heartbeat\nError: Request failed with status code 401\nat createError (/opt/celigo-agent/resources/app/node_modules/axios/lib/core/createError.js:16:15)")
+			},
+			check: func(t *testing.T, _ *manifest.Finding, all []manifest.Finding) {
+				g := byID(all, "token.rejected")
+				if g == nil || !strings.HasPrefix(g.Detail, "30 log entries") || all[0].ID != "token.rejected" {
+					t.Errorf("token.rejected %+v; %s", g, ids(all))
+				}
+			}},
 	}
 }
 
@@ -513,5 +530,39 @@ func TestAttackDump(t *testing.T) {
 	settings := `{"token":"` + strings.Repeat("ab12", 8) + `","uncaughtExceptionHappenedOnService":false}`
 	if err := os.WriteFile(filepath.Join(dir, "Settings"), []byte(settings), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A Linux agent whose lines are only in the service's journal (journalctl -o short-iso), the
+// guide's "journalctl -u celigoagent.service": healthy, then its heartbeats stopped 3 hours ago.
+func TestAttackJournalOnly(t *testing.T) {
+	for _, stopped := range []bool{false, true} {
+		t.Run(fmt.Sprint("stopped=", stopped), func(t *testing.T) {
+			f := noisyBundle(50000, 5)
+			if stopped {
+				f.log.drop(at(-3*time.Hour), at(0), "Heartbeat sent successfully")
+				for d := -3 * time.Hour; d < 0; d += 3 * time.Minute {
+					f.log.add(at(d+7*time.Second), lineQuery)
+				}
+			}
+			var b strings.Builder
+			for _, e := range f.log.sorted() {
+				b.WriteString(e.t.Format("2006-01-02T15:04:05-0700") + " opa-01 celigo-agent[1187]: " + strings.ReplaceAll(e.text, "\n", "\n ") + "\n")
+			}
+			f.log = nil
+			jp := "service/celigo-agent.service/journal.txt"
+			f.other[jp] = b.String()
+			f.m.Service.Services[0].Journal = &manifest.JournalSummary{Path: jp}
+			res := f.run()
+			checkWellFormed(t, res.Findings)
+			t.Log(ids(res.Findings))
+			if !stopped {
+				noWarnOrFail(t, res.Findings)
+				return
+			}
+			if g := byID(res.Findings, "heartbeat.stopped"); g == nil || g.Severity != "fail" || res.Findings[0].ID != "heartbeat.stopped" {
+				t.Errorf("heartbeat.stopped %+v; %s", g, ids(res.Findings))
+			}
+		})
 	}
 }
