@@ -489,6 +489,15 @@ func attackCases() []attackCase {
 					t.Errorf("token.rejected %+v; %s", g, ids(all))
 				}
 			}},
+		{name: "healthy, a proxy variable not set is a notice", healthy: true, absent: []string{"env.missing"},
+			plant: func(f *fixture) int {
+				f.log.add(at(-12*time.Hour), "level=info, logName=appStart, message=HTTPS_PROXY environment variable not set, connecting directly")
+				return 0
+			}},
+		{name: "the JDBC bridge cannot find Java", id: "env.missing", sev: "warn",
+			plant: func(f *fixture) int {
+				return f.log.add(at(-2*time.Hour), "level=error, logName=jdbcBridge, stderr=ERROR: JAVA_HOME is not set and no 'java' command could be found in your PATH.")
+			}},
 	}
 }
 

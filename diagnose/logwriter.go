@@ -344,7 +344,7 @@ func (w *lineWriter) finish(block []byte) {
 	}
 	text := e.textIn(block)
 	var low []byte
-	if e.kinds&(hostKinds|exceptionKinds|authKind) != 0 {
+	if e.kinds&(hostKinds|exceptionKinds|authKind|bitOf(EvEnvMissing)) != 0 {
 		w.low = toLower(w.low[:0], text)
 		low = w.low
 	}
@@ -379,10 +379,16 @@ var authPhrases = []string{"invalid token", "invalid access token", "token is in
 
 // refine drops the kinds an entry's whole text shows to be something else: the agent's crash
 // flag named in a line is no exception; "token" and digits 401 in an id are no authentication
-// failure; a tunnel request's EADDRINUSE is a tunnel retry, not the bind failure of port.bind.
+// failure; a tunnel request's EADDRINUSE is a tunnel retry, not the bind failure of port.bind; an
+// environment variable not set, told at info or debug level without an error, is a notice.
 func refine(kinds kindBit, low []byte) kindBit {
 	if kinds&authKind != 0 && !containsAny(low, authPhrases...) && !status401.Match(low) {
 		kinds &^= authKind
+	}
+	if kinds&bitOf(EvEnvMissing) != 0 && containsAny(low, "level=info", "level=debug", "[info]", "[debug]", `"level":"info"`, `"level":"debug"`) &&
+		!containsAny(low, "error", "fatal", "fail", "exception", "cannot", "unable", "abort") {
+		// "HTTPS_PROXY environment variable not set, connecting directly": a notice, not a failure.
+		kinds &^= bitOf(EvEnvMissing)
 	}
 	if kinds&bitOf(EvTunnelFailed) != 0 {
 		// A tunnel request that found its port taken: the guide's normal retries, while the agent
