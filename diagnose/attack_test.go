@@ -575,3 +575,31 @@ func TestAttackJournalOnly(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackTestdata runs the bundles of testdata/attack: healthy agents whose logs come in the
+// formats that broke the checks (JSON lines, an offset after a space with CRLF and a byte-order
+// mark, a restart's EADDRINUSE tunnel retries and a proxy variable's notice).
+func TestAttackTestdata(t *testing.T) {
+	for _, name := range []string{"json-healthy.log", "space-offset-healthy.log", "restart-eaddrinuse.log"} {
+		t.Run(name, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("testdata", "attack", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := newFixture()
+			f.log = nil
+			f.other[logPath] = string(b)
+			res := f.run()
+			checkWellFormed(t, res.Findings)
+			noWarnOrFail(t, res.Findings)
+			for _, id := range []string{"port.bind", "env.missing", "target.auth", "agent.restarts"} {
+				if g := byID(res.Findings, id); g != nil {
+					t.Errorf("%s %s: %s", g.Severity, id, g.Detail)
+				}
+			}
+			if g := byID(res.Findings, "heartbeat.ok"); g == nil || g.Severity != manifest.SeverityPass || !strings.Contains(g.Detail, "seconds before opadiag ran") {
+				t.Errorf("heartbeat.ok %+v", g)
+			}
+		})
+	}
+}
