@@ -577,6 +577,13 @@ func checkLogsPresent(in *input) []manifest.Finding {
 		if old > 0 {
 			detail = fmt.Sprintf("No log within --since %s; %d older or skipped log files were left out (see the manifest's omitted list).", in.m.Options.Since, old)
 		}
+		if j := in.lf.newest; j.Path != "" && sourceOf(j.Path) == srcJournal {
+			// The agent writes to the service's journal (the guide's journalctl -u celigoagent.service):
+			// its logs are there, not missing.
+			return []manifest.Finding{finding("logs.missing", manifest.SeverityInfo, "No log file in the agent's folder; its journal has its lines",
+				detail+" The service's journal holds the agent's lines, the newest "+in.before(j.Time)+": "+j.Text,
+				"Nothing to do while the journal has the agent's lines (journalctl -u celigoagent.service). "+remedy, refs(j)...)}
+		}
 		return []manifest.Finding{finding("logs.missing", manifest.SeverityWarn, "No recent agent logs", detail,
 			remedy+" To include older logs, run opadiag with a longer --since (for example --since 720h).")}
 	}

@@ -27,6 +27,9 @@ const (
 	normalTunnelRetries = 3
 	// recentTarget: another host's error this close to the newest line still matters.
 	recentTarget = time.Hour
+	// targetRun: another host's errors that began longer than this before their last are its
+	// usual noise, not an outage that is starting.
+	targetRun = 6 * time.Hour
 )
 
 const (
@@ -495,7 +498,10 @@ func checkTargets(in *input) []manifest.Finding {
 		if len(evs) == 0 {
 			continue
 		}
-		// Named hosts seen often or lately matter; an unnamed host's errors are information.
+		// A named host that began failing lately and still fails matters: errors repeated, the
+		// last of them close to the newest line and the first within hours of it. Errors now and
+		// then all day long (one integration's usual noise), or long over, are a flow's business
+		// and information; so are an unnamed host's.
 		sev := manifest.SeverityInfo
 		var parts []string
 		var ev []manifest.Evidence
@@ -503,7 +509,8 @@ func checkTargets(in *input) []manifest.Finding {
 			if e.Host.Name == "" {
 				continue
 			}
-			if e.Count >= 3 || !newest.IsZero() && !e.Last.Time.IsZero() && newest.Sub(e.Last.Time) <= recentTarget {
+			if e.Count >= 2 && !newest.IsZero() && !e.Last.Time.IsZero() && newest.Sub(e.Last.Time) <= recentTarget &&
+				!e.Earliest.IsZero() && e.Last.Time.Sub(e.Earliest) <= targetRun {
 				sev = manifest.SeverityWarn
 			}
 		}

@@ -431,6 +431,12 @@ func toLower(dst, src []byte) []byte {
 // "+0200"). Without a zone the time is in loc. A line without one gives the zero time.
 func leadingTime(line []byte, loc *time.Location) time.Time {
 	b := line
+	if len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
+		b = b[3:] // a byte-order mark at the start of the file
+	}
+	if len(b) > 0 && b[0] == '{' {
+		return jsonTime(b, loc)
+	}
 	if len(b) > 0 && b[0] == '[' {
 		b = b[1:]
 	}
@@ -461,6 +467,9 @@ func leadingTime(line []byte, loc *time.Location) time.Time {
 		}
 		b = b[i:]
 	}
+	if len(b) >= 6 && b[0] == ' ' && (b[1] == '+' || b[1] == '-') && b[2] >= '0' && b[2] <= '9' {
+		b = b[1:] // "2026-11-28 07:00:00,123 -05:00": the offset after a space
+	}
 	switch {
 	case len(b) > 0 && b[0] == 'Z':
 		loc = time.UTC
@@ -481,4 +490,28 @@ func leadingTime(line []byte, loc *time.Location) time.Time {
 		loc = time.FixedZone("", off)
 	}
 	return time.Date(y, time.Month(mo), d, h, mi, sec, nsec, loc)
+}
+
+// jsonKeys are the fields JSON log lines (winston's json format, pino, bunyan) keep their time in.
+var jsonKeys = [][]byte{[]byte(`"timestamp":`), []byte(`"time":`), []byte(`"@timestamp":`), []byte(`"ts":`)}
+
+// jsonTime reads the time of a JSON log line from its timestamp field, wherever the field is;
+// a line without one gives the zero time.
+func jsonTime(b []byte, loc *time.Location) time.Time {
+	for _, k := range jsonKeys {
+		i := bytes.Index(b, k)
+		if i < 0 {
+			continue
+		}
+		v := b[i+len(k):]
+		for len(v) > 0 && v[0] == ' ' {
+			v = v[1:]
+		}
+		if len(v) > 20 && v[0] == '"' && v[1] != '{' && v[1] != '[' {
+			if t := leadingTime(v[1:], loc); !t.IsZero() {
+				return t
+			}
+		}
+	}
+	return time.Time{}
 }

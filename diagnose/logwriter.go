@@ -344,7 +344,7 @@ func (w *lineWriter) finish(block []byte) {
 	}
 	text := e.textIn(block)
 	var low []byte
-	if e.kinds&(hostKinds|exceptionKinds|authKind) != 0 {
+	if e.kinds&(hostKinds|exceptionKinds|authKind|bitOf(EvEnvMissing)) != 0 {
 		w.low = toLower(w.low[:0], text)
 		low = w.low
 	}
@@ -369,8 +369,9 @@ func (w *lineWriter) finish(block []byte) {
 	}
 }
 
-// status401 is an HTTP status 401 standing alone, not digits of an id or a hash.
-var status401 = regexp.MustCompile(`(?:^|[^0-9a-z:])401(?:[^0-9a-z]|$)`)
+// status401 is an HTTP status 401 standing alone, not digits of an id, a hash or a timestamp's
+// fraction ("07.401+05:00", "07,401 -05:00").
+var status401 = regexp.MustCompile(`(?:^|[^0-9a-z:.,])401(?:[^0-9a-z]|$)`)
 
 // authPhrases say an authentication failed without a status code.
 var authPhrases = []string{"invalid token", "invalid access token", "token is invalid", "token expired", "expired token", "jwt expired",
@@ -378,10 +379,21 @@ var authPhrases = []string{"invalid token", "invalid access token", "token is in
 
 // refine drops the kinds an entry's whole text shows to be something else: the agent's crash
 // flag named in a line is no exception; "token" and digits 401 in an id are no authentication
-// failure.
+// failure; a tunnel request's EADDRINUSE is a tunnel retry, not the bind failure of port.bind; an
+// environment variable not set, told at info or debug level without an error, is a notice.
 func refine(kinds kindBit, low []byte) kindBit {
 	if kinds&authKind != 0 && !containsAny(low, authPhrases...) && !status401.Match(low) {
 		kinds &^= authKind
+	}
+	if kinds&bitOf(EvEnvMissing) != 0 && containsAny(low, "level=info", "level=debug", "[info]", "[debug]", `"level":"info"`, `"level":"debug"`) &&
+		!containsAny(low, "error", "fatal", "fail", "exception", "cannot", "unable", "abort") {
+		// "HTTPS_PROXY environment variable not set, connecting directly": a notice, not a failure.
+		kinds &^= bitOf(EvEnvMissing)
+	}
+	if kinds&bitOf(EvTunnelFailed) != 0 {
+		// A tunnel request that found its port taken: the guide's normal retries, while the agent
+		// switches ports to find a free one; the tunnel's runs grade them, not port.bind.
+		kinds &^= bitOf(EvBind)
 	}
 	if kinds&exceptionKinds != 0 && bytes.Contains(low, []byte("uncaughtexceptionhappenedonservice")) {
 		rest := bytes.ReplaceAll(low, []byte("uncaughtexceptionhappenedonservice"), nil)

@@ -69,7 +69,8 @@ var patterns = []pattern{
 	{EvUpdateUninstall, [][]string{{"failed to uninstall old application files"}}},
 	{EvEnvMissing, [][]string{{"missing environment variable"}, {"environment variable", "not set"},
 		{"environment variable", "missing"}, {"environment variable", "undefined"}, {"environment variable", "is required"},
-		{"environment variable", "not defined"}, {"env var", "not set"}, {"env var", "missing"}}},
+		{"environment variable", "not defined"}, {"env var", "not set"}, {"env var", "missing"},
+		{"java_home is not set"}, {"java_home is not defined"}}},
 }
 
 // kindBit is a set of kinds by their index in patterns.
