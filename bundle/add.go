@@ -406,7 +406,7 @@ func (w *Writer) appendSpool(name string, f *manifest.File, sp *spool, mtime tim
 	if w.failed != nil {
 		return w.failed
 	}
-	name = w.unique(entryName(name))
+	name = w.unique(w.safeName(name))
 	if err := w.appendLocked(name, f, sp, mtime, crc); err != nil {
 		return err
 	}

@@ -656,3 +656,54 @@ func TestObfuscateTwoPass(t *testing.T) {
 		t.Errorf("record = %+v", f)
 	}
 }
+
+// TestTokenInEntryName: a log named after the agent token (or holding it in a folder name) gets
+// an entry name without it, in the zip's directory as in the manifest, and the bundle verifies;
+// Note and MarkTruncated still find the entry by the name it was added under.
+func TestTokenInEntryName(t *testing.T) {
+	for _, obf := range []bool{false, true} {
+		t.Run(fmt.Sprintf("obfuscate=%v", obf), func(t *testing.T) {
+			var opts Options
+			if obf {
+				opts.Redactor = redact.New()
+				opts.Redactor.AddToken(token)
+				opts.Obfuscator = redact.NewObfuscator()
+			}
+			w, _ := newWriter(t, opts)
+			b := w.Bundle("logs")
+			names := []string{"agent/logs/" + token + ".log", "agent/logs/" + strings.ToUpper(token) + "/inner.log", "agent/logs/server-" + token + ".log"}
+			for _, n := range names {
+				if err := b.Add(context.Background(), n, strings.NewReader("a line\n"), 0, Info{Source: "/home/a/" + n}); err != nil {
+					t.Fatal(err)
+				}
+				b.Note(n, "noted")
+			}
+			r, path := finish(t, w)
+			zr, err := zip.OpenReader(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer zr.Close()
+			for _, f := range zr.File {
+				if strings.Contains(strings.ToLower(f.Name), token) {
+					t.Errorf("entry %q names the token", f.Name)
+				}
+			}
+			n := 0
+			for _, f := range r.Manifest().Files {
+				if strings.Contains(strings.ToLower(f.Path+f.Source), token) {
+					t.Errorf("manifest file %q (%s) names the token", f.Path, f.Source)
+				}
+				if strings.HasPrefix(f.Path, "agent/logs/") {
+					n++
+					if f.Note != "noted" {
+						t.Errorf("%s: note %q, want the one given by the name it was added under", f.Path, f.Note)
+					}
+				}
+			}
+			if n != len(names) {
+				t.Errorf("%d log entries, want %d", n, len(names))
+			}
+		})
+	}
+}
