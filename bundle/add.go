@@ -76,6 +76,10 @@ func (b *Bundle) Add(ctx context.Context, name string, src io.Reader, limit int6
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
+	if !b.w.takeEntry() {
+		b.Omit(sourceOf(info, name), EntryCapReason)
+		return nil
+	}
 	grant := b.w.reserve(limit)
 	if grant == 0 {
 		b.Omit(sourceOf(info, name), TotalCapReason)
@@ -121,6 +125,10 @@ func (b *Bundle) AddTail(ctx context.Context, name string, r io.ReaderAt, size, 
 		limit = math.MaxInt64
 	}
 	source := sourceOf(info, name)
+	if !b.w.takeEntry() {
+		b.Omit(source, EntryCapReason)
+		return nil
+	}
 	want := min(size, limit)
 	grant := b.w.reserve(want)
 	capped := grant < want

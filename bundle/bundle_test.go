@@ -707,3 +707,33 @@ func TestTokenInEntryName(t *testing.T) {
 		})
 	}
 }
+
+// TestEntryCap: past the most entries a bundle takes, Add and AddTail leave the source out with
+// the reason, and the bundle stays one that Open accepts.
+func TestEntryCap(t *testing.T) {
+	w, _ := newWriter(t, Options{})
+	w.maxEntries = 3
+	b := w.Bundle("logs")
+	for i := range 5 {
+		name := fmt.Sprintf("agent/logs/%d.log", i)
+		var err error
+		if i%2 == 0 {
+			err = b.Add(context.Background(), name, strings.NewReader("a line\n"), 0, Info{Source: "/src/" + name})
+		} else {
+			err = b.AddTail(context.Background(), name, strings.NewReader("a line\n"), 7, 0, Info{Source: "/src/" + name})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, _ := finish(t, w)
+	m := r.Manifest()
+	if n := len(m.Files); n != 3 {
+		t.Errorf("%d files, want 3: %v", n, m.Files)
+	}
+	for _, src := range []string{"/src/agent/logs/3.log", "/src/agent/logs/4.log"} {
+		if got := omitted(m, src); got != EntryCapReason {
+			t.Errorf("%s left out for %q, want %q", src, got, EntryCapReason)
+		}
+	}
+}

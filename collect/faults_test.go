@@ -3,6 +3,7 @@ package collect
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -332,5 +333,39 @@ func TestCommandDeadline(t *testing.T) {
 	cmds := w.Seal().Commands
 	if len(cmds) != 1 || !strings.Contains(cmds[0].Error, "deadline") || cmds[0].ExitCode != -1 {
 		t.Fatalf("commands: %+v", cmds)
+	}
+}
+
+// TestManyLogs: a folder of more recent logs than a run takes gets the newest in the bundle and
+// the others named as left out, counted by reason once the manifest's list is full.
+func TestManyLogs(t *testing.T) {
+	home := newHome(t, linuxLayout)
+	for i := range 30 {
+		p := filepath.Join(home, "logs", fmt.Sprintf("many-%02d.log", i))
+		os.WriteFile(p, []byte("2026-11-28T10:00:00.000Z level=info, ok\n"), 0o644)
+		mt := testNow.Add(-time.Duration(30-i) * time.Minute)
+		os.Chtimes(p, mt, mt)
+	}
+	opts := testOptions(t.TempDir(), home)
+	opts.maxLogs = 10
+	res, err := Run(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, entries := readBundle(t, res.Path)
+	logs := 0
+	for name := range entries {
+		if strings.HasPrefix(name, "agent/logs/") {
+			logs++
+		}
+	}
+	if logs != 10 {
+		t.Errorf("%d logs in the bundle, want 10", logs)
+	}
+	if entries["agent/logs/logs/many-29.log"] == nil {
+		t.Errorf("the newest log is missing")
+	}
+	if manifest.OmittedTotal(m) < 20 || !strings.Contains(fmt.Sprint(m.Omitted), "only the newest 10 are taken") {
+		t.Errorf("the logs left out are not named: %v", m.Omitted)
 	}
 }

@@ -23,12 +23,16 @@ type logsCollector struct {
 	stall   time.Duration
 	since   time.Duration
 	maxFile int64
+	maxLogs int // 0: maxLogs
 }
 
 func (c *logsCollector) Name() string { return "logs" }
 
 // Timeout gives large logs time: reading is bounded by the size caps, not by this deadline.
 func (c *logsCollector) Timeout() time.Duration { return 5 * time.Minute }
+
+// maxLogs is the most logs a run takes, newest first.
+const maxLogs = 1000
 
 var (
 	logName  = regexp.MustCompile(`(?i)\.log(\.\d+)?$`)
@@ -80,6 +84,19 @@ func (c *logsCollector) Collect(ctx context.Context, facts Facts, b *bundle.Bund
 		}
 		return logs[i].rel < logs[j].rel
 	})
+	// A folder of thousands of logs is an agent (or something else) gone wrong: the newest
+	// maxLogs tell what happened, and the others would cost minutes and a manifest of MiBs.
+	most := c.maxLogs
+	if most <= 0 {
+		most = maxLogs
+	}
+	if len(logs) > most {
+		why := fmt.Sprintf("one of more than %d recent logs: only the newest %d are taken", most, most)
+		for _, lf := range logs[most:] {
+			b.OmitFile(lf.path, why, lf.size, lf.mtime)
+		}
+		logs = logs[:most]
+	}
 	// Once a log has stalled, its share is likely dead: the next ones get a fifth of the stall
 	// timeout, so that a folder of hung files costs seconds, not minutes.
 	stallTimeout := c.stall
