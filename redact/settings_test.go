@@ -344,3 +344,37 @@ func TestJSONTooManyValues(t *testing.T) {
 		t.Fatalf("%d replaced; first %q, last %q", replaced, doc.Distinct[0], doc.Distinct[len(doc.Distinct)-1])
 	}
 }
+
+// TestLearnedTokenPercentEncoded: a token learned from Settings is caught with every byte
+// percent-encoded, in either case of the hex digits and of the token, in Bytes and in a Writer.
+func TestLearnedTokenPercentEncoded(t *testing.T) {
+	const tok = "9f2c4e1ab37d4c08a5e6b1f0d2c3e4a5"
+	r := New()
+	if s := r.LearnSettings([]byte(`{"token":"` + tok + `"}`)); !s.Learned {
+		t.Fatalf("not learned: %s", s.Reason)
+	}
+	enc := func(v, digits string) string {
+		var b strings.Builder
+		for i := 0; i < len(v); i++ {
+			b.WriteString("%" + string(digits[v[i]>>4]) + string(digits[v[i]&15]))
+		}
+		return b.String()
+	}
+	for _, in := range []string{
+		enc(tok, "0123456789abcdef"), enc(tok, "0123456789ABCDEF"),
+		enc(strings.ToUpper(tok), "0123456789abcdef"), enc(strings.ToUpper(tok), "0123456789ABCDEF"),
+	} {
+		line := "GET /x?t=" + in + "&y=1\n"
+		out, _ := r.Bytes([]byte(line))
+		if !strings.Contains(string(out), HashToken(tok)) || strings.Contains(string(out), in) {
+			t.Errorf("Bytes(%q) = %q", line, out)
+		}
+		var buf bytes.Buffer
+		w := r.NewWriter(&buf)
+		w.Write([]byte(line))
+		w.Close()
+		if strings.Contains(buf.String(), in) {
+			t.Errorf("Writer(%q) = %q", line, buf.String())
+		}
+	}
+}
