@@ -33,6 +33,8 @@ func TestParseSettings(t *testing.T) {
 		{"empty token", []byte(`{"token":""}`), false, "", "the token is empty", UTF8},
 		{"placeholder", []byte(`{"access_token":"undefined"}`), false, "undefined", "placeholder", UTF8},
 		{"short", []byte(`{"token":"ab12"}`), false, "ab12", "shorter than 8 bytes", UTF8},
+		{"comments", []byte("// agent settings\n{\n /* the \"token\" */ \"token\" /* here */ : // value\n \"" + tok + "\", // end\n \"env\":\"eu\"}"), true, tok, "", UTF8},
+		{"only a comment", []byte("// {\"token\":\"" + tok + "\"}\n"), false, "", "no top-level token key", UTF8},
 		{"not JSON at all", []byte("token = " + tok), false, "", "not valid JSON", UTF8},
 		{"empty file", nil, false, "", "the file is empty", UTF8},
 		{"blank file", []byte(" \r\n"), false, "", "the file is empty", UTF8},
