@@ -77,8 +77,11 @@ func learnSettings(ctx context.Context, homes []home, open opener, red *redact.R
 func readSettings(ctx context.Context, h *home, f found, open opener, red *redact.Redactor, stallTimeout time.Duration) (settingsFile, *redact.SettingsInfo) {
 	sf := settingsFile{found: f, info: manifest.SettingsFile{Source: f.path}}
 	sf.entry = path.Join(h.folder, settingsNames[strings.ToLower(path.Base(f.rel))])
+	// A file over the limit is read as far as MaxSettingsSize+1 bytes: it is left out and the
+	// run is in strict mode, but a token found whole in its head is still scrubbed everywhere,
+	// in every encoding strict mode's shapes do not know.
 	raw, err := stall.Call(ctx, "read", stallTimeout, func() ([]byte, error) {
-		return readSmall(open, f.path, redact.MaxSettingsSize+1)
+		return readHead(open, f.path, redact.MaxSettingsSize+1)
 	}, nil)
 	if err != nil {
 		sf.info.Error = fmt.Sprintf("read settings %s (left out): %v", f.path, err)
@@ -94,6 +97,8 @@ func readSettings(ctx context.Context, h *home, f found, open opener, red *redac
 	switch {
 	case info.DecodeErr != nil:
 		sf.info.Error = "cannot be decoded with confidence: " + info.DecodeErr.Error()
+	case info.Size > redact.MaxSettingsSize:
+		sf.info.Error = fmt.Sprintf("left out: over the %d MiB limit", redact.MaxSettingsSize>>20)
 	case info.JSONErr != nil:
 		sf.info.Error = "not valid JSON: " + info.JSONErr.Error()
 	}
