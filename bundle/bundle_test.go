@@ -737,3 +737,31 @@ func TestEntryCap(t *testing.T) {
 		}
 	}
 }
+
+// TestEntryTimes: every entry carries its modification time in the zip's own fields (MS-DOS
+// date and time, the extended timestamp), not 1980 as CreateRaw leaves them.
+func TestEntryTimes(t *testing.T) {
+	w, _ := newWriter(t, Options{Created: time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)})
+	b := w.Bundle("logs")
+	mt := time.Date(2026, 11, 27, 23, 59, 58, 0, time.UTC)
+	b.Add(context.Background(), "agent/logs/a.log", strings.NewReader("a line\n"), 0, Info{Mtime: mt})
+	b.Add(context.Background(), "system/os.json", strings.NewReader("{}\n"), 0, Info{})
+	_, path := finish(t, w)
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		if f.Modified.Year() < 2026 {
+			t.Errorf("%s: modified %s", f.Name, f.Modified)
+		}
+		if f.Name == "agent/logs/a.log" && !f.Modified.Equal(mt) {
+			t.Errorf("%s: modified %s, want %s", f.Name, f.Modified, mt)
+		}
+		dos := time.Date(1980+int(f.ModifiedDate>>9), time.Month(f.ModifiedDate>>5&15), int(f.ModifiedDate&31), int(f.ModifiedTime>>11), int(f.ModifiedTime>>5&63), int(f.ModifiedTime&31)*2, 0, time.UTC)
+		if dos.Year() < 2026 {
+			t.Errorf("%s: MS-DOS time %s", f.Name, dos)
+		}
+	}
+}
