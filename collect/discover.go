@@ -33,6 +33,11 @@ type settingsFile struct {
 	note  string        // what the manifest must say about the entry
 }
 
+// isSettingsFile reports a Settings (or Settings-tmp) file at the top of an agent home.
+func isSettingsFile(rel, name string) bool {
+	return !strings.Contains(rel, "/") && settingsNames[strings.ToLower(name)] != ""
+}
+
 // learnSettings reads every Settings file of every home, with the stall timeout, redacts it
 // and registers the agent token it holds with red, before anything else is read. When no token
 // could be learned from any of them — none found, unreadable, damaged, undecodable — the whole
@@ -43,10 +48,12 @@ func learnSettings(ctx context.Context, homes []home, open opener, red *redact.R
 	var why []string
 	for i := range homes {
 		h := &homes[i]
-		files := h.files(nil, func(rel, name string) bool {
-			return !strings.Contains(rel, "/") && settingsNames[strings.ToLower(name)] != ""
-		})
-		if len(files) == 0 {
+		files := h.files(nil, isSettingsFile)
+		bad := h.unusable(isSettingsFile)
+		for _, e := range bad {
+			why = append(why, e.path+": "+e.reason())
+		}
+		if len(files) == 0 && len(bad) == 0 {
 			why = append(why, "no Settings file in "+h.path)
 		}
 		for _, f := range files {

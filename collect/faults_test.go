@@ -369,3 +369,34 @@ func TestManyLogs(t *testing.T) {
 		t.Errorf("the logs left out are not named: %v", m.Omitted)
 	}
 }
+
+// TestSettingsNotAFile: a Settings file that is a FIFO (or a symlink out of the home) is never
+// opened; the manifest names it as left out with the reason, and the strict-mode reason says
+// it, rather than that there is no Settings file.
+func TestSettingsNotAFile(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no FIFOs on Windows")
+	}
+	home := filepath.Join(t.TempDir(), "agent")
+	os.MkdirAll(filepath.Join(home, "logs"), 0o755)
+	if err := mkfifo(filepath.Join(home, "Settings")); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), testOptions(t.TempDir(), home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := readBundle(t, res.Path)
+	got := ""
+	for _, o := range m.Omitted {
+		if o.Source == filepath.Join(home, "Settings") {
+			got = o.Reason
+		}
+	}
+	if !strings.Contains(got, "not a regular file") {
+		t.Errorf("Settings left out for %q, want it named as not a regular file: %v", got, m.Omitted)
+	}
+	if !m.Redaction.Strict || !strings.Contains(m.Redaction.StrictReason, "not a regular file") {
+		t.Errorf("strict %v, reason %q", m.Redaction.Strict, m.Redaction.StrictReason)
+	}
+}

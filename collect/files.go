@@ -168,6 +168,27 @@ func (h home) files(b *bundle.Bundle, keep func(rel, name string) bool) []found 
 	return out
 }
 
+// unusable returns the home's files that keep accepts but that cannot be collected: not regular
+// files (a FIFO, a device), symlinks out of the home or that cannot be resolved, files that
+// could not be examined.
+func (h home) unusable(keep func(rel, name string) bool) []entry {
+	var out []entry
+	for _, e := range h.index().entries {
+		if keep(e.rel, e.name) && (e.omit != "" || e.err != nil) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// reason says why an unusable entry cannot be collected.
+func (e entry) reason() string {
+	if e.omit != "" {
+		return e.omit
+	}
+	return e.err.Error()
+}
+
 // reportWalk records on b the folders of the home that could not be read; one collector (the
 // logs collector, which looks deepest) does it for all.
 func (h home) reportWalk(b *bundle.Bundle) {
