@@ -400,3 +400,35 @@ func TestSettingsNotAFile(t *testing.T) {
 		t.Errorf("strict %v, reason %q", m.Redaction.Strict, m.Redaction.StrictReason)
 	}
 }
+
+// TestManyCrashFiles: a home with more uncaughtException files than a run takes gets the newest
+// in the bundle and the others named as left out.
+func TestManyCrashFiles(t *testing.T) {
+	home := newHome(t, linuxLayout)
+	for i := range maxCrashFiles + 5 {
+		p := filepath.Join(home, fmt.Sprintf("uncaughtException.%03d", i))
+		os.WriteFile(p, []byte("Error: boom\n"), 0o644)
+		mt := testNow.Add(-time.Duration(100-i) * time.Minute)
+		os.Chtimes(p, mt, mt)
+	}
+	res, err := Run(context.Background(), testOptions(t.TempDir(), home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, entries := readBundle(t, res.Path)
+	n := 0
+	for name := range entries {
+		if strings.Contains(name, "uncaughtException.") {
+			n++
+		}
+	}
+	if n != maxCrashFiles {
+		t.Errorf("%d crash files in the bundle, want %d", n, maxCrashFiles)
+	}
+	if entries[fmt.Sprintf("agent/uncaughtException.%03d", maxCrashFiles+4)] == nil {
+		t.Errorf("the newest crash file is missing")
+	}
+	if !strings.Contains(fmt.Sprint(m.Omitted), "crash files: only the newest") {
+		t.Errorf("the crash files left out are not named: %v", m.Omitted)
+	}
+}
