@@ -432,3 +432,24 @@ func TestManyCrashFiles(t *testing.T) {
 		t.Errorf("the crash files left out are not named: %v", m.Omitted)
 	}
 }
+
+// TestWalkBounded: a home holding more files than a walk lists is listed in part, and says so;
+// a folder is never read whole.
+func TestWalkBounded(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 30 {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%02d.log", i)), nil, 0o644)
+	}
+	des, err := readDirAtMost(dir, 10)
+	if len(des) != 10 || !errors.Is(err, errTooMany) {
+		t.Errorf("readDirAtMost(10) = %d entries, %v; want 10, errTooMany", len(des), err)
+	}
+	if des, err := readDirAtMost(dir, 30); len(des) != 30 || err != nil || des[0].Name() != "f00.log" {
+		t.Errorf("readDirAtMost(30) = %d entries, %v", len(des), err)
+	}
+	h := home{path: dir, idx: &homeIndex{max: 12}}
+	x := h.index()
+	if len(x.entries) != 12 || len(x.errs) != 1 || !strings.Contains(x.errs[0].err.Error(), "listed in part") {
+		t.Errorf("%d entries, errors %v; want 12 and the home listed in part", len(x.entries), x.errs)
+	}
+}
