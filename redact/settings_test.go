@@ -2,6 +2,7 @@ package redact
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -348,7 +349,8 @@ func TestJSONTooManyValues(t *testing.T) {
 }
 
 // TestLearnedTokenPercentEncoded: a token learned from Settings is caught with every byte
-// percent-encoded, in either case of the hex digits and of the token, in Bytes and in a Writer.
+// percent-encoded, \u-escaped or hex-encoded, in either case of the hex digits and of the
+// token, in Bytes and in a Writer.
 func TestLearnedTokenPercentEncoded(t *testing.T) {
 	const tok = "9f2c4e1ab37d4c08a5e6b1f0d2c3e4a5"
 	r := New()
@@ -362,7 +364,15 @@ func TestLearnedTokenPercentEncoded(t *testing.T) {
 		}
 		return b.String()
 	}
+	uesc := func(v string) string {
+		var b strings.Builder
+		for i := 0; i < len(v); i++ {
+			fmt.Fprintf(&b, "\\u%04X", v[i])
+		}
+		return b.String()
+	}
 	for _, in := range []string{
+		uesc(tok), strings.ToLower(uesc(tok)), hex.EncodeToString([]byte(tok)), strings.ToUpper(hex.EncodeToString([]byte(strings.ToUpper(tok)))),
 		enc(tok, "0123456789abcdef"), enc(tok, "0123456789ABCDEF"),
 		enc(strings.ToUpper(tok), "0123456789abcdef"), enc(strings.ToUpper(tok), "0123456789ABCDEF"),
 	} {
