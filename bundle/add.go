@@ -468,7 +468,9 @@ func setModified(hdr *zip.FileHeader, mtime time.Time) {
 	if t.Year() > 2107 {
 		t = time.Date(2107, 12, 31, 23, 59, 58, 0, time.UTC)
 	}
+	//lint:ignore SA1019 CreateRaw writes these fields as they are and fills nothing from Modified
 	hdr.ModifiedDate = uint16(t.Day() + int(t.Month())<<5 + (t.Year()-1980)<<9)
+	//lint:ignore SA1019 as above
 	hdr.ModifiedTime = uint16(t.Second()/2 + t.Minute()<<5 + t.Hour()<<11)
 	if u := mtime.Unix(); u >= 0 && u <= math.MaxUint32 {
 		var extra [9]byte
