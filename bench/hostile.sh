@@ -6,6 +6,11 @@
 #
 #   bench/hostile.sh [CASE...]     # default: every case; WORK=/dir keeps the fixtures there
 # Needs python3, /usr/bin/time, setpriv (unreadable Settings are tried as nobody), mkfifo.
+# Regular files whose read never returns: bench/hungfs (a FUSE file system, root only) —
+#   go build -o /tmp/hungfs ./bench/hungfs && /tmp/hungfs -dir /tmp/hfm &
+#   opadiag collect --agent-dir /tmp/hfm --no-network   # bundle after 14 s: 10 s + 2 s + 2 s
+# The process exits only once the server answers or dies: a read already handed to a FUSE
+# server waits uninterruptibly in the kernel.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 here=$PWD
