@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -76,6 +77,10 @@ func (b *Bundle) Add(ctx context.Context, name string, src io.Reader, limit int6
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
+	if !b.w.takeEntry() {
+		b.Omit(sourceOf(info, name), EntryCapReason)
+		return nil
+	}
 	grant := b.w.reserve(limit)
 	if grant == 0 {
 		b.Omit(sourceOf(info, name), TotalCapReason)
@@ -121,6 +126,10 @@ func (b *Bundle) AddTail(ctx context.Context, name string, r io.ReaderAt, size, 
 		limit = math.MaxInt64
 	}
 	source := sourceOf(info, name)
+	if !b.w.takeEntry() {
+		b.Omit(source, EntryCapReason)
+		return nil
+	}
 	want := min(size, limit)
 	grant := b.w.reserve(want)
 	capped := grant < want
@@ -406,7 +415,7 @@ func (w *Writer) appendSpool(name string, f *manifest.File, sp *spool, mtime tim
 	if w.failed != nil {
 		return w.failed
 	}
-	name = w.unique(entryName(name))
+	name = w.unique(w.safeName(name))
 	if err := w.appendLocked(name, f, sp, mtime, crc); err != nil {
 		return err
 	}
@@ -432,6 +441,7 @@ func (w *Writer) appendLocked(name string, f *manifest.File, sp *spool, mtime ti
 		CRC32: crc, CompressedSize64: uint64(csize), UncompressedSize64: uint64(f.Size),
 	}
 	hdr.SetMode(0o644)
+	setModified(hdr, mtime)
 	zf, err := w.zw.CreateRaw(hdr)
 	if err == nil {
 		_, err = io.Copy(zf, sp.f)
@@ -445,6 +455,31 @@ func (w *Writer) appendLocked(name string, f *manifest.File, sp *spool, mtime ti
 	}
 	w.stored[name] = stored{off: w.out.n - csize, csize: csize, size: f.Size, modified: mtime}
 	return nil
+}
+
+// setModified writes mtime into hdr as CreateHeader would, which CreateRaw does not: the MS-DOS
+// date and time (what Windows Explorer shows; without them every entry says 1980) and the
+// extended timestamp Info-ZIP reads.
+func setModified(hdr *zip.FileHeader, mtime time.Time) {
+	t := mtime.UTC()
+	if t.Year() < 1980 {
+		t = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	if t.Year() > 2107 {
+		t = time.Date(2107, 12, 31, 23, 59, 58, 0, time.UTC)
+	}
+	//lint:ignore SA1019 CreateRaw writes these fields as they are and fills nothing from Modified
+	hdr.ModifiedDate = uint16(t.Day() + int(t.Month())<<5 + (t.Year()-1980)<<9)
+	//lint:ignore SA1019 as above
+	hdr.ModifiedTime = uint16(t.Second()/2 + t.Minute()<<5 + t.Hour()<<11)
+	if u := mtime.Unix(); u >= 0 && u <= math.MaxUint32 {
+		var extra [9]byte
+		binary.LittleEndian.PutUint16(extra[0:], 0x5455) // extended timestamp
+		binary.LittleEndian.PutUint16(extra[2:], 5)
+		extra[4] = 1 // modification time
+		binary.LittleEndian.PutUint32(extra[5:], uint32(u))
+		hdr.Extra = append(hdr.Extra, extra[:]...)
+	}
 }
 
 // encoded is what an entry's bytes became on their way into a spool.

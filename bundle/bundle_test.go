@@ -656,3 +656,112 @@ func TestObfuscateTwoPass(t *testing.T) {
 		t.Errorf("record = %+v", f)
 	}
 }
+
+// TestTokenInEntryName: a log named after the agent token (or holding it in a folder name) gets
+// an entry name without it, in the zip's directory as in the manifest, and the bundle verifies;
+// Note and MarkTruncated still find the entry by the name it was added under.
+func TestTokenInEntryName(t *testing.T) {
+	for _, obf := range []bool{false, true} {
+		t.Run(fmt.Sprintf("obfuscate=%v", obf), func(t *testing.T) {
+			var opts Options
+			if obf {
+				opts.Redactor = redact.New()
+				opts.Redactor.AddToken(token)
+				opts.Obfuscator = redact.NewObfuscator()
+			}
+			w, _ := newWriter(t, opts)
+			b := w.Bundle("logs")
+			names := []string{"agent/logs/" + token + ".log", "agent/logs/" + strings.ToUpper(token) + "/inner.log", "agent/logs/server-" + token + ".log"}
+			for _, n := range names {
+				if err := b.Add(context.Background(), n, strings.NewReader("a line\n"), 0, Info{Source: "/home/a/" + n}); err != nil {
+					t.Fatal(err)
+				}
+				b.Note(n, "noted")
+			}
+			r, path := finish(t, w)
+			zr, err := zip.OpenReader(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer zr.Close()
+			for _, f := range zr.File {
+				if strings.Contains(strings.ToLower(f.Name), token) {
+					t.Errorf("entry %q names the token", f.Name)
+				}
+			}
+			n := 0
+			for _, f := range r.Manifest().Files {
+				if strings.Contains(strings.ToLower(f.Path+f.Source), token) {
+					t.Errorf("manifest file %q (%s) names the token", f.Path, f.Source)
+				}
+				if strings.HasPrefix(f.Path, "agent/logs/") {
+					n++
+					if f.Note != "noted" {
+						t.Errorf("%s: note %q, want the one given by the name it was added under", f.Path, f.Note)
+					}
+				}
+			}
+			if n != len(names) {
+				t.Errorf("%d log entries, want %d", n, len(names))
+			}
+		})
+	}
+}
+
+// TestEntryCap: past the most entries a bundle takes, Add and AddTail leave the source out with
+// the reason, and the bundle stays one that Open accepts.
+func TestEntryCap(t *testing.T) {
+	w, _ := newWriter(t, Options{})
+	w.maxEntries = 3
+	b := w.Bundle("logs")
+	for i := range 5 {
+		name := fmt.Sprintf("agent/logs/%d.log", i)
+		var err error
+		if i%2 == 0 {
+			err = b.Add(context.Background(), name, strings.NewReader("a line\n"), 0, Info{Source: "/src/" + name})
+		} else {
+			err = b.AddTail(context.Background(), name, strings.NewReader("a line\n"), 7, 0, Info{Source: "/src/" + name})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, _ := finish(t, w)
+	m := r.Manifest()
+	if n := len(m.Files); n != 3 {
+		t.Errorf("%d files, want 3: %v", n, m.Files)
+	}
+	for _, src := range []string{"/src/agent/logs/3.log", "/src/agent/logs/4.log"} {
+		if got := omitted(m, src); got != EntryCapReason {
+			t.Errorf("%s left out for %q, want %q", src, got, EntryCapReason)
+		}
+	}
+}
+
+// TestEntryTimes: every entry carries its modification time in the zip's own fields (MS-DOS
+// date and time, the extended timestamp), not 1980 as CreateRaw leaves them.
+func TestEntryTimes(t *testing.T) {
+	w, _ := newWriter(t, Options{Created: time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)})
+	b := w.Bundle("logs")
+	mt := time.Date(2026, 11, 27, 23, 59, 58, 0, time.UTC)
+	b.Add(context.Background(), "agent/logs/a.log", strings.NewReader("a line\n"), 0, Info{Mtime: mt})
+	b.Add(context.Background(), "system/os.json", strings.NewReader("{}\n"), 0, Info{})
+	_, path := finish(t, w)
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		if f.Modified.Year() < 2026 {
+			t.Errorf("%s: modified %s", f.Name, f.Modified)
+		}
+		if f.Name == "agent/logs/a.log" && !f.Modified.Equal(mt) {
+			t.Errorf("%s: modified %s, want %s", f.Name, f.Modified, mt)
+		}
+		dos := time.Date(1980+int(f.ModifiedDate>>9), time.Month(f.ModifiedDate>>5&15), int(f.ModifiedDate&31), int(f.ModifiedTime>>11), int(f.ModifiedTime>>5&63), int(f.ModifiedTime&31)*2, 0, time.UTC)
+		if dos.Year() < 2026 {
+			t.Errorf("%s: MS-DOS time %s", f.Name, dos)
+		}
+	}
+}

@@ -137,10 +137,11 @@ func (b *Bundle) MarkTruncated(name string) {
 }
 
 func (b *Bundle) entry(name string, fn func(*manifest.File)) {
+	safe := b.w.safeName(name)
 	b.w.mu.Lock()
 	defer b.w.mu.Unlock()
 	for i := range b.w.files {
-		if f := &b.w.files[i]; f.Path == name && f.Collector == b.collector {
+		if f := &b.w.files[i]; (f.Path == name || f.Path == safe) && f.Collector == b.collector {
 			fn(f)
 		}
 	}

@@ -40,6 +40,15 @@ func entryName(name string) string {
 	return strings.Join(parts, "/")
 }
 
+// safeName is the entry name name gets: what Scrub would replace in text (the agent token in
+// any encoding, the token shapes of strict mode, credentials known by their value) is replaced in
+// the name too — a log named after the token must not carry it into the zip's directory — then
+// made safe by entryName.
+func (w *Writer) safeName(name string) string {
+	out, _ := w.red.Scrub([]byte(name))
+	return entryName(string(out))
+}
+
 // unique returns name, or name with "-2", "-3"… before its extension when it is taken (names
 // compare without case, as on Windows). The caller holds w.mu.
 func (w *Writer) unique(name string) string {

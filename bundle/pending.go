@@ -21,7 +21,7 @@ func (w *Writer) addPending(name string, f *manifest.File, sp *spool, mtime time
 	sp.f.Close()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	name = w.unique(entryName(name))
+	name = w.unique(w.safeName(name))
 	f.Path = name
 	w.stored[name] = stored{size: f.Size, modified: mtime, plain: sp.path}
 	w.files = append(w.files, *f)

@@ -66,22 +66,24 @@ type Writer struct {
 	created time.Time
 	flates  sync.Pool
 
-	mu       sync.Mutex // held briefly: appending a spooled entry, the records below
-	f        *os.File
-	out      *countWriter // the bytes that reached f, under zip's buffering
-	zw       *zip.Writer
-	man      *manifest.Manifest
-	files    []manifest.File
-	names    map[string]bool // lower-cased entry names taken
-	stored   map[string]stored
-	omitted  []manifest.Omitted
-	counts   redact.Counts
-	budget   int64 // what the total cap leaves; unused when uncapped
-	uncapped bool
-	spools   map[string]bool // spool files not yet removed
-	failed   error           // the bundle's file failed, or the bundle is sealed: nothing more is added
-	sealed   bool
-	placed   bool
+	mu         sync.Mutex // held briefly: appending a spooled entry, the records below
+	f          *os.File
+	out        *countWriter // the bytes that reached f, under zip's buffering
+	zw         *zip.Writer
+	man        *manifest.Manifest
+	files      []manifest.File
+	names      map[string]bool // lower-cased entry names taken
+	stored     map[string]stored
+	omitted    []manifest.Omitted
+	counts     redact.Counts
+	budget     int64 // what the total cap leaves; unused when uncapped
+	entries    int   // entries taken (see takeEntry)
+	maxEntries int   // MaxWriteEntries; tests lower it
+	uncapped   bool
+	spools     map[string]bool // spool files not yet removed
+	failed     error           // the bundle's file failed, or the bundle is sealed: nothing more is added
+	sealed     bool
+	placed     bool
 }
 
 // Create starts a bundle in dir: a temporary file named .opadiag-*.zip.tmp there.
@@ -94,6 +96,7 @@ func Create(dir string, opts Options) (*Writer, error) {
 		dir: dir, f: f, tmp: f.Name(), red: opts.Redactor, man: opts.Manifest, budget: opts.TotalSize,
 		stall: opts.StallTimeout, created: opts.Created, obf: opts.Obfuscator,
 		names: map[string]bool{}, stored: map[string]stored{}, counts: redact.Counts{}, spools: map[string]bool{},
+		maxEntries: MaxWriteEntries,
 	}
 	if w.red == nil {
 		w.red = redact.New()
@@ -198,6 +201,26 @@ func (w *Writer) reserve(want int64) int64 {
 	grant := min(max(want, 0), w.budget)
 	w.budget -= grant
 	return grant
+}
+
+// MaxWriteEntries is the most entries a bundle takes from collectors (Finish adds three more):
+// a real bundle has tens to a few thousand, and Open refuses more than MaxEntries. Each entry
+// costs a record in the manifest and a spool file, so a folder of 100,000 logs would cost
+// minutes and hundreds of MiB of manifest before this cap.
+const MaxWriteEntries = 5000
+
+// EntryCapReason is why an entry is left out once MaxWriteEntries are taken.
+var EntryCapReason = fmt.Sprintf("the bundle holds the most entries it takes (%d)", MaxWriteEntries)
+
+// takeEntry counts an entry about to be written; false when MaxWriteEntries were taken.
+func (w *Writer) takeEntry() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.entries >= w.maxEntries {
+		return false
+	}
+	w.entries++
+	return true
 }
 
 // release gives back bytes reserved and not used.

@@ -158,6 +158,7 @@ type Options struct {
 
 	wrapOutput func(io.Writer) io.Writer // tests inject write faults into the bundle file
 	open       opener                    // tests inject read faults; nil: the platform's
+	maxLogs    int                       // the most logs taken; 0: maxLogs (tests lower it)
 }
 
 // Result is a finished run.
@@ -249,7 +250,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 
 	// Phase 2: everything else, given what phase 1 learned.
 	phase2 := []Collector{
-		&logsCollector{open: open, stall: opts.StallTimeout, since: opts.Since, maxFile: opts.MaxFileSize},
+		&logsCollector{open: open, stall: opts.StallTimeout, since: opts.Since, maxFile: opts.MaxFileSize, maxLogs: opts.maxLogs},
 		&crashCollector{open: open, stall: opts.StallTimeout, maxFile: opts.MaxFileSize},
 	}
 	if opts.System != nil {

@@ -33,6 +33,11 @@ type settingsFile struct {
 	note  string        // what the manifest must say about the entry
 }
 
+// isSettingsFile reports a Settings (or Settings-tmp) file at the top of an agent home.
+func isSettingsFile(rel, name string) bool {
+	return !strings.Contains(rel, "/") && settingsNames[strings.ToLower(name)] != ""
+}
+
 // learnSettings reads every Settings file of every home, with the stall timeout, redacts it
 // and registers the agent token it holds with red, before anything else is read. When no token
 // could be learned from any of them — none found, unreadable, damaged, undecodable — the whole
@@ -43,10 +48,12 @@ func learnSettings(ctx context.Context, homes []home, open opener, red *redact.R
 	var why []string
 	for i := range homes {
 		h := &homes[i]
-		files := h.files(nil, func(rel, name string) bool {
-			return !strings.Contains(rel, "/") && settingsNames[strings.ToLower(name)] != ""
-		})
-		if len(files) == 0 {
+		files := h.files(nil, isSettingsFile)
+		bad := h.unusable(isSettingsFile)
+		for _, e := range bad {
+			why = append(why, e.path+": "+e.reason())
+		}
+		if len(files) == 0 && len(bad) == 0 {
 			why = append(why, "no Settings file in "+h.path)
 		}
 		for _, f := range files {
@@ -77,8 +84,11 @@ func learnSettings(ctx context.Context, homes []home, open opener, red *redact.R
 func readSettings(ctx context.Context, h *home, f found, open opener, red *redact.Redactor, stallTimeout time.Duration) (settingsFile, *redact.SettingsInfo) {
 	sf := settingsFile{found: f, info: manifest.SettingsFile{Source: f.path}}
 	sf.entry = path.Join(h.folder, settingsNames[strings.ToLower(path.Base(f.rel))])
+	// A file over the limit is read as far as MaxSettingsSize+1 bytes: it is left out and the
+	// run is in strict mode, but a token found whole in its head is still scrubbed everywhere,
+	// in every encoding strict mode's shapes do not know.
 	raw, err := stall.Call(ctx, "read", stallTimeout, func() ([]byte, error) {
-		return readSmall(open, f.path, redact.MaxSettingsSize+1)
+		return readHead(open, f.path, redact.MaxSettingsSize+1)
 	}, nil)
 	if err != nil {
 		sf.info.Error = fmt.Sprintf("read settings %s (left out): %v", f.path, err)
@@ -94,6 +104,8 @@ func readSettings(ctx context.Context, h *home, f found, open opener, red *redac
 	switch {
 	case info.DecodeErr != nil:
 		sf.info.Error = "cannot be decoded with confidence: " + info.DecodeErr.Error()
+	case info.Size > redact.MaxSettingsSize:
+		sf.info.Error = fmt.Sprintf("left out: over the %d MiB limit", redact.MaxSettingsSize>>20)
 	case info.JSONErr != nil:
 		sf.info.Error = "not valid JSON: " + info.JSONErr.Error()
 	}

@@ -3,6 +3,7 @@ package collect
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -332,5 +333,123 @@ func TestCommandDeadline(t *testing.T) {
 	cmds := w.Seal().Commands
 	if len(cmds) != 1 || !strings.Contains(cmds[0].Error, "deadline") || cmds[0].ExitCode != -1 {
 		t.Fatalf("commands: %+v", cmds)
+	}
+}
+
+// TestManyLogs: a folder of more recent logs than a run takes gets the newest in the bundle and
+// the others named as left out, counted by reason once the manifest's list is full.
+func TestManyLogs(t *testing.T) {
+	home := newHome(t, linuxLayout)
+	for i := range 30 {
+		p := filepath.Join(home, "logs", fmt.Sprintf("many-%02d.log", i))
+		os.WriteFile(p, []byte("2026-11-28T10:00:00.000Z level=info, ok\n"), 0o644)
+		mt := testNow.Add(-time.Duration(30-i) * time.Minute)
+		os.Chtimes(p, mt, mt)
+	}
+	opts := testOptions(t.TempDir(), home)
+	opts.maxLogs = 10
+	res, err := Run(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, entries := readBundle(t, res.Path)
+	logs := 0
+	for name := range entries {
+		if strings.HasPrefix(name, "agent/logs/") {
+			logs++
+		}
+	}
+	if logs != 10 {
+		t.Errorf("%d logs in the bundle, want 10", logs)
+	}
+	if entries["agent/logs/logs/many-29.log"] == nil {
+		t.Errorf("the newest log is missing")
+	}
+	if manifest.OmittedTotal(m) < 20 || !strings.Contains(fmt.Sprint(m.Omitted), "only the newest 10 are taken") {
+		t.Errorf("the logs left out are not named: %v", m.Omitted)
+	}
+}
+
+// TestSettingsNotAFile: a Settings file that is a FIFO (or a symlink out of the home) is never
+// opened; the manifest names it as left out with the reason, and the strict-mode reason says
+// it, rather than that there is no Settings file.
+func TestSettingsNotAFile(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no FIFOs on Windows")
+	}
+	home := filepath.Join(t.TempDir(), "agent")
+	os.MkdirAll(filepath.Join(home, "logs"), 0o755)
+	if err := mkfifo(filepath.Join(home, "Settings")); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), testOptions(t.TempDir(), home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := readBundle(t, res.Path)
+	got := ""
+	for _, o := range m.Omitted {
+		if o.Source == filepath.Join(home, "Settings") {
+			got = o.Reason
+		}
+	}
+	if !strings.Contains(got, "not a regular file") {
+		t.Errorf("Settings left out for %q, want it named as not a regular file: %v", got, m.Omitted)
+	}
+	if !m.Redaction.Strict || !strings.Contains(m.Redaction.StrictReason, "not a regular file") {
+		t.Errorf("strict %v, reason %q", m.Redaction.Strict, m.Redaction.StrictReason)
+	}
+}
+
+// TestManyCrashFiles: a home with more uncaughtException files than a run takes gets the newest
+// in the bundle and the others named as left out.
+func TestManyCrashFiles(t *testing.T) {
+	home := newHome(t, linuxLayout)
+	for i := range maxCrashFiles + 5 {
+		p := filepath.Join(home, fmt.Sprintf("uncaughtException.%03d", i))
+		os.WriteFile(p, []byte("Error: boom\n"), 0o644)
+		mt := testNow.Add(-time.Duration(100-i) * time.Minute)
+		os.Chtimes(p, mt, mt)
+	}
+	res, err := Run(context.Background(), testOptions(t.TempDir(), home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, entries := readBundle(t, res.Path)
+	n := 0
+	for name := range entries {
+		if strings.Contains(name, "uncaughtException.") {
+			n++
+		}
+	}
+	if n != maxCrashFiles {
+		t.Errorf("%d crash files in the bundle, want %d", n, maxCrashFiles)
+	}
+	if entries[fmt.Sprintf("agent/uncaughtException.%03d", maxCrashFiles+4)] == nil {
+		t.Errorf("the newest crash file is missing")
+	}
+	if !strings.Contains(fmt.Sprint(m.Omitted), "crash files: only the newest") {
+		t.Errorf("the crash files left out are not named: %v", m.Omitted)
+	}
+}
+
+// TestWalkBounded: a home holding more files than a walk lists is listed in part, and says so;
+// a folder is never read whole.
+func TestWalkBounded(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 30 {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%02d.log", i)), nil, 0o644)
+	}
+	des, err := readDirAtMost(dir, 10)
+	if len(des) != 10 || !errors.Is(err, errTooMany) {
+		t.Errorf("readDirAtMost(10) = %d entries, %v; want 10, errTooMany", len(des), err)
+	}
+	if des, err := readDirAtMost(dir, 30); len(des) != 30 || err != nil || des[0].Name() != "f00.log" {
+		t.Errorf("readDirAtMost(30) = %d entries, %v", len(des), err)
+	}
+	h := home{path: dir, idx: &homeIndex{max: 12}}
+	x := h.index()
+	if len(x.entries) != 12 || len(x.errs) != 1 || !strings.Contains(x.errs[0].err.Error(), "listed in part") {
+		t.Errorf("%d entries, errors %v; want 12 and the home listed in part", len(x.entries), x.errs)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -48,7 +49,13 @@ type homeIndex struct {
 	once    sync.Once
 	entries []entry
 	errs    []walkErr
+	max     int // the most files and folders listed; 0: maxWalkEntries (tests lower it)
 }
+
+// maxWalkEntries bounds the files and folders listed in one home: each costs a stat and a few
+// hundred bytes, and an agent home holds tens to a few thousand. Past it, the home is reported
+// as listed in part.
+const maxWalkEntries = 200_000
 
 // entry is a file of the index.
 type entry struct {
@@ -84,9 +91,21 @@ func (h home) index() *homeIndex {
 			x.errs = append(x.errs, walkErr{"agent home " + h.path, err})
 			return
 		}
+		left := x.max
+		if left <= 0 {
+			left = maxWalkEntries
+		}
 		var walk func(dir, rel string, depth int)
 		walk = func(dir, rel string, depth int) {
-			des, err := stall.Call(ctx, "list", timeout, func() ([]fs.DirEntry, error) { return os.ReadDir(dir) }, nil)
+			if left <= 0 {
+				return
+			}
+			des, err := stall.Call(ctx, "list", timeout, func() ([]fs.DirEntry, error) { return readDirAtMost(dir, left) }, nil)
+			if errors.Is(err, errTooMany) {
+				x.errs = append(x.errs, walkErr{dir, fmt.Errorf("listed in part: more than %d files and folders in the agent home", x.limit())})
+				err = nil
+			}
+			left -= len(des)
 			if err != nil {
 				what := dir
 				if dir == h.path {
@@ -115,6 +134,46 @@ func (h home) index() *homeIndex {
 		walk(h.path, "", 0)
 	})
 	return x
+}
+
+func (x *homeIndex) limit() int {
+	if x.max > 0 {
+		return x.max
+	}
+	return maxWalkEntries
+}
+
+// errTooMany says a folder holds more entries than were asked for.
+var errTooMany = errors.New("too many entries")
+
+// readDirAtMost is os.ReadDir for at most n entries, sorted by name; when the folder holds
+// more, the first n read are returned with errTooMany. A folder of millions of files is never
+// read whole into memory.
+func readDirAtMost(dir string, n int) ([]fs.DirEntry, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []fs.DirEntry
+	for len(out) < n {
+		des, err := f.ReadDir(min(n-len(out), 4096))
+		out = append(out, des...)
+		if err == io.EOF || err == nil && len(des) == 0 {
+			break
+		}
+		if err != nil {
+			sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
+			return out, err
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
+	if len(out) >= n {
+		if more, _ := f.ReadDir(1); len(more) > 0 {
+			return out, errTooMany
+		}
+	}
+	return out, nil
 }
 
 // examine resolves and stats one file of the home.
@@ -166,6 +225,27 @@ func (h home) files(b *bundle.Bundle, keep func(rel, name string) bool) []found 
 		}
 	}
 	return out
+}
+
+// unusable returns the home's files that keep accepts but that cannot be collected: not regular
+// files (a FIFO, a device), symlinks out of the home or that cannot be resolved, files that
+// could not be examined.
+func (h home) unusable(keep func(rel, name string) bool) []entry {
+	var out []entry
+	for _, e := range h.index().entries {
+		if keep(e.rel, e.name) && (e.omit != "" || e.err != nil) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// reason says why an unusable entry cannot be collected.
+func (e entry) reason() string {
+	if e.omit != "" {
+		return e.omit
+	}
+	return e.err.Error()
 }
 
 // reportWalk records on b the folders of the home that could not be read; one collector (the

@@ -23,12 +23,20 @@ type logsCollector struct {
 	stall   time.Duration
 	since   time.Duration
 	maxFile int64
+	maxLogs int // 0: maxLogs
 }
 
 func (c *logsCollector) Name() string { return "logs" }
 
 // Timeout gives large logs time: reading is bounded by the size caps, not by this deadline.
 func (c *logsCollector) Timeout() time.Duration { return 5 * time.Minute }
+
+// maxLogs is the most logs a run takes, newest first; maxCrashFiles the most uncaughtException
+// files of a home.
+const (
+	maxLogs       = 1000
+	maxCrashFiles = 50
+)
 
 var (
 	logName  = regexp.MustCompile(`(?i)\.log(\.\d+)?$`)
@@ -80,6 +88,19 @@ func (c *logsCollector) Collect(ctx context.Context, facts Facts, b *bundle.Bund
 		}
 		return logs[i].rel < logs[j].rel
 	})
+	// A folder of thousands of logs is an agent (or something else) gone wrong: the newest
+	// maxLogs tell what happened, and the others would cost minutes and a manifest of MiBs.
+	most := c.maxLogs
+	if most <= 0 {
+		most = maxLogs
+	}
+	if len(logs) > most {
+		why := fmt.Sprintf("one of more than %d recent logs: only the newest %d are taken", most, most)
+		for _, lf := range logs[most:] {
+			b.OmitFile(lf.path, why, lf.size, lf.mtime)
+		}
+		logs = logs[:most]
+	}
 	// Once a log has stalled, its share is likely dead: the next ones get a fifth of the stall
 	// timeout, so that a folder of hung files costs seconds, not minutes.
 	stallTimeout := c.stall
@@ -127,9 +148,23 @@ func (c *crashCollector) Collect(ctx context.Context, facts Facts, b *bundle.Bun
 		files := h.files(b, func(rel, name string) bool {
 			return strings.HasPrefix(strings.ToLower(name), "uncaughtexception") && strings.Count(rel, "/") <= 1
 		})
+		// The agent writes one; thousands are something else gone wrong, and must not take
+		// the bundle's entries from the logs: the newest are taken.
+		sort.SliceStable(files, func(i, j int) bool { return files[i].mtime.After(files[j].mtime) })
+		if len(files) > maxCrashFiles {
+			why := fmt.Sprintf("one of more than %d crash files: only the newest %d are taken", maxCrashFiles, maxCrashFiles)
+			for _, f := range files[maxCrashFiles:] {
+				b.OmitFile(f.path, why, f.size, f.mtime)
+			}
+			files = files[:maxCrashFiles]
+		}
+		stallTimeout := c.stall // after a stall, a fifth of it, as for the logs
 		for _, f := range files {
 			name := path.Join(h.folder, f.rel)
-			if err := addTail(ctx, b, c.open, c.stall, name, f.path, c.maxFile, tail{}); err != nil {
+			if err := addTail(ctx, b, c.open, stallTimeout, name, f.path, c.maxFile, tail{}); err != nil {
+				if errors.Is(err, stall.ErrStalled) {
+					stallTimeout = max(c.stall/5, time.Second)
+				}
 				b.Problem("read crash file %q: %v", f.path, err)
 			}
 		}

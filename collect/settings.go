@@ -23,7 +23,12 @@ func (c *settingsCollector) Name() string { return "settings" }
 
 func (c *settingsCollector) Collect(ctx context.Context, facts Facts, b *bundle.Bundle) error {
 	for _, h := range facts.homes {
-		if len(h.settings) == 0 {
+		bad := h.unusable(isSettingsFile)
+		for _, e := range bad {
+			b.Omit(e.path, e.reason())
+			b.Problem("%s: left out: %s", e.path, e.reason())
+		}
+		if len(h.settings) == 0 && len(bad) == 0 {
 			b.Problem("no Settings file in %s", h.path)
 			continue
 		}

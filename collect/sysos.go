@@ -108,13 +108,24 @@ type smallRead struct {
 // runs under the stall timeout: a file on a hung mount costs that long, not the collector.
 func readSmallStat(open opener, path string, limit int64) ([]byte, fs.FileInfo, error) {
 	r, err := stall.Call(context.Background(), "read", bundle.DefaultStallTimeout, func() (smallRead, error) {
-		data, st, err := readSmallNow(open, path, limit)
+		data, st, err := readSmallNow(open, path, limit, false)
 		return smallRead{data, st}, err
 	}, nil)
 	return r.data, r.st, err
 }
 
-func readSmallNow(open opener, path string, limit int64) ([]byte, fs.FileInfo, error) {
+// readHead returns at most the first limit bytes of path (a larger file is no error), opened
+// as readSmall opens it, with the same stall timeout.
+func readHead(open opener, path string, limit int64) ([]byte, error) {
+	r, err := stall.Call(context.Background(), "read", bundle.DefaultStallTimeout, func() (smallRead, error) {
+		data, st, err := readSmallNow(open, path, limit, true)
+		return smallRead{data, st}, err
+	}, nil)
+	return r.data, err
+}
+
+// readSmallNow reads at most limit bytes of path; more is an error, or, with head, cut off.
+func readSmallNow(open opener, path string, limit int64, head bool) ([]byte, fs.FileInfo, error) {
 	target, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		return nil, nil, err
@@ -133,6 +144,9 @@ func readSmallNow(open opener, path string, limit int64) ([]byte, fs.FileInfo, e
 		return nil, nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	if int64(len(data)) > limit {
+		if head {
+			return data[:limit], st, nil
+		}
 		return nil, nil, fmt.Errorf("read %s: larger than %d bytes", path, limit)
 	}
 	return data, st, nil

@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/binary"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -32,6 +34,22 @@ func tokenLog(token string) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
+// wrappedTokenLog names the token in the forms only its literal can catch: wrapped across a line
+// break, split by util.inspect's ' + continuation, every byte percent-encoded.
+func wrappedTokenLog(token string) string {
+	half := len(token) / 2
+	var pct strings.Builder
+	for i := 0; i < len(token); i++ {
+		fmt.Fprintf(&pct, "%%%02x", token[i])
+	}
+	return "2026-11-28T11:00:06.000Z level=info, wrapped " + token[:half] + "\n" + token[half:] + " end\n" +
+		"2026-11-28T11:00:07.000Z level=info, { token: '" + token[:half] + "' +\n  '" + token[half:] + "' }\n" +
+		"2026-11-28T11:00:08.000Z level=info, GET /x?t=" + pct.String() + "\n"
+}
+
+// wrapJoin is what wrappedTokenLog puts inside the token.
+var wrapJoin = regexp.MustCompile(`' \+\n\s*'|\n`)
+
 func utf16LE(s string) []byte {
 	out := []byte{0xFF, 0xFE}
 	for _, u := range utf16.Encode([]rune(s)) {
@@ -51,11 +69,16 @@ func TestTokenNeverLeaks(t *testing.T) {
 		settings []byte // nil: no Settings file
 		fault    string // faultyOpener fault of Settings
 		strict   bool
+		// wrapped: the token is known (or found whole in an oversized file's head), so it must
+		// also be gone where strict mode's shapes cannot see it: wrapped across a line break,
+		// split by util.inspect, every byte percent-encoded.
+		wrapped bool
 	}{
-		{name: "readable", settings: []byte(settings)},
-		{name: "utf-16", settings: utf16LE(settings)},
+		{name: "readable", settings: []byte(settings), wrapped: true},
+		{name: "utf-16", settings: utf16LE(settings), wrapped: true},
+		{name: "comments", settings: []byte("// saved by hand\n{ /* the agent's */ \"token\": \"" + unknownToken + "\" }"), wrapped: true},
 		{name: "unreadable", settings: []byte(settings), fault: "denied", strict: true},
-		{name: "oversized", settings: append([]byte(`{"token":"`+unknownToken+`","pad":"`), append(bytes.Repeat([]byte("x"), 9<<20), `"}`...)...), strict: true},
+		{name: "oversized", settings: append([]byte(`{"token":"`+unknownToken+`","pad":"`), append(bytes.Repeat([]byte("x"), 9<<20), `"}`...)...), strict: true, wrapped: true},
 		{name: "damaged", settings: []byte("\x00\x01garbage tkn=" + unknownToken + " {{{"), strict: true},
 		{name: "nested 100,000 deep", settings: []byte(deep), strict: true},
 		{name: "missing", strict: true},
@@ -68,7 +91,11 @@ func TestTokenNeverLeaks(t *testing.T) {
 				os.WriteFile(filepath.Join(home, "Settings"), tt.settings, 0o600)
 			}
 			log := filepath.Join(home, "server-2026-11-28.log")
-			os.WriteFile(log, []byte(tokenLog(unknownToken)), 0o644)
+			text := tokenLog(unknownToken)
+			if tt.wrapped {
+				text += wrappedTokenLog(unknownToken)
+			}
+			os.WriteFile(log, []byte(text), 0o644)
 			os.Chtimes(log, testNow, testNow)
 			out := t.TempDir()
 			opts := testOptions(out, home)
@@ -83,6 +110,18 @@ func TestTokenNeverLeaks(t *testing.T) {
 			for _, form := range []string{unknownToken, strings.ToUpper(unknownToken), base64.StdEncoding.EncodeToString([]byte("agent:" + unknownToken))[8:40]} {
 				if in := containsAny(entries, form); len(in) > 0 {
 					t.Errorf("the token (%s…) is in %v", form[:8], in)
+				}
+			}
+			if tt.wrapped {
+				joined := map[string][]byte{}
+				for name, data := range entries {
+					joined[name] = wrapJoin.ReplaceAll(data, nil)
+				}
+				if in := containsAny(joined, unknownToken); len(in) > 0 {
+					t.Errorf("the token, wrapped or split, is in %v", in)
+				}
+				if in := containsAny(entries, fmt.Sprintf("%%%02x%%%02x%%%02x", unknownToken[0], unknownToken[1], unknownToken[2])); len(in) > 0 {
+					t.Errorf("the token, percent-encoded, is in %v", in)
 				}
 			}
 			if shown := progress.String(); strings.Contains(shown, unknownToken) {

@@ -94,7 +94,7 @@ func (r *Redactor) JSON(data []byte) ([]byte, JSONResult, error) {
 	}
 	for _, t := range tokens {
 		if LiteralProblem(t.Value) == "" {
-			r.AddToken(t.Value)
+			r.addToken(t.Value)
 		}
 	}
 	out, counts, err := r.redactJSON(text)
@@ -508,13 +508,18 @@ type lenientToken struct {
 // ends there, so that one damaged string does not swallow the rest of the file.
 func lenientTokens(text []byte) []lenientToken {
 	var out []lenientToken
-	i := skipWS(text, 0)
+	i := skipWSComments(text, 0)
 	if i >= len(text) || text[i] != '{' {
 		return nil
 	}
 	depth := 0
 	for i < len(text) {
 		switch c := text[i]; c {
+		case '/':
+			i = skipWSComments(text, i)
+			if i < len(text) && text[i] == '/' {
+				i++ // a lone slash
+			}
 		case '{', '[':
 			depth++
 			i++
@@ -528,12 +533,12 @@ func lenientTokens(text []byte) []lenientToken {
 				continue
 			}
 			key, err := unquoteJSON(text[i:end])
-			j := skipWS(text, end)
+			j := skipWSComments(text, end)
 			if err != nil || j >= len(text) || text[j] != ':' || !IsTokenKey(key) {
 				i = end
 				continue
 			}
-			v := skipWS(text, j+1)
+			v := skipWSComments(text, j+1)
 			switch {
 			case v < len(text) && text[v] == '"':
 				vend, closed := lenientString(text, v)
@@ -579,6 +584,33 @@ func lenientString(text []byte, i int) (int, bool) {
 		}
 	}
 	return len(text), false
+}
+
+// skipWSComments is skipWS that also skips // and /* */ comments (a Settings file edited by
+// hand); an unclosed block comment runs to the end.
+func skipWSComments(b []byte, i int) int {
+	for {
+		i = skipWS(b, i)
+		if i+1 >= len(b) || b[i] != '/' {
+			return i
+		}
+		switch b[i+1] {
+		case '/':
+			if j := bytes.IndexByte(b[i:], '\n'); j >= 0 {
+				i += j + 1
+			} else {
+				i = len(b)
+			}
+		case '*':
+			if j := bytes.Index(b[i+2:], []byte("*/")); j >= 0 {
+				i += 2 + j + 2
+			} else {
+				i = len(b)
+			}
+		default:
+			return i
+		}
+	}
 }
 
 func skipWS(b []byte, i int) int {

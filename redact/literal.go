@@ -3,6 +3,7 @@ package redact
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 )
 
 // literalSet is the registered literals, longest first, with an index of their four-byte
@@ -230,4 +231,50 @@ func (r *literalRule) brokenAt(nl, le, rs, from int) (match, bool) {
 		}
 	}
 	return best, ok
+}
+
+// addToken is AddToken and the encodings it does not know: the token with every byte
+// percent-encoded (%39%66%32…, as some HTTP clients and proxies log a value), \u-escaped
+// (\u0039\u0066…) or hex-encoded (3966…), in its own case and in upper case (whose letters encode to other bytes: 'f' is %66, 'F' is %46). Literals
+// match in any letter case, so %3a and %3A are both caught.
+func (r *Redactor) addToken(token string) {
+	r.AddToken(token)
+	repl := HashToken(token)
+	for _, v := range []string{token, string(upperASCII([]byte(token)))} {
+		r.addLiteral(percentEncodeAll(v), repl, RuleAgentToken)
+		r.addLiteral(unicodeEscapeAll(v), repl, RuleAgentToken)
+		r.addLiteral(hex.EncodeToString([]byte(v)), repl, RuleAgentToken)
+	}
+}
+
+// unicodeEscapeAll returns v with every byte written as a JSON \u00XX escape (as some
+// serializers write a string they treat as opaque).
+func unicodeEscapeAll(v string) string {
+	const hexDigits = "0123456789abcdef"
+	out := make([]byte, 0, 6*len(v))
+	for i := 0; i < len(v); i++ {
+		out = append(out, '\\', 'u', '0', '0', hexDigits[v[i]>>4], hexDigits[v[i]&15])
+	}
+	return string(out)
+}
+
+// percentEncodeAll returns v with every byte written as %XX.
+func percentEncodeAll(v string) string {
+	const hexDigits = "0123456789ABCDEF"
+	out := make([]byte, 0, 3*len(v))
+	for i := 0; i < len(v); i++ {
+		out = append(out, '%', hexDigits[v[i]>>4], hexDigits[v[i]&15])
+	}
+	return string(out)
+}
+
+func upperASCII(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
 }

@@ -154,7 +154,7 @@ func trimUndecodable(err error) string {
 func (r *Redactor) LearnSettings(raw []byte) *SettingsInfo {
 	s := ParseSettings(raw)
 	for _, v := range s.register {
-		r.AddToken(v)
+		r.addToken(v)
 	}
 	return s
 }
@@ -178,7 +178,7 @@ type SettingsOutput struct {
 // is set: the text rules in force then apply.
 func (r *Redactor) RedactSettings(s *SettingsInfo) SettingsOutput {
 	for _, v := range s.register {
-		r.AddToken(v) // already done by LearnSettings, unless s came from ParseSettings
+		r.addToken(v) // already done by LearnSettings, unless s came from ParseSettings
 	}
 	var notes []string
 	if s.Encoding != UTF8 && s.Encoding != UTF8BOM {

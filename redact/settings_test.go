@@ -2,6 +2,7 @@ package redact
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -33,6 +34,8 @@ func TestParseSettings(t *testing.T) {
 		{"empty token", []byte(`{"token":""}`), false, "", "the token is empty", UTF8},
 		{"placeholder", []byte(`{"access_token":"undefined"}`), false, "undefined", "placeholder", UTF8},
 		{"short", []byte(`{"token":"ab12"}`), false, "ab12", "shorter than 8 bytes", UTF8},
+		{"comments", []byte("// agent settings\n{\n /* the \"token\" */ \"token\" /* here */ : // value\n \"" + tok + "\", // end\n \"env\":\"eu\"}"), true, tok, "", UTF8},
+		{"only a comment", []byte("// {\"token\":\"" + tok + "\"}\n"), false, "", "no top-level token key", UTF8},
 		{"not JSON at all", []byte("token = " + tok), false, "", "not valid JSON", UTF8},
 		{"empty file", nil, false, "", "the file is empty", UTF8},
 		{"blank file", []byte(" \r\n"), false, "", "the file is empty", UTF8},
@@ -342,5 +345,48 @@ func TestJSONTooManyValues(t *testing.T) {
 	replaced := res.Counts[RuleJSONValues]
 	if replaced < 10 || doc.Distinct[len(doc.Distinct)-1] != Marker || doc.Distinct[0] != "v0000000" {
 		t.Fatalf("%d replaced; first %q, last %q", replaced, doc.Distinct[0], doc.Distinct[len(doc.Distinct)-1])
+	}
+}
+
+// TestLearnedTokenPercentEncoded: a token learned from Settings is caught with every byte
+// percent-encoded, \u-escaped or hex-encoded, in either case of the hex digits and of the
+// token, in Bytes and in a Writer.
+func TestLearnedTokenPercentEncoded(t *testing.T) {
+	const tok = "9f2c4e1ab37d4c08a5e6b1f0d2c3e4a5"
+	r := New()
+	if s := r.LearnSettings([]byte(`{"token":"` + tok + `"}`)); !s.Learned {
+		t.Fatalf("not learned: %s", s.Reason)
+	}
+	enc := func(v, digits string) string {
+		var b strings.Builder
+		for i := 0; i < len(v); i++ {
+			b.WriteString("%" + string(digits[v[i]>>4]) + string(digits[v[i]&15]))
+		}
+		return b.String()
+	}
+	uesc := func(v string) string {
+		var b strings.Builder
+		for i := 0; i < len(v); i++ {
+			fmt.Fprintf(&b, "\\u%04X", v[i])
+		}
+		return b.String()
+	}
+	for _, in := range []string{
+		uesc(tok), strings.ToLower(uesc(tok)), hex.EncodeToString([]byte(tok)), strings.ToUpper(hex.EncodeToString([]byte(strings.ToUpper(tok)))),
+		enc(tok, "0123456789abcdef"), enc(tok, "0123456789ABCDEF"),
+		enc(strings.ToUpper(tok), "0123456789abcdef"), enc(strings.ToUpper(tok), "0123456789ABCDEF"),
+	} {
+		line := "GET /x?t=" + in + "&y=1\n"
+		out, _ := r.Bytes([]byte(line))
+		if !strings.Contains(string(out), HashToken(tok)) || strings.Contains(string(out), in) {
+			t.Errorf("Bytes(%q) = %q", line, out)
+		}
+		var buf bytes.Buffer
+		w := r.NewWriter(&buf)
+		w.Write([]byte(line))
+		w.Close()
+		if strings.Contains(buf.String(), in) {
+			t.Errorf("Writer(%q) = %q", line, buf.String())
+		}
 	}
 }
