@@ -173,6 +173,10 @@ type jsonFrame struct {
 	object bool
 	mode   mode // for an array: the treatment of its elements
 	n      int  // members written
+	// paired: in an array, the element just written was a secret key's name (["X-Api-Key",
+	// "v"], rawHeaders); in an object, a "name" or "key" member named a secret
+	// ({"name":"DB_PASSWORD","value":"v"}). The value that goes with it is a secret.
+	paired bool
 }
 
 // jsonEmitter writes the redacted document.
@@ -184,7 +188,8 @@ type jsonEmitter struct {
 	frames  []jsonFrame
 	pending mode // the treatment of the value after the key just written
 	counts  Counts
-	texts   int // values passed through the text rules
+	texts   int    // values passed through the text rules
+	key     string // the key just written
 	memo    map[string]memoEntry
 }
 
@@ -279,6 +284,10 @@ func (e *jsonEmitter) run(text []byte) error {
 				e.out = append(e.out, ' ')
 			}
 			e.pending = keyMode(key, ev.depth)
+			if f := &e.frames[len(e.frames)-1]; f.paired && e.pending == plain && strings.EqualFold(key, "value") {
+				e.pending = secret
+			}
+			e.key = key
 			continue
 		case evEnd:
 			f := e.frames[len(e.frames)-1]
@@ -333,7 +342,26 @@ func (e *jsonEmitter) valueMode() mode {
 		return e.pending
 	}
 	e.separate()
+	if f.paired {
+		f.paired = false
+		if f.mode == plain {
+			return secret
+		}
+	}
 	return f.mode
+}
+
+// pairs notes a string value that names a secret, so that the value paired with it is redacted:
+// the next element of an array, or the "value" member of the same object when v is the "name"
+// or "key" member's.
+func (e *jsonEmitter) pairs(v string) {
+	if len(e.frames) == 0 || len(v) > 64 || !IsSecretKey(v) && !IsTokenKey(v) {
+		return
+	}
+	f := &e.frames[len(e.frames)-1]
+	if !f.object || strings.EqualFold(e.key, "name") || strings.EqualFold(e.key, "key") {
+		f.paired = true
+	}
 }
 
 func (e *jsonEmitter) inArray() bool {
@@ -405,6 +433,7 @@ func (e *jsonEmitter) scalar(ev jsonEvent, m mode) error {
 		e.str(Marker)
 	default:
 		e.textStr('s', []byte(v))
+		e.pairs(v)
 	}
 	return nil
 }

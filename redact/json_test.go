@@ -53,6 +53,19 @@ func TestJSON(t *testing.T) {
 			gone: []string{"k1"},
 		},
 		{
+			name: "a secret's name then its value in an array",
+			in:   `{"rawHeaders":["Host","db.example.invalid","X-Api-Key","CopperMarble99!","Accept","*/*"],"args":["--password",4711,"--port","5432"]}`,
+			want: map[string]any{"rawHeaders[1]": "db.example.invalid", "rawHeaders[3]": Marker, "rawHeaders[5]": "*/*",
+				"args[1]": Marker, "args[3]": "5432"},
+			gone: []string{"CopperMarble99!", "4711"},
+		},
+		{
+			name: "name and value members",
+			in:   `{"env":[{"name":"DB_PASSWORD","value":"Harbor2026!"},{"name":"DB_HOST","value":"db01"},{"key":"apiKey","Value":"k-77aa"}]}`,
+			want: map[string]any{"env[0].value": Marker, "env[1].value": "db01", "env[2].Value": Marker},
+			gone: []string{"Harbor2026!", "k-77aa"},
+		},
+		{
 			name:   "token repeated in several keys",
 			in:     `{"token":"` + tok + `","backup":{"TOKEN":"` + tok + `"},"note":"was ` + tok + `"}`,
 			want:   map[string]any{"token": h, "backup.TOKEN": Marker, "note": "was " + h},
