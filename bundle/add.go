@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/opadiag/opadiag/internal/stall"
+	"github.com/opadiag/opadiag/internal/textenc"
 	"github.com/opadiag/opadiag/manifest"
 	"github.com/opadiag/opadiag/redact"
 )
@@ -236,7 +237,7 @@ func (w *Writer) write(ctx context.Context, b *Bundle, j job) error {
 				br.Discard(1)
 			}
 		}
-		text = newUTF16Reader(br, big)
+		text = textenc.NewUTF16Reader(br, big)
 		j.info.Note = joinNote(j.info.Note, "decoded from UTF-16")
 	}
 	if j.dropFirstLine {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/opadiag/opadiag/internal/textenc"
 )
 
 // Token is a value found under a token key: by [Redactor.JSON] and [ParseSettings] at the top
@@ -64,7 +66,7 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // JSON redacts one JSON document and returns it indented with two spaces, keys in their original
 // order. The input is decoded first (UTF-8 with or without a byte-order mark, UTF-16: see
-// [DecodeText]); bytes that cannot be decoded with confidence, a document over MaxJSONSize or
+// [textenc.Decode]); bytes that cannot be decoded with confidence, a document over MaxJSONSize or
 // anything that is not valid JSON give an error and no output.
 //
 // Only the agent's own token is hashed: the value of a top-level token key (see [IsTokenKey])
@@ -84,7 +86,7 @@ func (r *Redactor) JSON(data []byte) ([]byte, JSONResult, error) {
 	if len(data) > MaxJSONSize {
 		return nil, JSONResult{}, fmt.Errorf("JSON document of %d bytes is over the %d MiB limit", len(data), MaxJSONSize>>20)
 	}
-	text, _, err := DecodeText(data)
+	text, _, err := textenc.Decode(data)
 	if err != nil {
 		return nil, JSONResult{}, err
 	}
@@ -515,9 +517,9 @@ const hexDigits = "0123456789abcdef"
 // interrupted save, say): "key": "value" pairs whose key is a token key (see [IsTokenKey]) and
 // that stand at the top level of the document, as far as its braces and quotes can be followed.
 // A value whose closing quote is missing ends at the line's end; a number counts only when
-// something follows it. The bytes are decoded first as DecodeText does (best effort).
+// something follows it. The bytes are decoded first as textenc.Decode does (best effort).
 func TokensInText(data []byte) []Token {
-	text, _, _ := DecodeText(data)
+	text, _, _ := textenc.Decode(data)
 	var out []Token
 	for _, t := range lenientTokens(text) {
 		out = append(out, t.Token)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/opadiag/opadiag/internal/textenc"
 )
 
 // plantedSecrets returns secrets derived from s, none containing another or the token.
@@ -106,25 +108,25 @@ func FuzzDecodeText(f *testing.F) {
 	f.Add([]byte("{\"a\":\"caf\xe9\",\"token\":\"PLACE\""), uint8(3))
 	f.Add([]byte("\xef\xbb\xbf{\"accessToken\" : \"PLACE\"}"), uint8(4))
 	f.Fuzz(func(t *testing.T, raw []byte, how uint8) {
-		text, encName, err := DecodeText(raw)
+		text, encName, err := textenc.Decode(raw)
 		if !utf8.Valid(text) {
 			t.Fatalf("%s output is not UTF-8: %q", encName, text)
 		}
-		if err != nil && !errors.Is(err, ErrUndecodable) {
-			t.Fatalf("error %v does not wrap ErrUndecodable", err)
+		if err != nil && !errors.Is(err, textenc.ErrUndecodable) {
+			t.Fatalf("error %v does not wrap textenc.ErrUndecodable", err)
 		}
 		if err == nil {
 			var again []byte
 			switch encName {
-			case UTF8:
+			case textenc.UTF8:
 				again = text
-			case UTF8BOM:
+			case textenc.UTF8BOM:
 				again = append(append([]byte{}, utf8BOM...), text...)
-			case UTF16LEBOM, UTF16BEBOM, UTF16LE, UTF16BE:
-				be := encName == UTF16BEBOM || encName == UTF16BE
-				if encName == UTF16LEBOM {
+			case textenc.UTF16LEBOM, textenc.UTF16BEBOM, textenc.UTF16LE, textenc.UTF16BE:
+				be := encName == textenc.UTF16BEBOM || encName == textenc.UTF16BE
+				if encName == textenc.UTF16LEBOM {
 					again = []byte{0xFF, 0xFE}
-				} else if encName == UTF16BEBOM {
+				} else if encName == textenc.UTF16BEBOM {
 					again = []byte{0xFE, 0xFF}
 				}
 				again = append(again, utf16Bytes(string(text), be)...)
@@ -169,7 +171,7 @@ func FuzzDecodeText(f *testing.F) {
 		if s.Learned && bytes.Contains(clean, []byte(s.Token.Value)) {
 			t.Fatalf("learned token %q survives in %q", s.Token.Value, out.Content)
 		}
-		if len(doc) > 0 && bytes.Equal(out.Content, doc) && (s.DecodeErr != nil || s.Encoding != UTF8) {
+		if len(doc) > 0 && bytes.Equal(out.Content, doc) && (s.DecodeErr != nil || s.Encoding != textenc.UTF8) {
 			t.Fatalf("raw bytes copied: %q", doc)
 		}
 		if out.JSON && !json.Valid(out.Content) {

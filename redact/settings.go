@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/opadiag/opadiag/internal/textenc"
 )
 
 // MaxSettingsSize is the largest Settings file read: the agent's is a few KiB. Give
@@ -16,8 +18,8 @@ type SettingsInfo struct {
 	// Size is the number of bytes given.
 	Size int
 	// Encoding is the encoding the file was decoded from.
-	Encoding Encoding
-	// DecodeErr says why the bytes could not be decoded with confidence (see [DecodeText]);
+	Encoding textenc.Encoding
+	// DecodeErr says why the bytes could not be decoded with confidence (see [textenc.Decode]);
 	// nil when they were.
 	DecodeErr error
 	// JSONErr says why the text is not valid JSON, or why it was not parsed; nil when it is
@@ -63,7 +65,7 @@ func ParseSettings(raw []byte) *SettingsInfo {
 		s.tooLarge = true
 		raw = raw[:MaxSettingsSize]
 	}
-	s.text, s.Encoding, s.DecodeErr = DecodeText(raw)
+	s.text, s.Encoding, s.DecodeErr = textenc.Decode(raw)
 	var cut bool
 	switch {
 	case s.tooLarge:
@@ -143,7 +145,7 @@ func join(a, b string) string {
 }
 
 func trimUndecodable(err error) string {
-	return strings.TrimSuffix(err.Error(), ": "+ErrUndecodable.Error())
+	return strings.TrimSuffix(err.Error(), ": "+textenc.ErrUndecodable.Error())
 }
 
 // LearnSettings is ParseSettings, and registers with AddToken every token value found that is
@@ -181,7 +183,7 @@ func (r *Redactor) RedactSettings(s *SettingsInfo) SettingsOutput {
 		r.addToken(v) // already done by LearnSettings, unless s came from ParseSettings
 	}
 	var notes []string
-	if s.Encoding != UTF8 && s.Encoding != UTF8BOM {
+	if s.Encoding != textenc.UTF8 && s.Encoding != textenc.UTF8BOM {
 		notes = append(notes, "decoded from "+string(s.Encoding))
 	}
 	if s.DecodeErr != nil {

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf16"
+
+	"github.com/opadiag/opadiag/internal/textenc"
 )
 
 func TestParseSettings(t *testing.T) {
@@ -17,31 +20,31 @@ func TestParseSettings(t *testing.T) {
 		learned bool
 		token   string // the agent's token found, "" for none
 		reason  string // a fragment of Reason
-		enc     Encoding
+		enc     textenc.Encoding
 	}{
-		{"minified", []byte(`{"token":"` + tok + `","env":"eu"}`), true, tok, "", UTF8},
-		{"access_token any case", []byte(`{"Access_Token":"` + tok + `"}`), true, tok, "", UTF8},
-		{"utf-8 bom", append(append([]byte{}, utf8BOM...), `{"agentToken":"`+tok+`"}`...), true, tok, "", UTF8BOM},
-		{"utf-16le bom", bom16(`{"accessToken":"` + tok + `","db":{"password":"hunter2"}}`), true, tok, "", UTF16LEBOM},
-		{"utf-16be no bom", utf16Bytes(`{"token":"`+tok+`"}`, true), true, tok, "", UTF16BE},
-		{"last of duplicate keys", []byte(`{"token":"a1b2c3d4e5f60718","token":"` + tok + `"}`), true, tok, "", UTF8},
-		{"cut short after the token", []byte(`{"token":"` + tok + `","env":"e`), true, tok, "", UTF8},
-		{"damaged before the token", []byte(`{"env":eu,"token":"` + tok + `"}`), true, tok, "", UTF8},
-		{"token cut short", []byte(`{"env":"eu","token":"` + tok[:20]), false, "", "cut short", UTF8},
-		{"nested token only", []byte(`{"agent":{"token":"` + tok + `"}}`), false, "", "no top-level token key", UTF8},
-		{"nested token only, damaged", []byte(`{"agent":{"token":"` + tok + `"`), false, "", "no top-level token key", UTF8},
-		{"no token", []byte(`{"env":"eu"}`), false, "", "no top-level token key", UTF8},
-		{"empty token", []byte(`{"token":""}`), false, "", "the token is empty", UTF8},
-		{"placeholder", []byte(`{"access_token":"undefined"}`), false, "undefined", "placeholder", UTF8},
-		{"short", []byte(`{"token":"ab12"}`), false, "ab12", "shorter than 8 bytes", UTF8},
-		{"comments", []byte("// agent settings\n{\n /* the \"token\" */ \"token\" /* here */ : // value\n \"" + tok + "\", // end\n \"env\":\"eu\"}"), true, tok, "", UTF8},
-		{"only a comment", []byte("// {\"token\":\"" + tok + "\"}\n"), false, "", "no top-level token key", UTF8},
-		{"not JSON at all", []byte("token = " + tok), false, "", "not valid JSON", UTF8},
-		{"empty file", nil, false, "", "the file is empty", UTF8},
-		{"blank file", []byte(" \r\n"), false, "", "the file is empty", UTF8},
-		{"undecodable utf-16", append(bom16(`{"token":"`+tok+`"}`), 'x'), false, tok, "cannot be decoded with confidence", UTF16LEBOM},
-		{"invalid utf-8", []byte(`{"token":"` + tok + "\",\"n\":\"caf\xe9\"}"), false, tok, "cannot be trusted", UTF8},
-		{"too large", append([]byte(`{"token":"`+tok+`","pad":"`), bytes.Repeat([]byte("x"), MaxSettingsSize)...), false, tok, "over the 8 MiB limit", UTF8},
+		{"minified", []byte(`{"token":"` + tok + `","env":"eu"}`), true, tok, "", textenc.UTF8},
+		{"access_token any case", []byte(`{"Access_Token":"` + tok + `"}`), true, tok, "", textenc.UTF8},
+		{"utf-8 bom", append(append([]byte{}, utf8BOM...), `{"agentToken":"`+tok+`"}`...), true, tok, "", textenc.UTF8BOM},
+		{"utf-16le bom", bom16(`{"accessToken":"` + tok + `","db":{"password":"hunter2"}}`), true, tok, "", textenc.UTF16LEBOM},
+		{"utf-16be no bom", utf16Bytes(`{"token":"`+tok+`"}`, true), true, tok, "", textenc.UTF16BE},
+		{"last of duplicate keys", []byte(`{"token":"a1b2c3d4e5f60718","token":"` + tok + `"}`), true, tok, "", textenc.UTF8},
+		{"cut short after the token", []byte(`{"token":"` + tok + `","env":"e`), true, tok, "", textenc.UTF8},
+		{"damaged before the token", []byte(`{"env":eu,"token":"` + tok + `"}`), true, tok, "", textenc.UTF8},
+		{"token cut short", []byte(`{"env":"eu","token":"` + tok[:20]), false, "", "cut short", textenc.UTF8},
+		{"nested token only", []byte(`{"agent":{"token":"` + tok + `"}}`), false, "", "no top-level token key", textenc.UTF8},
+		{"nested token only, damaged", []byte(`{"agent":{"token":"` + tok + `"`), false, "", "no top-level token key", textenc.UTF8},
+		{"no token", []byte(`{"env":"eu"}`), false, "", "no top-level token key", textenc.UTF8},
+		{"empty token", []byte(`{"token":""}`), false, "", "the token is empty", textenc.UTF8},
+		{"placeholder", []byte(`{"access_token":"undefined"}`), false, "undefined", "placeholder", textenc.UTF8},
+		{"short", []byte(`{"token":"ab12"}`), false, "ab12", "shorter than 8 bytes", textenc.UTF8},
+		{"comments", []byte("// agent settings\n{\n /* the \"token\" */ \"token\" /* here */ : // value\n \"" + tok + "\", // end\n \"env\":\"eu\"}"), true, tok, "", textenc.UTF8},
+		{"only a comment", []byte("// {\"token\":\"" + tok + "\"}\n"), false, "", "no top-level token key", textenc.UTF8},
+		{"not JSON at all", []byte("token = " + tok), false, "", "not valid JSON", textenc.UTF8},
+		{"empty file", nil, false, "", "the file is empty", textenc.UTF8},
+		{"blank file", []byte(" \r\n"), false, "", "the file is empty", textenc.UTF8},
+		{"undecodable utf-16", append(bom16(`{"token":"`+tok+`"}`), 'x'), false, tok, "cannot be decoded with confidence", textenc.UTF16LEBOM},
+		{"invalid utf-8", []byte(`{"token":"` + tok + "\",\"n\":\"caf\xe9\"}"), false, tok, "cannot be trusted", textenc.UTF8},
+		{"too large", append([]byte(`{"token":"`+tok+`","pad":"`), bytes.Repeat([]byte("x"), MaxSettingsSize)...), false, tok, "over the 8 MiB limit", textenc.UTF8},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -389,4 +392,17 @@ func TestLearnedTokenPercentEncoded(t *testing.T) {
 			t.Errorf("Writer(%q) = %q", line, buf.String())
 		}
 	}
+}
+
+// utf16Bytes encodes s as UTF-16, little- or big-endian, without a byte-order mark.
+func utf16Bytes(s string, bigEndian bool) []byte {
+	var out []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		if bigEndian {
+			out = append(out, byte(u>>8), byte(u))
+		} else {
+			out = append(out, byte(u), byte(u>>8))
+		}
+	}
+	return out
 }

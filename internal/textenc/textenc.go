@@ -1,4 +1,7 @@
-package redact
+// Package textenc reads text in the encodings the agent's files and editors leave: UTF-8 with or
+// without a byte-order mark, and UTF-16 LE or BE with or without one, whole (Decode) or as a
+// stream (NewUTF16Reader).
+package textenc
 
 import (
 	"bytes"
@@ -8,10 +11,10 @@ import (
 	"unicode/utf8"
 )
 
-// Encoding names the text encoding [DecodeText] found.
+// Encoding names the text encoding [Decode] found.
 type Encoding string
 
-// The encodings DecodeText reads. A Settings file is UTF-8 when the agent writes it; the others
+// The encodings Decode reads. A Settings file is UTF-8 when the agent writes it; the others
 // come from editors (Notepad's "Unicode" is UTF-16LE with a byte-order mark, PowerShell 5's
 // Out-File too).
 const (
@@ -25,13 +28,16 @@ const (
 	Unknown Encoding = "unknown"
 )
 
-// ErrUndecodable is wrapped by the errors of DecodeText.
+// utf8BOM is the byte-order mark some editors put before UTF-8 text.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// ErrUndecodable is wrapped by the errors of Decode.
 var ErrUndecodable = errors.New("cannot be decoded with confidence")
 
 // utf16Sample is how many leading bytes decide whether BOM-less text is UTF-16.
 const utf16Sample = 4096
 
-// DecodeText returns raw as UTF-8 text and the encoding it was in: UTF-8 with or without a
+// Decode returns raw as UTF-8 text and the encoding it was in: UTF-8 with or without a
 // byte-order mark (which is dropped), UTF-16 LE or BE with a byte-order mark, or UTF-16 without
 // one, recognised by the NUL byte in every other position that mostly-ASCII text has in UTF-16.
 //
@@ -40,7 +46,7 @@ const utf16Sample = 4096
 // UTF-16 pattern, UTF-32. The text is then a best effort, every byte that could not be decoded
 // replaced by U+FFFD, so that it can still be redacted and shown: never use it to learn a secret
 // as if it were exact.
-func DecodeText(raw []byte) ([]byte, Encoding, error) {
+func Decode(raw []byte) ([]byte, Encoding, error) {
 	switch {
 	case bytes.HasPrefix(raw, []byte{0xFF, 0xFE, 0, 0}), bytes.HasPrefix(raw, []byte{0, 0, 0xFE, 0xFF}):
 		return lossyUTF8(raw), Unknown, fmt.Errorf("UTF-32 text %w", ErrUndecodable)
@@ -54,7 +60,7 @@ func DecodeText(raw []byte) ([]byte, Encoding, error) {
 	if bytes.IndexByte(raw, 0) < 0 {
 		return decodeUTF8(raw, UTF8)
 	}
-	switch utf16Pattern(raw) {
+	switch UTF16Pattern(raw[:min(len(raw), utf16Sample)]) {
 	case 'l':
 		return decodeUTF16(raw, false, UTF16LE)
 	case 'b':
@@ -65,29 +71,30 @@ func DecodeText(raw []byte) ([]byte, Encoding, error) {
 	return decodeUTF8(raw, UTF8)
 }
 
-// utf16Pattern returns 'l' when the sample's NUL bytes sit at odd offsets (the high bytes of
-// ASCII characters in UTF-16LE), 'b' when at even offsets (UTF-16BE), 0 otherwise.
-func utf16Pattern(raw []byte) byte {
-	n := min(len(raw), utf16Sample) &^ 1
-	if n < 2 {
+// UTF16Pattern returns 'l' when the NUL bytes of sample sit at odd offsets (the high bytes of
+// ASCII characters in UTF-16LE), 'b' when at even offsets (UTF-16BE), 0 otherwise (UTF-8 or
+// binary). Mostly-ASCII text has a NUL in nearly every pair, on one side only; 40% is asked, for
+// text with many characters beyond ASCII. A NUL on the other side is a U+xx00 character or the
+// NUL character: rare, at most 10%.
+func UTF16Pattern(sample []byte) byte {
+	n := len(sample) &^ 1
+	if n < 4 {
 		return 0
 	}
 	var even, odd int
 	for i := 0; i < n; i += 2 {
-		if raw[i] == 0 {
+		if sample[i] == 0 {
 			even++
 		}
-		if raw[i+1] == 0 {
+		if sample[i+1] == 0 {
 			odd++
 		}
 	}
 	pairs := n / 2
-	// Mostly-ASCII text has a NUL in nearly every pair, on one side only. A NUL on the other
-	// side is a U+xx00 character or the NUL character: rare.
 	switch {
-	case odd*2 >= pairs && even*10 <= pairs:
+	case odd*10 >= pairs*4 && even*10 <= pairs:
 		return 'l'
-	case even*2 >= pairs && odd*10 <= pairs:
+	case even*10 >= pairs*4 && odd*10 <= pairs:
 		return 'b'
 	}
 	return 0

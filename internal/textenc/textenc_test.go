@@ -1,9 +1,11 @@
-package redact
+package textenc
 
 import (
 	"bytes"
 	"errors"
+	"io"
 	"testing"
+	"testing/iotest"
 	"unicode/utf16"
 )
 
@@ -20,7 +22,7 @@ func utf16Bytes(s string, bigEndian bool) []byte {
 	return out
 }
 
-func TestDecodeText(t *testing.T) {
+func TestDecode(t *testing.T) {
 	const doc = `{"token":"abc","name":"Zürich ☃ 😀"}`
 	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 	tests := []struct {
@@ -49,7 +51,7 @@ func TestDecodeText(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, enc, err := DecodeText(tc.in)
+			got, enc, err := Decode(tc.in)
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, want error: %v", err, tc.wantErr)
 			}
@@ -63,16 +65,42 @@ func TestDecodeText(t *testing.T) {
 	}
 }
 
-// TestDecodeTextHeuristic checks that UTF-8 text is not taken for UTF-16 and that UTF-16 with
+// TestDecodeHeuristic checks that UTF-8 text is not taken for UTF-16 and that UTF-16 with
 // some non-ASCII text still is recognised.
-func TestDecodeTextHeuristic(t *testing.T) {
+func TestDecodeHeuristic(t *testing.T) {
 	mixed := `{"name":"` + string([]rune{0x4E2D, 0x6587, 0x0100}) + `","token":"0123456789abcdef"}`
-	if got, enc, err := DecodeText(utf16Bytes(mixed, false)); err != nil || enc != UTF16LE || string(got) != mixed {
+	if got, enc, err := Decode(utf16Bytes(mixed, false)); err != nil || enc != UTF16LE || string(got) != mixed {
 		t.Errorf("mixed utf-16le: %q %s %v", got, enc, err)
 	}
 	// NUL bytes here and there in UTF-8 text: not UTF-16.
 	in := []byte("a\x00b\x00cdefgh\x00ijkl")
-	if _, enc, err := DecodeText(in); err != nil || enc != UTF8 {
+	if _, enc, err := Decode(in); err != nil || enc != UTF8 {
 		t.Errorf("utf-8 with NULs: %s %v", enc, err)
+	}
+}
+
+// TestUTF16Reader checks that the stream decoder gives what Decode gives, whatever the reads'
+// sizes: one byte at a time splits every code unit and surrogate pair.
+func TestUTF16Reader(t *testing.T) {
+	const text = "héllo ☃ \U0001F600 line\r\nand the next\n"
+	for _, tc := range []struct {
+		name string
+		in   []byte
+		big  bool
+		want string
+	}{
+		{"le with a mark", append([]byte{0xFF, 0xFE}, utf16Bytes(text, false)...), false, text},
+		{"be without a mark", utf16Bytes(text, true), true, text},
+		{"odd byte at the end", append(utf16Bytes("ab", false), 'c'), false, "ab\uFFFD"},
+		{"lone high surrogate at the end", utf16Bytes("a\U0001F600", false)[:4], false, "a\uFFFD"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, r := range []io.Reader{bytes.NewReader(tc.in), iotest.OneByteReader(bytes.NewReader(tc.in))} {
+				got, err := io.ReadAll(NewUTF16Reader(r, tc.big))
+				if err != nil || string(got) != tc.want {
+					t.Fatalf("got %q, %v; want %q", got, err, tc.want)
+				}
+			}
+		})
 	}
 }
