@@ -121,6 +121,9 @@ var plants = []plant{
 	}},
 	{RuleSecretKey, func(rnd func(int, string) string) (string, string) {
 		v := rnd(12, pwChars)
+		if v[0] == '%' && v[len(v)-1] == '%' {
+			v = "k" + v[1:] // %NAME% is a Windows environment reference, rightly kept
+		}
 		return "  clientSecret: '" + v + "',", v
 	}},
 	{RuleSecretKey + "/azure", func(rnd func(int, string) string) (string, string) {
