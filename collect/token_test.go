@@ -64,13 +64,14 @@ var wrapJoin = regexp.MustCompile(`' \+\n\s*'|\n\s*`)
 // strictTokenLog's forms of it must go by their shape.
 const b64Secret = "Kx7/mQ2+Lp9wRt4zVb8/Nc3+Hy6jFd1sGe5aUo0i"
 
-// strictTokenLog names b64Secret upper-cased, URL-encoded (%2F, %2B), JSON-escaped (\/) and in a
-// file path.
+// strictTokenLog names b64Secret upper-cased, URL-encoded (%2F, %2B), JSON-escaped (\/), in a
+// file path and wrapped across a line break.
 func strictTokenLog() string {
 	return "2026-11-28T11:00:09.000Z level=info, tok " + strings.ToUpper(b64Secret) + " x\n" +
 		"2026-11-28T11:00:09.100Z level=info, GET /x?t=" + url.QueryEscape(b64Secret) + " ok\n" +
 		`2026-11-28T11:00:09.200Z level=info, {"t":"` + strings.ReplaceAll(b64Secret, "/", `\/`) + `"}` + "\n" +
-		"2026-11-28T11:00:09.300Z level=info, open /var/cache/" + b64Secret + "/x failed\n"
+		"2026-11-28T11:00:09.300Z level=info, open /var/cache/" + b64Secret + "/x failed\n" +
+		"2026-11-28T11:00:09.400Z level=info, key=" + b64Secret[:20] + "\n    " + b64Secret[20:] + "\n"
 }
 
 // b64Forms are the pieces of b64Secret's forms in strictTokenLog that must not survive.

@@ -309,8 +309,8 @@ func judge(s *scan, st, en int, out []match) []match {
 	var residue runStats
 	hits := out
 	words, wordLen, others := 0, 0, 0
-	var segBuf [16]segment
-	segs := segBuf[:0] // strict mode: the segments, for joining a token's pieces (see joinSegments)
+	segs := s.segs[:0] // strict mode: the segments, for joining a token's pieces (see joinSegments)
+	defer func() { s.segs = segs[:0] }()
 	for i := 0; i < len(v); {
 		j := i + span(v[i:], 0, len(v)-i, notSegmentSep)
 		seg := v[i:j]

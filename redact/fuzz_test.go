@@ -260,8 +260,8 @@ var plants = []plant{
 		head := mixed(rnd, 24)
 		tok := head + "/" + rnd(6, alnum) + "+" + mixed(rnd, 9)
 		forms := []string{"GET /x?t=" + url.QueryEscape(tok) + " ok", `{"t":"` + strings.ReplaceAll(tok, "/", `\/`) + `"}`,
-			"open /var/cache/" + tok + "/x failed", "tok " + strings.ToUpper(tok) + " x"}
-		k := int(rnd(1, "0123")[0] - '0')
+			"open /var/cache/" + tok + "/x failed", "tok " + strings.ToUpper(tok) + " x", "key=" + tok[:25] + "\n    " + tok[25:]}
+		k := int(rnd(1, "01234")[0] - '0')
 		if k == 3 {
 			return forms[k], strings.ToUpper(head)
 		}

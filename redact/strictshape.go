@@ -11,7 +11,8 @@ import (
 //
 //   - pieces of hex at the end of a line and at the start of the next (after indentation and an
 //     opening quote; a closing quote and " +" may end the first line), up to four pieces in a
-//     row, go when together they make minStrictHex digits or more and hold a digit;
+//     row, go when together they make minStrictHex digits or more and hold a digit; pieces of
+//     base64 (see b64Piece) go when their joined text is token-shaped other than by hex;
 //   - a run written with %XX or "\/" escapes is decoded, judged as the detector judges text in
 //     strict mode, and the escaped span of each token it finds goes.
 //
@@ -31,6 +32,9 @@ type strictRule struct {
 	at     []int // at[k]: where the escape or byte decoded to dec[k] starts; at[len(dec)]: the end
 	sub    scan  // the decoded text, as judge sees it
 	judged []match
+	seq    []piece
+	cat    []byte // base64 pieces joined
+	gone   []bool
 }
 
 func (r *strictRule) next(s *scan, from, min int) (match, int, bool) {
@@ -56,8 +60,8 @@ type piece struct{ start, end int }
 
 func isQuote(c byte) bool { return c == '\'' || c == '"' || c == '`' }
 
-// wrapTail returns the hex piece that ends the line ending at the newline at k.
-func wrapTail(s *scan, k int) (piece, bool) {
+// wrapTail returns the piece (hex, or base64, as ok says) that ends the line ending at the newline at k.
+func wrapTail(s *scan, k int, ok func([]byte) bool) (piece, bool) {
 	b := s.buf
 	e := k
 	if e > 0 && b[e-1] == '\r' {
@@ -82,14 +86,14 @@ func wrapTail(s *scan, k int) (piece, bool) {
 	for st > 0 && e-st <= maxWrapPiece && isRunChar(b[st-1]) {
 		st--
 	}
-	if st == e || e-st > maxWrapPiece || st == 0 && s.prev >= 0 && isRunChar(byte(s.prev)) || !plainHex(b[st:e]) {
+	if st == e || e-st > maxWrapPiece || st == 0 && s.prev >= 0 && isRunChar(byte(s.prev)) || !ok(b[st:e]) {
 		return piece{}, false
 	}
 	return piece{st, e}, true
 }
 
-// wrapHead returns the hex piece that starts the line after the newline at k.
-func wrapHead(s *scan, k int) (piece, bool) {
+// wrapHead returns the piece that starts the line after the newline at k.
+func wrapHead(s *scan, k int, ok func([]byte) bool) (piece, bool) {
 	b := s.buf
 	p := k + 1
 	for p < len(b) && p-k <= maxWrapIndent && (b[p] == ' ' || b[p] == '\t') {
@@ -99,16 +103,48 @@ func wrapHead(s *scan, k int) (piece, bool) {
 		p++
 	}
 	en := span(b, p, maxWrapPiece+1, isRunChar)
-	if en == p || en-p > maxWrapPiece || !plainHex(b[p:en]) {
+	if en == p || en-p > maxWrapPiece || !ok(b[p:en]) {
 		return piece{}, false
 	}
 	return piece{p, en}, true
 }
 
-// wrapped appends the pieces of hex that, joined across lines, make a token-shaped run.
-func (r *strictRule) wrapped(s *scan, out []match) []match {
-	var seq []piece // the pieces joined so far, each linked to the next
+// joinLines calls join with each sequence of pieces, as ok takes them, that end a line and
+// start the next.
+func joinLines(s *scan, ok func([]byte) bool, seq []piece, join func([]piece)) []piece {
 	flush := func() {
+		if len(seq) > 1 {
+			join(seq)
+		}
+		seq = seq[:0]
+	}
+	for _, k := range s.newlines() {
+		// The head first: most lines start with a date, which ends the search at once.
+		h, found := wrapHead(s, k, ok)
+		if !found {
+			flush()
+			continue
+		}
+		t, found := wrapTail(s, k, ok)
+		if !found {
+			flush()
+			continue
+		}
+		if len(seq) == 0 || seq[len(seq)-1] != t {
+			flush()
+			seq = append(seq, t)
+		}
+		seq = append(seq, h)
+	}
+	flush()
+	return seq
+}
+
+// wrapped appends the pieces of hex that, joined across lines, make a token-shaped run, and the
+// pieces of base64 whose joined text strict mode redacts. A piece goes when some pieces in a
+// row around it, at most maxWrapPieces, do.
+func (r *strictRule) wrapped(s *scan, out []match) []match {
+	hex := func(seq []piece) {
 		for i := range seq {
 			for a := max(0, i-maxWrapPieces+1); a <= i; a++ {
 				total, digit := 0, false
@@ -128,27 +164,77 @@ func (r *strictRule) wrapped(s *scan, out []match) []match {
 				}
 			}
 		}
-		seq = seq[:0]
 	}
-	for _, k := range s.newlines() {
-		t, ok := wrapTail(s, k)
-		if !ok {
-			flush()
-			continue
+	r.seq = joinLines(s, plainHex, r.seq[:0], hex)
+	b64 := func(seq []piece) {
+		gone := r.gone[:0]
+		for range seq {
+			gone = append(gone, false)
 		}
-		h, ok := wrapHead(s, k)
-		if !ok {
-			flush()
-			continue
+		for a := 0; a < len(seq); a++ {
+			r.cat, r.at = r.cat[:0], r.at[:0]
+			for e := a; e < len(seq) && e < a+maxWrapPieces; e++ {
+				r.at = append(r.at, len(r.cat))
+				r.cat = append(r.cat, s.buf[seq[e].start:seq[e].end]...)
+				if e == a {
+					continue
+				}
+				if e == a+1 {
+					// A hash or an id, then the next line. Only a key right before the piece is
+					// looked at: keyBefore would follow dots back further than the lookbehind.
+					if c := s.before(seq[a].start); c == '=' || c == ':' || c == '"' || c == '\'' || c == ' ' {
+						if key := keyBefore(s, seq[a].start); isHashKey(key) || isIDKey(key) {
+							break
+						}
+					}
+				}
+				for _, m := range r.tokenShaped(s, r.cat) {
+					if hexRun(r.cat[m.start:m.end]) {
+						continue // hex is the hex pieces' business: a hash, then a timestamp
+					}
+					for k := a; k <= e; k++ {
+						ks := r.at[k-a]
+						ke := ks + seq[k].end - seq[k].start
+						if m.start < ke && ks < m.end {
+							gone[k] = true
+						}
+					}
+				}
+			}
 		}
-		if len(seq) == 0 || seq[len(seq)-1] != t {
-			flush()
-			seq = append(seq, t)
+		for k, g := range gone {
+			if g && (len(out) == 0 || out[len(out)-1].start != seq[k].start) {
+				out = append(out, match{start: seq[k].start, end: seq[k].end, repl: Marker, rule: RuleTokenShaped})
+			}
 		}
-		seq = append(seq, h)
+		r.gone = gone
 	}
-	flush()
+	r.seq = joinLines(s, b64Piece, r.seq[:0], b64)
 	return out
+}
+
+// b64Piece reports a piece that may be part of a base64 token: four bytes or more that mix
+// upper- and lower-case letters and digits (identifiers, UUIDs and words do not), or two of
+// them with "/" or "+".
+func b64Piece(v []byte) bool {
+	if len(v) < 4 || len(v) >= 7 && span(v, 0, 4, isDigit) == 4 && v[4] == '-' && isDigit(v[5]) && isDigit(v[6]) {
+		return false // too short, or a line that starts with a date
+	}
+	up, low, dig, sym := 0, 0, 0, false
+	for _, c := range v {
+		switch {
+		case 'A' <= c && c <= 'Z':
+			up = 1
+		case 'a' <= c && c <= 'z':
+			low = 1
+		case '0' <= c && c <= '9':
+			dig = 1
+		case c == '/' || c == '+':
+			sym = true
+		}
+	}
+	// Random base64 mixes all three classes; two are enough with base64's own "/" or "+".
+	return up+low+dig == 3 || sym && up+low+dig == 2
 }
 
 // escapedClass is the bytes a run written with escapes is made of.
