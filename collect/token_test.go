@@ -34,21 +34,48 @@ func tokenLog(token string) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
-// wrappedTokenLog names the token in the forms only its literal can catch: wrapped across a line
-// break, split by util.inspect's ' + continuation, every byte percent-encoded.
+// wrappedTokenLog names the token in the forms only its literal or, in strict mode, the joined
+// and decoded shapes catch: wrapped across a line break (with indentation or not), split by
+// util.inspect's ' + continuation at several points and in three pieces, every byte
+// percent-encoded with lower- and upper-case hex digits.
 func wrappedTokenLog(token string) string {
 	half := len(token) / 2
-	var pct strings.Builder
+	var pct, pctUpper strings.Builder
 	for i := 0; i < len(token); i++ {
 		fmt.Fprintf(&pct, "%%%02x", token[i])
+		fmt.Fprintf(&pctUpper, "%%%02X", token[i])
 	}
+	inspect := func(parts ...string) string { return "{ data: '" + strings.Join(parts, "' +\n    '") + "' }" }
 	return "2026-11-28T11:00:06.000Z level=info, wrapped " + token[:half] + "\n" + token[half:] + " end\n" +
+		"2026-11-28T11:00:06.500Z level=info, wrapped " + token[:half] + "\n    " + token[half:] + "\n" +
 		"2026-11-28T11:00:07.000Z level=info, { token: '" + token[:half] + "' +\n  '" + token[half:] + "' }\n" +
-		"2026-11-28T11:00:08.000Z level=info, GET /x?t=" + pct.String() + "\n"
+		"2026-11-28T11:00:07.100Z level=info, " + inspect(token[:half], token[half:]) + "\n" +
+		"2026-11-28T11:00:07.200Z level=info, " + inspect(token[:20], token[20:]) + "\n" +
+		"2026-11-28T11:00:07.300Z level=info, " + inspect(token[:8], token[8:]) + "\n" +
+		"2026-11-28T11:00:07.400Z level=info, " + inspect(token[:11], token[11:22], token[22:]) + "\n" +
+		"2026-11-28T11:00:08.000Z level=info, GET /x?t=" + pct.String() + "\n" +
+		"2026-11-28T11:00:08.500Z level=info, GET /x?t=" + pctUpper.String() + "\n"
 }
 
 // wrapJoin is what wrappedTokenLog puts inside the token.
-var wrapJoin = regexp.MustCompile(`' \+\n\s*'|\n`)
+var wrapJoin = regexp.MustCompile(`' \+\n\s*'|\n\s*`)
+
+// b64Secret is a base64 token with "/" and "+" in it; a strict run never learns it, so
+// strictTokenLog's forms of it must go by their shape.
+const b64Secret = "Kx7/mQ2+Lp9wRt4zVb8/Nc3+Hy6jFd1sGe5aUo0i"
+
+// strictTokenLog names b64Secret upper-cased, URL-encoded (%2F, %2B), JSON-escaped (\/), in a
+// file path and wrapped across a line break.
+func strictTokenLog() string {
+	return "2026-11-28T11:00:09.000Z level=info, tok " + strings.ToUpper(b64Secret) + " x\n" +
+		"2026-11-28T11:00:09.100Z level=info, GET /x?t=" + url.QueryEscape(b64Secret) + " ok\n" +
+		`2026-11-28T11:00:09.200Z level=info, {"t":"` + strings.ReplaceAll(b64Secret, "/", `\/`) + `"}` + "\n" +
+		"2026-11-28T11:00:09.300Z level=info, open /var/cache/" + b64Secret + "/x failed\n" +
+		"2026-11-28T11:00:09.400Z level=info, key=" + b64Secret[:20] + "\n    " + b64Secret[20:] + "\n"
+}
+
+// b64Forms are the pieces of b64Secret's forms in strictTokenLog that must not survive.
+var b64Forms = []string{"Kx7", "KX7", "mQ2", "MQ2", "Lp9wRt4zVb8", "LP9WRT4ZVB8", "Hy6jFd1sGe5aUo0i", "HY6JFD1SGE5AUO0I"}
 
 func utf16LE(s string) []byte {
 	out := []byte{0xFF, 0xFE}
@@ -69,19 +96,19 @@ func TestTokenNeverLeaks(t *testing.T) {
 		settings []byte // nil: no Settings file
 		fault    string // faultyOpener fault of Settings
 		strict   bool
-		// wrapped: the token is known (or found whole in an oversized file's head), so it must
-		// also be gone where strict mode's shapes cannot see it: wrapped across a line break,
-		// split by util.inspect, every byte percent-encoded.
+		// wrapped: the token must also be gone wrapped across a line break, split by
+		// util.inspect, every byte percent-encoded: its literal catches those forms when it is
+		// known, strict mode's joined and decoded shapes when it is not.
 		wrapped bool
 	}{
 		{name: "readable", settings: []byte(settings), wrapped: true},
 		{name: "utf-16", settings: utf16LE(settings), wrapped: true},
 		{name: "comments", settings: []byte("// saved by hand\n{ /* the agent's */ \"token\": \"" + unknownToken + "\" }"), wrapped: true},
-		{name: "unreadable", settings: []byte(settings), fault: "denied", strict: true},
+		{name: "unreadable", settings: []byte(settings), fault: "denied", strict: true, wrapped: true},
 		{name: "oversized", settings: append([]byte(`{"token":"`+unknownToken+`","pad":"`), append(bytes.Repeat([]byte("x"), 9<<20), `"}`...)...), strict: true, wrapped: true},
-		{name: "damaged", settings: []byte("\x00\x01garbage tkn=" + unknownToken + " {{{"), strict: true},
-		{name: "nested 100,000 deep", settings: []byte(deep), strict: true},
-		{name: "missing", strict: true},
+		{name: "damaged", settings: []byte("\x00\x01garbage tkn=" + unknownToken + " {{{"), strict: true, wrapped: true},
+		{name: "nested 100,000 deep", settings: []byte(deep), strict: true, wrapped: true},
+		{name: "missing", strict: true, wrapped: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,6 +121,9 @@ func TestTokenNeverLeaks(t *testing.T) {
 			text := tokenLog(unknownToken)
 			if tt.wrapped {
 				text += wrappedTokenLog(unknownToken)
+			}
+			if tt.strict {
+				text += strictTokenLog()
 			}
 			os.WriteFile(log, []byte(text), 0o644)
 			os.Chtimes(log, testNow, testNow)
@@ -120,8 +150,17 @@ func TestTokenNeverLeaks(t *testing.T) {
 				if in := containsAny(joined, unknownToken); len(in) > 0 {
 					t.Errorf("the token, wrapped or split, is in %v", in)
 				}
-				if in := containsAny(entries, fmt.Sprintf("%%%02x%%%02x%%%02x", unknownToken[0], unknownToken[1], unknownToken[2])); len(in) > 0 {
-					t.Errorf("the token, percent-encoded, is in %v", in)
+				for _, f := range []string{"%%%02x%%%02x%%%02x", "%%%02X%%%02X%%%02X"} {
+					if in := containsAny(entries, fmt.Sprintf(f, unknownToken[0], unknownToken[1], unknownToken[2])); len(in) > 0 {
+						t.Errorf("the token, percent-encoded, is in %v", in)
+					}
+				}
+			}
+			if tt.strict {
+				for _, form := range b64Forms {
+					if in := containsAny(entries, form); len(in) > 0 {
+						t.Errorf("a piece of the base64 token (%s) is in %v", form, in)
+					}
 				}
 			}
 			if shown := progress.String(); strings.Contains(shown, unknownToken) {

@@ -43,3 +43,21 @@ func BenchmarkWriter(b *testing.B) {
 		_ = w.Close()
 	}
 }
+
+// BenchmarkWriterStrict is BenchmarkWriter in strict mode, with no token known.
+func BenchmarkWriterStrict(b *testing.B) {
+	data := agentLog(8 << 20)
+	r := New()
+	r.SetStrict("bench")
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		w := r.NewWriter(io.Discard)
+		for p := data; len(p) > 0; {
+			n := min(32<<10, len(p))
+			_, _ = w.Write(p[:n])
+			p = p[n:]
+		}
+		_ = w.Close()
+	}
+}

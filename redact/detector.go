@@ -309,32 +309,46 @@ func judge(s *scan, st, en int, out []match) []match {
 	var residue runStats
 	hits := out
 	words, wordLen, others := 0, 0, 0
+	segs := s.segs[:0] // strict mode: the segments, for joining a token's pieces (see joinSegments)
+	defer func() { s.segs = segs[:0] }()
 	for i := 0; i < len(v); {
 		j := i + span(v[i:], 0, len(v)-i, notSegmentSep)
 		seg := v[i:j]
 		sst := statsOf(seg)
+		joinable, hit := false, false
 		switch {
 		case len(seg) == 0:
 		case sst.hex && (len(seg) >= 7 || sst.letters == 0):
 			if r := hexRule(s, st+i, st+j, seg); r != "" {
 				hits = append(hits, match{start: st + i, end: st + j, repl: Marker, rule: r})
 			}
+			joinable = sst.letters == 0
 		case sst.letters == 0:
+			joinable = true
 		case isWordSegment(seg, sst):
 			words++
 			wordLen += len(seg)
+			joinable = sst.letters <= 3 && sst.digits > 0
 		default:
 			others++
 			residue.add(sst)
+			joinable = true
 			if sst.random(s.strict, minSegment(s.strict), seg) {
 				end := st + j
 				if j == len(v) {
 					end = en
 				}
 				hits = append(hits, match{start: st + i, end: end, repl: Marker, rule: rule})
+				hit = true
 			}
 		}
+		if s.strict {
+			segs = append(segs, segment{i, j, joinable, hit})
+		}
 		i = j + 1
+	}
+	if s.strict && len(hits) > len(out) {
+		hits = joinSegments(hits, len(out), segs, st, en, len(v), rule)
 	}
 	// A path when words make a fifth of it; otherwise base64 with a few "/" and "+" in it.
 	if others > 0 && (wordLen*5 < len(v) || bytes.IndexByte(v, '/') < 0) {
@@ -354,6 +368,63 @@ func judge(s *scan, st, en int, out []match) []match {
 		return out
 	}
 	return hits
+}
+
+// segment is a part of a run between separators, as judge saw it.
+type segment struct {
+	i, j          int  // v[i:j]
+	joinable, hit bool // it may be a piece of a token; it was judged random
+}
+
+// joinSegments, in strict mode, widens each random segment to the segments next to it that
+// could be pieces of the same token (base64 holds "/" and "+"): other random-looking parts,
+// digits, and short letters-and-digits (KX7, mQ2); a word or a hash stops it. hits[from:] are
+// the segments' matches, in order.
+func joinSegments(hits []match, from int, segs []segment, st, en, n int, rule string) []match {
+	out := hits[:from]
+	for k := 0; k < len(segs); k++ {
+		if !segs[k].hit {
+			continue
+		}
+		a, e := k, k
+		for a > 0 && segs[a-1].joinable {
+			a--
+		}
+		for e+1 < len(segs) && segs[e+1].joinable {
+			e++
+		}
+		end := st + segs[e].j
+		if segs[e].j == n {
+			end = en
+		}
+		out = append(out, match{start: st + segs[a].i, end: end, repl: Marker, rule: rule})
+		k = e
+	}
+	// The hex hits (hexRule) outside the joined spans stay.
+	for _, m := range hits[from:] {
+		random := false
+		for _, g := range segs {
+			random = random || g.hit && st+g.i == m.start
+		}
+		if random {
+			continue
+		}
+		inside := false
+		for _, j := range out[from:] {
+			if j.start <= m.start && m.end <= j.end {
+				inside = true
+			}
+		}
+		if !inside {
+			out = append(out, m)
+		}
+	}
+	for i := from + 1; i < len(out); i++ { // in order: few matches
+		for j := i; j > from && out[j].start < out[j-1].start; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
 }
 
 func notSegmentSep(c byte) bool { return c != '/' && c != '+' && c != '_' && c != '-' }

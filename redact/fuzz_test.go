@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -83,6 +85,9 @@ type plant struct {
 	make func(rnd func(n int, alphabet string) string) (line, secret string)
 }
 
+// A plant whose kind starts "strict/" is written in strict mode, with the token unknown: it must
+// go by its shape.
+
 const (
 	alnum   = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 	pwChars = alnum + "!#*%^~"
@@ -116,6 +121,9 @@ var plants = []plant{
 	}},
 	{RuleSecretKey, func(rnd func(int, string) string) (string, string) {
 		v := rnd(12, pwChars)
+		if v[0] == '%' && v[len(v)-1] == '%' {
+			v = "k" + v[1:] // %NAME% is a Windows environment reference, rightly kept
+		}
 		return "  clientSecret: '" + v + "',", v
 	}},
 	{RuleSecretKey + "/azure", func(rnd func(int, string) string) (string, string) {
@@ -212,6 +220,53 @@ var plants = []plant{
 		v := rnd(14, alnum)
 		return "- name: DB_PASSWORD\n  value: " + v, v
 	}},
+	// Strict mode: the forms of an unknown token that only its literal would catch otherwise.
+	{"strict/hex wrapped", func(rnd func(int, string) string) (string, string) {
+		h := rnd(31, hexLow) + rnd(1, "0123456789")
+		cut := 4 + int(rnd(1, "0123456789abcdefghijklmnop")[0]%24) // 4..27
+		forms := []string{"token=" + h[:cut] + "\n" + h[cut:] + " end", "token=" + h[:cut] + "\r\n    " + h[cut:],
+			"{ data: '" + h[:cut] + "' +\n    '" + h[cut:] + "' }",
+			"{ data: '" + h[:10] + "' +\n  '" + h[10:21] + "' +\n  '" + h[21:] + "' }",
+			strings.ToUpper(h[:cut]) + "\n" + strings.ToUpper(h[cut:])}
+		k := int(rnd(1, "01234")[0] - '0')
+		line := forms[k]
+		if k == 4 {
+			return line, strings.ToUpper(h[:cut])
+		}
+		if k == 3 {
+			return line, h[10:21]
+		}
+		if cut < 8 {
+			return line, h[cut:]
+		}
+		return line, h[:cut]
+	}},
+	{"strict/percent-encoded", func(rnd func(int, string) string) (string, string) {
+		h := rnd(31, hexLow) + rnd(1, "0123456789")
+		if rnd(1, "01") == "0" {
+			h = mixed(rnd, 24) + "/" + rnd(6, alnum) + "+" + mixed(rnd, 9)
+		}
+		f := "%%%02x"
+		if rnd(1, "01") == "0" {
+			f = "%%%02X"
+		}
+		var b strings.Builder
+		for i := 0; i < len(h); i++ {
+			fmt.Fprintf(&b, f, h[i])
+		}
+		return "GET /x?t=" + b.String() + " HTTP/1.1", b.String()[:36]
+	}},
+	{"strict/base64", func(rnd func(int, string) string) (string, string) {
+		head := mixed(rnd, 24)
+		tok := head + "/" + rnd(6, alnum) + "+" + mixed(rnd, 9)
+		forms := []string{"GET /x?t=" + url.QueryEscape(tok) + " ok", `{"t":"` + strings.ReplaceAll(tok, "/", `\/`) + `"}`,
+			"open /var/cache/" + tok + "/x failed", "tok " + strings.ToUpper(tok) + " x", "key=" + tok[:25] + "\n    " + tok[25:]}
+		k := int(rnd(1, "01234")[0] - '0')
+		if k == 3 {
+			return forms[k], strings.ToUpper(head)
+		}
+		return forms[k], head
+	}},
 }
 
 // FuzzSecrets plants a secret of every rule's kind, built from the fuzzer's bytes, in arbitrary
@@ -250,6 +305,9 @@ func FuzzSecrets(f *testing.F) {
 		in := []byte(filler + string(text[:pos]) + "\n" + line + "\n" + string(text[pos:]))
 		r := New()
 		r.AddToken(fuzzToken)
+		if strings.HasPrefix(p.kind, "strict/") {
+			r.SetStrict("fuzz")
+		}
 		whole, _ := r.Bytes(in)
 		if bytes.Contains(whole, []byte(secret)) {
 			t.Fatalf("%s: %q survives in %q", p.kind, secret, tail(whole, secret))

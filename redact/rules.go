@@ -37,7 +37,7 @@ func newRules(lits *literalSet, set ruleSet) []rule {
 		rs = append(rs, &keyValueRule{}, &lineRule{})
 	}
 	// Last: at the same start, a rule that knows what it found counts it.
-	return append(rs, &detector{})
+	return append(rs, &detector{}, &strictRule{})
 }
 
 // markerLen is the length of a HashToken marker.

@@ -144,6 +144,7 @@ type scan struct {
 	hits   []anchorHit // the anchors' index words found in buf
 	nlDone bool        // nls holds the positions of buf's newlines (see scan.newlines)
 	nls    []int
+	segs   []segment // scratch for judge in strict mode
 }
 
 // newlines returns the positions of the buffer's newlines, found once.
