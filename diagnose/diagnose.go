@@ -238,7 +238,7 @@ func count(n int, noun string) string {
 // plural makes the last word of noun plural.
 func plural(noun string) string {
 	switch {
-	case strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ey"):
+	case strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ey") && !strings.HasSuffix(noun, "ay"):
 		return noun[:len(noun)-1] + "ies"
 	case strings.HasSuffix(noun, "s") || strings.HasSuffix(noun, "ch"):
 		return noun + "es"

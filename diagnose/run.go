@@ -22,6 +22,8 @@ import (
 func Run(m *manifest.Manifest, fsys fs.FS) Result {
 	in := &input{m: m, files: m.Files, omitted: m.Omitted, now: m.Created}
 	scan := newLogScan(zoneOf(m))
+	since, _ := time.ParseDuration(m.Options.Since)
+	scan.setWindow(m.Created, since)
 	buf := make([]byte, 512<<10)
 	for _, f := range scanned(m.Files) {
 		if err := scanEntry(fsys, f.Path, scan, buf); err != nil {
