@@ -76,6 +76,9 @@ var causeRank = map[string]int{
 	"agent.not_found":         0,
 	"settings.missing":        1,
 	"settings.unreadable":     1,
+	"settings.stalled":        1,
+	"settings.not_read":       1,
+	"settings.left_out":       1,
 	"token.missing":           2,
 	"token.empty":             2,
 	"token.malformed":         2,
@@ -361,14 +364,87 @@ func settingsTmp(source string) bool {
 	return strings.HasPrefix(base, "settings") && strings.Contains(base[len("settings"):], "tmp")
 }
 
+// Why a Settings file was not read, as the manifest records it: SettingsFile.Error, or the
+// reason of its Omitted entry.
+const (
+	settingsDamaged = iota // read, but not valid JSON or not decodable
+	settingsStalled        // the read did not return within the stall timeout
+	settingsReadErr        // the read failed (permission, gone)
+	settingsLeftOut        // left out unread or unused: over the size limit, not a regular file, a symlink out of the home
+)
+
+// settingsWhy classifies a Settings file's error or omission reason.
+func settingsWhy(reason string) int {
+	switch {
+	case strings.Contains(reason, "made no progress") || strings.Contains(reason, "reading stalled"):
+		return settingsStalled
+	case strings.HasPrefix(reason, "read settings "):
+		return settingsReadErr
+	case strings.HasPrefix(reason, "left out") || strings.HasPrefix(reason, "not a regular file") ||
+		strings.HasPrefix(reason, "symlink") || strings.Contains(reason, "outside the agent home"):
+		return settingsLeftOut
+	}
+	return settingsDamaged
+}
+
+// settingsNotRead is the finding for a Settings file whose content the checks do not have, told
+// by why (settingsWhy): never "damaged" for a file that was not read.
+func settingsNotRead(source, reason string, ev []manifest.Evidence) manifest.Finding {
+	const tokenUnchecked = " Its token could not be checked."
+	switch settingsWhy(reason) {
+	case settingsStalled:
+		return finding("settings.stalled", manifest.SeverityWarn, "The agent's Settings file could not be read: reading it did not return",
+			source+": "+reason+". Reading the file hung: it is on a network share or drive that does not answer, or an antivirus "+
+				"scan or another process holds it locked. The agent may hang reading it too."+tokenUnchecked,
+			"Check that the file opens on this server (type it, or open it in Notepad). If it is on a network share, move the agent's "+
+				"folder to a local disk; if an antivirus holds it, exclude the agent's folder from scanning. Then run opadiag again.", ev...)
+	case settingsReadErr:
+		return finding("settings.not_read", manifest.SeverityWarn, "opadiag could not read the agent's Settings file",
+			source+": "+reason+"."+tokenUnchecked,
+			"If the reason is a permission, "+strings.ToLower(remedyElevate[:1])+remedyElevate[1:], ev...)
+	case settingsLeftOut:
+		return finding("settings.left_out", manifest.SeverityWarn, "The agent's Settings file was left out of the bundle",
+			source+": "+reason+"."+tokenUnchecked,
+			"Check what the file is: the agent needs a regular file of a few kilobytes named Settings in its own folder. "+
+				"If it is a link, a pipe or a device, or is very large, stop the agent, replace it with a copy of the real file "+
+				"(or re-enter the token in the agent) and start it again.", ev...)
+	}
+	return finding("settings.unreadable", manifest.SeverityFail, "The agent's Settings file is damaged",
+		source+": "+reason+".",
+		"The agent cannot read its configuration. Stop the agent, restore the file from a Settings-tmp or a backup, "+
+			"or reinstall the agent and enter its token again.", ev...)
+}
+
+// inHome reports whether a path on disk (Windows or Unix) is inside the agent home.
+func inHome(p, home string) bool {
+	home = strings.TrimRight(home, `/\`)
+	return len(p) > len(home) && strings.HasPrefix(p, home) && (p[len(home)] == '/' || p[len(home)] == '\\')
+}
+
 func checkSettings(in *input) []manifest.Finding {
 	var out []manifest.Finding
 	for _, a := range in.m.Agents {
+		// Settings files the settings collector left out unread (a FIFO, a device, a symlink out
+		// of the home): the manifest lists them as omitted, not among the agent's Settings.
+		listed := map[string]bool{}
+		for _, s := range a.Settings {
+			listed[s.Source] = true
+		}
+		var omitted []manifest.Finding
+		for _, o := range in.omitted {
+			if o.Collector == "settings" && !listed[o.Source] && inHome(o.Source, a.Home) {
+				listed[o.Source] = true
+				omitted = append(omitted, settingsNotRead(o.Source, o.Reason, nil))
+			}
+		}
+		out = append(out, omitted...)
 		if len(a.Settings) == 0 {
-			out = append(out, finding("settings.missing", manifest.SeverityFail, "The agent's Settings file is missing",
-				"No Settings file in "+a.Home+".",
-				"The agent keeps its token in Settings; without it, it cannot connect. Reinstall the agent and enter "+
-					"the token shown in integrator.io, or point --agent-dir at the right folder."))
+			if len(omitted) == 0 {
+				out = append(out, finding("settings.missing", manifest.SeverityFail, "The agent's Settings file is missing",
+					"No Settings file in "+a.Home+".",
+					"The agent keeps its token in Settings; without it, it cannot connect. Reinstall the agent and enter "+
+						"the token shown in integrator.io, or point --agent-dir at the right folder."))
+			}
 			continue
 		}
 		var hashes []string
@@ -381,11 +457,8 @@ func checkSettings(in *input) []manifest.Finding {
 					"Compare it with Settings in the bundle; if Settings is damaged or incomplete, stop the agent, "+
 						"restore Settings (or re-enter the token in the agent) and start it again.", ev...))
 			}
-			if !s.Parsed && s.Error != "" && !tmp {
-				out = append(out, finding("settings.unreadable", manifest.SeverityFail, "The agent's Settings file is damaged",
-					s.Source+": "+s.Error+".",
-					"The agent cannot read its configuration. Stop the agent, restore the file from a Settings-tmp or a backup, "+
-						"or reinstall the agent and enter its token again.", ev...))
+			if !s.Parsed && s.Error != "" && (!tmp || settingsWhy(s.Error) != settingsDamaged) {
+				out = append(out, settingsNotRead(s.Source, s.Error, ev))
 			}
 			if s.Token != nil {
 				hashes = append(hashes, ShowToken(s.Token))
