@@ -75,7 +75,7 @@ func hostSays(in *input) string {
 		if len(found) == 0 {
 			found = append(found, "no agent service is installed")
 		}
-		parts = append(parts, found...)
+		parts = append(parts, listSome(found, "; "))
 	}
 	switch ps := m.System.Processes; {
 	case !processesListed(m):
