@@ -240,7 +240,7 @@ func timeline(in *input) Timeline {
 	points(TLCrash, TLCrash, svcCrash)
 	points(TLServiceRestart, TLServiceRestart, svcStart)
 	for _, f := range crashFiles(in) {
-		if f.Mtime != nil {
+		if f.Mtime != nil && !f.Mtime.After(in.now.Add(clockSkew)) { // a crash file written after the run is a wrong clock
 			evs = append(evs, TimelineEvent{Kind: TLCrash, Time: *f.Mtime, Count: 1, Path: f.Path})
 		}
 	}

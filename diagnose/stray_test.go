@@ -84,3 +84,44 @@ func TestStrayTimestamps(t *testing.T) {
 		})
 	}
 }
+
+// TestStrayCrashTime: a crash file whose mtime is after the run (plus the skew) is not drawn on
+// the timeline; one written before the run is.
+func TestStrayCrashTime(t *testing.T) {
+	tests := []struct {
+		name  string
+		mtime time.Time
+		drawn bool
+	}{
+		{"an hour before the run", runAt.Add(-time.Hour), true},
+		{"in 2099", time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture()
+			f.other["agent/uncaughtException.txt"] = "Error: boom\n"
+			m := f.m
+			files := map[string]string{logPath: f.log.String()}
+			for k, v := range f.other {
+				files[k] = v
+			}
+			m.Files = nil
+			fsys := bundleOf(m, files)
+			for i := range m.Files {
+				if m.Files[i].Path == "agent/uncaughtException.txt" {
+					m.Files[i].Mtime = &tt.mtime
+				}
+			}
+			res := Run(m, fsys)
+			drawn := false
+			for _, e := range res.Timeline.Events {
+				if e.Kind == TLCrash && e.Path == "agent/uncaughtException.txt" {
+					drawn = true
+				}
+			}
+			if drawn != tt.drawn {
+				t.Errorf("crash drawn = %v, want %v", drawn, tt.drawn)
+			}
+		})
+	}
+}
