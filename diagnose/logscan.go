@@ -105,7 +105,10 @@ type LogScan struct {
 	hbRuns, tunnelRuns              runSet
 	newest                          Ref // the latest timestamped line of the agent's logs
 	newestJournal                   Ref
-	versions                        versionMentions
+	// newestEarly is the newest line time before the window (notBefore) of the agent's logs:
+	// when every line is that old, recency is told from it.
+	newestEarly Ref
+	versions    versionMentions
 	// deferred holds the journal's agent events: the agent's log files hold the same lines
 	// when both were collected, so they count only outside the log files' time.
 	deferred        []occurrence
@@ -205,6 +208,14 @@ func (s *LogScan) Newest() Ref {
 		return s.newestJournal
 	}
 	return s.newest
+}
+
+// NewestEarly returns the newest time, and its file, among the agent's log lines left without a
+// time for being before the collected window; zero when none.
+func (s *LogScan) NewestEarly() Ref {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.newestEarly
 }
 
 // Files returns the statistics of every scanned file.

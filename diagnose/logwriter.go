@@ -28,6 +28,7 @@ type lineWriter struct {
 	s *LogScan
 	// notAfter, notBefore: the plausible times of its lines (LogScan.setWindow); zero: unbounded.
 	notAfter, notBefore time.Time
+	early               time.Time // the newest time before notBefore seen
 	path                string
 	src                 source
 	line                int    // complete lines seen
@@ -153,6 +154,9 @@ func (w *lineWriter) Close() error {
 			s.newest = w.newest
 			s.newest.Text = cut(w.newestText)
 		}
+		if w.src == srcLog && w.early.After(s.newestEarly.Time) {
+			s.newestEarly = Ref{Path: w.path, Time: w.early}
+		}
 		s.logSpans = append(s.logSpans, w.logSpans.spans...)
 		if len(s.logSpans) > 4*maxSpans {
 			s.logSpans = compactSpans(s.logSpans, silenceMin, 2*maxSpans)
@@ -170,7 +174,13 @@ func (w *lineWriter) stamp(line []byte) time.Time {
 
 // plausible returns t when it lies within the writer's window, else the zero time.
 func (w *lineWriter) plausible(t time.Time) time.Time {
-	if !w.notAfter.IsZero() && t.After(w.notAfter) || !w.notBefore.IsZero() && t.Before(w.notBefore) {
+	if !w.notAfter.IsZero() && t.After(w.notAfter) {
+		return time.Time{}
+	}
+	if !w.notBefore.IsZero() && t.Before(w.notBefore) {
+		if t.After(w.early) {
+			w.early = t
+		}
 		return time.Time{}
 	}
 	return t

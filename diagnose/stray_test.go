@@ -125,3 +125,36 @@ func TestStrayCrashTime(t *testing.T) {
 		})
 	}
 }
+
+// TestOldLogOnly: a log whose every line is older than the collected window (copied with
+// --agent-dir, an undated log modified lately) still tells when the agent last logged.
+func TestOldLogOnly(t *testing.T) {
+	tests := []struct {
+		name string
+		ago  time.Duration
+		want string // logs.silent's severity, "" for none
+	}{
+		{"60 days old", 60 * 24 * time.Hour, "fail"},
+		{"within the window", time.Minute, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture()
+			f.log = &logb{}
+			end := runAt.Add(-tt.ago)
+			for at := end.Add(-time.Hour); !at.After(end); at = at.Add(time.Minute) {
+				f.log.add(at, lineHeartbeat)
+			}
+			res := f.run()
+			g := byID(res.Findings, "logs.silent")
+			switch {
+			case tt.want == "" && g != nil:
+				t.Errorf("logs.silent: %s", g.Detail)
+			case tt.want != "" && (g == nil || g.Severity != tt.want):
+				t.Errorf("logs.silent = %+v, want %s", g, tt.want)
+			case g != nil && !strings.Contains(g.Detail, "older than the --since window"):
+				t.Errorf("logs.silent does not say the lines are older than the window: %s", g.Detail)
+			}
+		})
+	}
+}
