@@ -84,6 +84,10 @@ func TestFindingBounds(t *testing.T) {
 			f.m.System.Processes = manifest.Processes{Total: 90}
 			f.log = nil
 		}, "agent.not_running", "and 1995 more"},
+		{"a 1 MB home path", func(f *fixture) {
+			f.m.Agents[0].Home = "/" + strings.Repeat("h", 1<<20)
+			f.m.Agents[0].Settings = nil
+		}, "settings.missing", "…"},
 		{"2,000 denials, a long strict reason", func(f *fixture) {
 			for range n {
 				f.m.Invocation.Denied = append(f.m.Invocation.Denied, manifest.Denied{Collector: "system", What: long, Hint: "run elevated"})

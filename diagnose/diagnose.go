@@ -162,6 +162,10 @@ func run(in *input) Result {
 		if out[i].Evidence == nil {
 			out[i].Evidence = []manifest.Evidence{}
 		}
+		// Whatever one item of the manifest or the probes holds (a 1 MB path, an error of a
+		// probe), a finding's text stays bounded.
+		out[i].Title = cutText(out[i].Title, maxTitle)
+		out[i].Detail = cutText(out[i].Detail, maxDetail)
 	}
 	return Result{Findings: out, AgentVersion: in.version.version, AgentVersionSource: in.version.source, Timeline: timeline(in)}
 }
@@ -214,6 +218,8 @@ const (
 	maxMerged = 5
 	// maxCollectorFindings is the most collector.<name> findings; the rest are one collector.more.
 	maxCollectorFindings = 10
+	// maxTitle and maxDetail bound a finding's title and detail, in bytes, whatever one item holds.
+	maxTitle, maxDetail = 1 << 10, 8 << 10
 )
 
 // listSome joins the first maxListed items with sep, each cut to maxItem bytes, and counts the
@@ -232,11 +238,14 @@ func listSome(items []string, sep string) string {
 }
 
 // cutItem cuts s to maxItem bytes (on a rune boundary), marking the cut with "…".
-func cutItem(s string) string {
-	if len(s) <= maxItem {
+func cutItem(s string) string { return cutText(s, maxItem) }
+
+// cutText cuts s to at most n bytes (on a rune boundary), marking the cut with "…".
+func cutText(s string, n int) string {
+	if len(s) <= n {
 		return s
 	}
-	i := maxItem
+	i := n - len("…")
 	for i > 0 && !utf8.RuneStart(s[i]) {
 		i--
 	}
