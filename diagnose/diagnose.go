@@ -381,7 +381,7 @@ func (in *input) ago(t time.Time) string {
 // before says when t was, relative to the run: "at 2026-11-28 09:00:00 UTC, 3 hours before opadiag ran".
 func (in *input) before(t time.Time) string {
 	if t.IsZero() {
-		return "at a time the line does not give"
+		return "at a time the line does not give (no timestamp, or one too far from the run to be right)"
 	}
 	d := in.now.Sub(t)
 	if d < 0 {

@@ -158,3 +158,35 @@ func TestOldLogOnly(t *testing.T) {
 		})
 	}
 }
+
+// TestStrayOnlyTunnel: when the only tunnelCreated line has a stray time, tunnel.ok says the time
+// cannot be right rather than naming it.
+func TestStrayOnlyTunnel(t *testing.T) {
+	tests := []struct {
+		name, line string
+	}{
+		{"2099", ts(time.Date(2099, 3, 1, 10, 0, 0, 0, time.UTC)) + ": " + lineTunnelOK},
+		{"1999", ts(time.Date(1999, 3, 1, 10, 0, 0, 0, time.UTC)) + ": " + lineTunnelOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture()
+			f.log.drop(at(-4*time.Hour), at(0), "tunnel")
+			lines := strings.SplitAfter(f.log.String(), "\n")
+			var b strings.Builder
+			for i, l := range lines {
+				if i == len(lines)/2 {
+					b.WriteString(tt.line + "\n")
+				}
+				b.WriteString(l)
+			}
+			m := f.m
+			m.Files = nil
+			res := Run(m, bundleOf(m, map[string]string{logPath: b.String(), "agent/settings.json": f.other["agent/settings.json"]}))
+			g := byID(res.Findings, "tunnel.ok")
+			if g == nil || !strings.Contains(g.Detail, "too far from the run") || strings.Contains(g.Detail, tt.name) {
+				t.Errorf("tunnel.ok = %+v", g)
+			}
+		})
+	}
+}
