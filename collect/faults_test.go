@@ -399,6 +399,19 @@ func TestSettingsNotAFile(t *testing.T) {
 	if !m.Redaction.Strict || !strings.Contains(m.Redaction.StrictReason, "not a regular file") {
 		t.Errorf("strict %v, reason %q", m.Redaction.Strict, m.Redaction.StrictReason)
 	}
+	// The findings say what the manifest says: left out, not missing or damaged.
+	leftOut := false
+	for _, f := range m.Findings {
+		switch f.ID {
+		case "settings.left_out":
+			leftOut = strings.Contains(f.Detail, "not a regular file")
+		case "settings.missing", "settings.unreadable":
+			t.Errorf("%s: %s", f.ID, f.Detail)
+		}
+	}
+	if !leftOut {
+		t.Errorf("no settings.left_out naming the FIFO: %+v", m.Findings)
+	}
 }
 
 // TestManyCrashFiles: a home with more uncaughtException files than a run takes gets the newest

@@ -15,6 +15,7 @@ func TestManifestChecks(t *testing.T) {
 		edit   func(f *fixture)
 		want   map[string]string // id -> severity
 		absent []string
+		says   map[string]string // id -> what its title and detail say
 	}{
 		{
 			name: "nothing found",
@@ -43,6 +44,66 @@ func TestManifestChecks(t *testing.T) {
 			},
 			want:   map[string]string{"settings.unreadable": "fail"},
 			absent: []string{"token.missing"},
+		},
+		{
+			name: "settings read stalled",
+			edit: func(f *fixture) {
+				s := &f.m.Agents[0].Settings[0]
+				s.Parsed, s.Path, s.Token = false, "", nil
+				s.Error = "read settings /root/.config/agent/Settings (left out): read made no progress for 10s: abandoned"
+				f.m.Omitted = append(f.m.Omitted, manifest.Omitted{Source: s.Source, Collector: "settings", Reason: s.Error})
+			},
+			want:   map[string]string{"settings.stalled": "warn"},
+			absent: []string{"settings.unreadable", "settings.left_out", "settings.missing", "token.missing"},
+			says:   map[string]string{"settings.stalled": "could not be read: reading it did not return"},
+		},
+		{
+			name: "settings read failed",
+			edit: func(f *fixture) {
+				s := &f.m.Agents[0].Settings[0]
+				s.Parsed, s.Path, s.Token = false, "", nil
+				s.Error = "read settings /root/.config/agent/Settings (left out): open /root/.config/agent/Settings: permission denied"
+			},
+			want:   map[string]string{"settings.not_read": "warn"},
+			absent: []string{"settings.unreadable", "token.missing"},
+		},
+		{
+			name: "settings over the size limit",
+			edit: func(f *fixture) {
+				s := &f.m.Agents[0].Settings[0]
+				s.Parsed, s.Path, s.Token = false, "", nil
+				s.Error = "left out: over the 1 MiB limit"
+			},
+			want:   map[string]string{"settings.left_out": "warn"},
+			absent: []string{"settings.unreadable", "token.missing"},
+		},
+		{
+			name: "settings a FIFO",
+			edit: func(f *fixture) {
+				f.m.Agents[0].Settings = nil
+				f.m.Omitted = append(f.m.Omitted, manifest.Omitted{Source: "/root/.config/agent/Settings", Collector: "settings", Reason: "not a regular file (p---------)"})
+			},
+			want:   map[string]string{"settings.left_out": "warn"},
+			absent: []string{"settings.missing", "settings.unreadable"},
+			says:   map[string]string{"settings.left_out": "not a regular file"},
+		},
+		{
+			name: "settings a symlink out of the home",
+			edit: func(f *fixture) {
+				f.m.Agents[0].Settings = nil
+				f.m.Omitted = append(f.m.Omitted, manifest.Omitted{Source: "/root/.config/agent/Settings", Collector: "settings", Reason: "symlink to /etc/shadow, outside the agent home"})
+			},
+			want:   map[string]string{"settings.left_out": "warn"},
+			absent: []string{"settings.missing", "settings.unreadable"},
+		},
+		{
+			name: "another home's Settings left out",
+			edit: func(f *fixture) {
+				f.m.Agents[0].Settings = nil
+				f.m.Omitted = append(f.m.Omitted, manifest.Omitted{Source: "/root/.config/agent2/Settings", Collector: "settings", Reason: "not a regular file (p---------)"})
+			},
+			want:   map[string]string{"settings.missing": "fail"},
+			absent: []string{"settings.left_out"},
 		},
 		{
 			name: "two homes",
@@ -76,6 +137,11 @@ func TestManifestChecks(t *testing.T) {
 			for id, sev := range tt.want {
 				if got := byID(res.Findings, id); got == nil || got.Severity != sev {
 					t.Errorf("%s: want %s, got %s", id, sev, ids(res.Findings))
+				}
+			}
+			for id, want := range tt.says {
+				if got := byID(res.Findings, id); got == nil || !strings.Contains(got.Title+" "+got.Detail, want) || strings.Contains(got.Title, "damaged") {
+					t.Errorf("%s does not say %q: %+v", id, want, got)
 				}
 			}
 			for _, id := range tt.absent {

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/opadiag/opadiag/manifest"
 )
@@ -76,6 +77,9 @@ var causeRank = map[string]int{
 	"agent.not_found":         0,
 	"settings.missing":        1,
 	"settings.unreadable":     1,
+	"settings.stalled":        1,
+	"settings.not_read":       1,
+	"settings.left_out":       1,
 	"token.missing":           2,
 	"token.empty":             2,
 	"token.malformed":         2,
@@ -158,6 +162,10 @@ func run(in *input) Result {
 		if out[i].Evidence == nil {
 			out[i].Evidence = []manifest.Evidence{}
 		}
+		// Whatever one item of the manifest or the probes holds (a 1 MB path, an error of a
+		// probe), a finding's text stays bounded.
+		out[i].Title = cutText(out[i].Title, maxTitle)
+		out[i].Detail = cutText(out[i].Detail, maxDetail)
 	}
 	return Result{Findings: out, AgentVersion: in.version.version, AgentVersionSource: in.version.source, Timeline: timeline(in)}
 }
@@ -167,6 +175,8 @@ func run(in *input) Result {
 // details, all the evidence.
 func mergeSame(fs []manifest.Finding) []manifest.Finding {
 	at := map[string]int{}
+	merged := map[string]int{}  // findings merged into each id beyond the first
+	dropped := map[string]int{} // of them, those whose detail was left out
 	var out []manifest.Finding
 	for _, f := range fs {
 		i, ok := at[f.ID]
@@ -176,25 +186,94 @@ func mergeSame(fs []manifest.Finding) []manifest.Finding {
 			continue
 		}
 		a := &out[i]
-		if severityRank[f.Severity] < severityRank[a.Severity] {
+		merged[f.ID]++
+		switch {
+		case severityRank[f.Severity] < severityRank[a.Severity]:
 			f, *a = *a, f
+			a.Detail += " " + f.Detail // what was merged so far, already bounded
+		case merged[f.ID] < maxMerged:
+			a.Detail += " " + f.Detail
+		default:
+			dropped[f.ID]++
 		}
-		a.Detail += " " + f.Detail
 		a.Evidence = dedupEvidence(append(a.Evidence, f.Evidence...))
 	}
+	for id, n := range dropped {
+		a := &out[at[id]]
+		a.Detail += fmt.Sprintf(" And %d more like these.", n)
+	}
 	return out
+}
+
+// Bounds of one finding, whatever the manifest and the logs hold (a hostile manifest can list
+// thousands of failed collectors, unreadable files or homes).
+const (
+	// maxEvidence is the most evidence entries one finding has; the detail counts what they stand for.
+	maxEvidence = 20
+	// maxListed is the most items a finding's title or detail names; the rest are counted ("and 3 more").
+	maxListed = 5
+	// maxItem is the most bytes of one item named (a path, an error).
+	maxItem = 240
+	// maxMerged is the most details of findings sharing an id that mergeSame joins.
+	maxMerged = 5
+	// maxCollectorFindings is the most collector.<name> findings; the rest are one collector.more.
+	maxCollectorFindings = 10
+	// maxTitle and maxDetail bound a finding's title and detail, in bytes, whatever one item holds.
+	maxTitle, maxDetail = 1 << 10, 8 << 10
+)
+
+// listSome joins the first maxListed items with sep, each cut to maxItem bytes, and counts the
+// rest: "a, b, c, d, e and 7 more".
+func listSome(items []string, sep string) string {
+	n := min(len(items), maxListed)
+	parts := make([]string, n)
+	for i, it := range items[:n] {
+		parts[i] = cutItem(it)
+	}
+	s := strings.Join(parts, sep)
+	if len(items) > n {
+		s += fmt.Sprintf(" and %d more", len(items)-n)
+	}
+	return s
+}
+
+// cutItem cuts s to maxItem bytes (on a rune boundary), marking the cut with "…".
+func cutItem(s string) string { return cutText(s, maxItem) }
+
+// cutText cuts s to at most n bytes (on a rune boundary), marking the cut with "…".
+func cutText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := n - len("…")
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
 }
 
 func finding(id, sev, title, detail, remedy string, ev ...manifest.Evidence) manifest.Finding {
 	return manifest.Finding{ID: id, Severity: sev, Title: title, Detail: detail, Remedy: remedy, Evidence: dedupEvidence(ev)}
 }
 
+// dedupEvidence drops evidence without a path and repeats, and keeps at most maxEvidence
+// entries: the first ones, and the last one given (an event's latest occurrence).
 func dedupEvidence(ev []manifest.Evidence) []manifest.Evidence {
 	var out []manifest.Evidence
 	seen := map[manifest.Evidence]bool{}
-	for _, e := range ev {
+	for i, e := range ev {
 		if e.Path == "" || seen[e] {
 			continue
+		}
+		if len(out) == maxEvidence-1 && i < len(ev)-1 {
+			// Room for one more: keep it for the last entry given.
+			for j := len(ev) - 1; j > i; j-- {
+				if l := ev[j]; l.Path != "" && !seen[l] {
+					out = append(out, l)
+					break
+				}
+			}
+			break
 		}
 		seen[e] = true
 		out = append(out, e)
@@ -238,7 +317,7 @@ func count(n int, noun string) string {
 // plural makes the last word of noun plural.
 func plural(noun string) string {
 	switch {
-	case strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ey"):
+	case strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ey") && !strings.HasSuffix(noun, "ay"):
 		return noun[:len(noun)-1] + "ies"
 	case strings.HasSuffix(noun, "s") || strings.HasSuffix(noun, "ch"):
 		return noun + "es"
@@ -302,7 +381,7 @@ func (in *input) ago(t time.Time) string {
 // before says when t was, relative to the run: "at 2026-11-28 09:00:00 UTC, 3 hours before opadiag ran".
 func (in *input) before(t time.Time) string {
 	if t.IsZero() {
-		return "at a time the line does not give"
+		return "at a time the line does not give (no timestamp, or one too far from the run to be right)"
 	}
 	d := in.now.Sub(t)
 	if d < 0 {
@@ -324,9 +403,9 @@ func checkHomes(in *input) []manifest.Finding {
 	m := in.m
 	switch {
 	case len(m.Agents) == 0:
-		detail := "No agent home was found. Looked in: " + strings.Join(m.Discovery.Searched, ", ") + "."
+		detail := "No agent home was found. Looked in: " + listSome(m.Discovery.Searched, ", ") + "."
 		if len(m.Discovery.Problems) > 0 {
-			detail += " Could not look in: " + strings.Join(m.Discovery.Problems, "; ") + "."
+			detail += " Could not look in: " + listSome(m.Discovery.Problems, "; ") + "."
 		}
 		remedy := "If the agent is installed, it may run under another account: " + remedyElevate +
 			" If it is not installed, install it as Celigo's guide describes."
@@ -342,14 +421,14 @@ func checkHomes(in *input) []manifest.Finding {
 		}
 		return []manifest.Finding{finding("agent.several_homes", manifest.SeverityWarn,
 			fmt.Sprintf("%d agent homes on this machine", len(m.Agents)),
-			"Agent homes: "+strings.Join(homes, ", ")+". Only one instance of the agent can run on a machine.",
+			"Agent homes: "+listSome(homes, ", ")+". Only one instance of the agent can run on a machine.",
 			"Make sure only one agent runs (as the service, in the background or with its window open, not several); "+
 				"stop and uninstall the others. Each home's files are in its own folder of the bundle (agent/1, agent/2…).", ev...)}
 	}
 	if len(m.Discovery.Problems) > 0 && !m.Invocation.Elevated {
 		return []manifest.Finding{finding("discovery.not_elevated", manifest.SeverityInfo,
 			"Some places could not be searched without more rights",
-			strings.Join(m.Discovery.Problems, "; "), remedyElevate)}
+			listSome(m.Discovery.Problems, "; ")+".", remedyElevate)}
 	}
 	return nil
 }
@@ -361,14 +440,88 @@ func settingsTmp(source string) bool {
 	return strings.HasPrefix(base, "settings") && strings.Contains(base[len("settings"):], "tmp")
 }
 
+// Why a Settings file was not read, as the manifest records it: SettingsFile.Error, or the
+// reason of its Omitted entry.
+const (
+	settingsDamaged = iota // read, but not valid JSON or not decodable
+	settingsStalled        // the read did not return within the stall timeout
+	settingsReadErr        // the read failed (permission, gone)
+	settingsLeftOut        // left out unread or unused: over the size limit, not a regular file, a symlink out of the home
+)
+
+// settingsWhy classifies a Settings file's error or omission reason.
+func settingsWhy(reason string) int {
+	switch {
+	case strings.Contains(reason, "made no progress") || strings.Contains(reason, "reading stalled"):
+		return settingsStalled
+	case strings.HasPrefix(reason, "read settings "):
+		return settingsReadErr
+	case strings.HasPrefix(reason, "left out") || strings.HasPrefix(reason, "not a regular file") ||
+		strings.HasPrefix(reason, "symlink") || strings.Contains(reason, "outside the agent home"):
+		return settingsLeftOut
+	}
+	return settingsDamaged
+}
+
+// settingsNotRead is the finding for a Settings file whose content the checks do not have, told
+// by why (settingsWhy): never "damaged" for a file that was not read.
+func settingsNotRead(source, reason string, ev []manifest.Evidence) manifest.Finding {
+	const tokenUnchecked = " Its token could not be checked."
+	source, reason = cutItem(source), cutItem(reason)
+	switch settingsWhy(reason) {
+	case settingsStalled:
+		return finding("settings.stalled", manifest.SeverityWarn, "The agent's Settings file could not be read: reading it did not return",
+			source+": "+reason+". Reading the file hung: it is on a network share or drive that does not answer, or an antivirus "+
+				"scan or another process holds it locked. The agent may hang reading it too."+tokenUnchecked,
+			"Check that the file opens on this server (type it, or open it in Notepad). If it is on a network share, move the agent's "+
+				"folder to a local disk; if an antivirus holds it, exclude the agent's folder from scanning. Then run opadiag again.", ev...)
+	case settingsReadErr:
+		return finding("settings.not_read", manifest.SeverityWarn, "opadiag could not read the agent's Settings file",
+			source+": "+reason+"."+tokenUnchecked,
+			"If the reason is a permission, "+strings.ToLower(remedyElevate[:1])+remedyElevate[1:], ev...)
+	case settingsLeftOut:
+		return finding("settings.left_out", manifest.SeverityWarn, "The agent's Settings file was left out of the bundle",
+			source+": "+reason+"."+tokenUnchecked,
+			"Check what the file is: the agent needs a regular file of a few kilobytes named Settings in its own folder. "+
+				"If it is a link, a pipe or a device, or is very large, stop the agent, replace it with a copy of the real file "+
+				"(or re-enter the token in the agent) and start it again.", ev...)
+	}
+	return finding("settings.unreadable", manifest.SeverityFail, "The agent's Settings file is damaged",
+		source+": "+reason+".",
+		"The agent cannot read its configuration. Stop the agent, restore the file from a Settings-tmp or a backup, "+
+			"or reinstall the agent and enter its token again.", ev...)
+}
+
+// inHome reports whether a path on disk (Windows or Unix) is inside the agent home.
+func inHome(p, home string) bool {
+	home = strings.TrimRight(home, `/\`)
+	return len(p) > len(home) && strings.HasPrefix(p, home) && (p[len(home)] == '/' || p[len(home)] == '\\')
+}
+
 func checkSettings(in *input) []manifest.Finding {
 	var out []manifest.Finding
 	for _, a := range in.m.Agents {
+		// Settings files the settings collector left out unread (a FIFO, a device, a symlink out
+		// of the home): the manifest lists them as omitted, not among the agent's Settings.
+		listed := map[string]bool{}
+		for _, s := range a.Settings {
+			listed[s.Source] = true
+		}
+		var omitted []manifest.Finding
+		for _, o := range in.omitted {
+			if o.Collector == "settings" && !listed[o.Source] && inHome(o.Source, a.Home) {
+				listed[o.Source] = true
+				omitted = append(omitted, settingsNotRead(o.Source, o.Reason, nil))
+			}
+		}
+		out = append(out, omitted...)
 		if len(a.Settings) == 0 {
-			out = append(out, finding("settings.missing", manifest.SeverityFail, "The agent's Settings file is missing",
-				"No Settings file in "+a.Home+".",
-				"The agent keeps its token in Settings; without it, it cannot connect. Reinstall the agent and enter "+
-					"the token shown in integrator.io, or point --agent-dir at the right folder."))
+			if len(omitted) == 0 {
+				out = append(out, finding("settings.missing", manifest.SeverityFail, "The agent's Settings file is missing",
+					"No Settings file in "+a.Home+".",
+					"The agent keeps its token in Settings; without it, it cannot connect. Reinstall the agent and enter "+
+						"the token shown in integrator.io, or point --agent-dir at the right folder."))
+			}
 			continue
 		}
 		var hashes []string
@@ -381,11 +534,8 @@ func checkSettings(in *input) []manifest.Finding {
 					"Compare it with Settings in the bundle; if Settings is damaged or incomplete, stop the agent, "+
 						"restore Settings (or re-enter the token in the agent) and start it again.", ev...))
 			}
-			if !s.Parsed && s.Error != "" && !tmp {
-				out = append(out, finding("settings.unreadable", manifest.SeverityFail, "The agent's Settings file is damaged",
-					s.Source+": "+s.Error+".",
-					"The agent cannot read its configuration. Stop the agent, restore the file from a Settings-tmp or a backup, "+
-						"or reinstall the agent and enter its token again.", ev...))
+			if !s.Parsed && s.Error != "" && (!tmp || settingsWhy(s.Error) != settingsDamaged) {
+				out = append(out, settingsNotRead(s.Source, s.Error, ev))
 			}
 			if s.Token != nil {
 				hashes = append(hashes, ShowToken(s.Token))
@@ -393,7 +543,7 @@ func checkSettings(in *input) []manifest.Finding {
 		}
 		if len(hashes) > 1 && hashes[0] != hashes[len(hashes)-1] {
 			out = append(out, finding("settings.tokens_differ", manifest.SeverityWarn, "Settings and Settings-tmp hold different tokens",
-				"Tokens: "+strings.Join(hashes, ", ")+".",
+				"Tokens: "+listSome(hashes, ", ")+".",
 				"Find which one integrator.io shows (opadiag hash-token TOKEN prints its hash) and make sure Settings holds it."))
 		}
 	}
@@ -520,7 +670,7 @@ func checkCrash(in *input) []manifest.Finding {
 	case flagged:
 		detail := "Settings has uncaughtExceptionHappenedOnService set to true: the agent's service crashed."
 		if len(written) > 0 {
-			detail += " " + upperFirst(strings.Join(written, "; ")) + "."
+			detail += " " + upperFirst(listSome(written, "; ")) + "."
 		} else {
 			detail += " No uncaughtException file was found."
 		}
@@ -533,7 +683,7 @@ func checkCrash(in *input) []manifest.Finding {
 		}
 		detail := "The agent crashed at some point."
 		if len(written) > 0 {
-			detail += " " + upperFirst(strings.Join(written, "; ")) + "."
+			detail += " " + upperFirst(listSome(written, "; ")) + "."
 		}
 		out = append(out, finding("crash.file", sev, "The agent has an uncaughtException file", detail, remedy, ev...))
 	}
@@ -600,19 +750,42 @@ func checkLogsPresent(in *input) []manifest.Finding {
 	return nil
 }
 
+// checkCollectors has one collector.<name> finding for each of the first maxCollectorFindings
+// collectors that failed, timed out or collected part of what they sought, and one
+// collector.more that counts and names the rest.
 func checkCollectors(in *input) []manifest.Finding {
 	var out []manifest.Finding
+	var more []string
+	moreSev := manifest.SeverityInfo
 	for _, c := range in.m.Collectors {
 		switch c.Status {
+		case manifest.StatusFailed, manifest.StatusTimeout, manifest.StatusPartial:
+		default:
+			continue
+		}
+		name := cutItem(c.Name)
+		if len(out) == maxCollectorFindings {
+			more = append(more, name+" "+c.Status)
+			if c.Status != manifest.StatusPartial {
+				moreSev = manifest.SeverityWarn
+			}
+			continue
+		}
+		switch c.Status {
 		case manifest.StatusFailed, manifest.StatusTimeout:
-			out = append(out, finding("collector."+c.Name, manifest.SeverityWarn, "opadiag could not collect "+c.Name,
-				c.Name+" "+c.Status+": "+firstLine(c.Error)+".",
+			out = append(out, finding("collector."+name, manifest.SeverityWarn, "opadiag could not collect "+name,
+				name+" "+c.Status+": "+cutItem(firstLine(c.Error))+".",
 				"The rest of the bundle is complete. If the reason is a permission, "+strings.ToLower(remedyElevate[:1])+remedyElevate[1:]))
 		case manifest.StatusPartial:
-			out = append(out, finding("collector."+c.Name, manifest.SeverityInfo, "Part of "+c.Name+" could not be collected",
-				strings.Join(c.Problems, "; ")+".",
+			out = append(out, finding("collector."+name, manifest.SeverityInfo, "Part of "+name+" could not be collected",
+				listSome(c.Problems, "; ")+".",
 				"The rest of the bundle is complete. If a reason is a permission, "+strings.ToLower(remedyElevate[:1])+remedyElevate[1:]))
 		}
+	}
+	if len(more) > 0 {
+		out = append(out, finding("collector.more", moreSev, fmt.Sprintf("%s more did not collect everything", count(len(more), "collector")),
+			"Beyond the "+count(maxCollectorFindings, "collector")+" above: "+listSome(more, ", ")+". The manifest lists each with its error.",
+			"The rest of the bundle is complete. If a reason is a permission, "+strings.ToLower(remedyElevate[:1])+remedyElevate[1:]))
 	}
 	return out
 }
@@ -628,7 +801,7 @@ func checkUnread(in *input) []manifest.Finding {
 		ev = append(ev, manifest.Evidence{Path: p})
 	}
 	return []manifest.Finding{finding("bundle.unreadable", manifest.SeverityWarn, count(len(in.unread), "file")+" of the bundle could not be read",
-		strings.Join(in.unread, "; ")+". The findings leave them out.",
+		listSome(in.unread, "; ")+". The findings leave them out.",
 		"Check the bundle with opadiag inspect: a damaged or incomplete zip loses the files after the damage. Ask for a new bundle if these matter.", ev...)}
 }
 

@@ -75,7 +75,7 @@ func hostSays(in *input) string {
 		if len(found) == 0 {
 			found = append(found, "no agent service is installed")
 		}
-		parts = append(parts, found...)
+		parts = append(parts, listSome(found, "; "))
 	}
 	switch ps := m.System.Processes; {
 	case !processesListed(m):
@@ -122,6 +122,12 @@ func (in *input) heartbeatsFailing() bool {
 func checkRecency(in *input) []manifest.Finding {
 	lf := in.lf
 	n := lf.newest
+	early := false
+	if n.Path == "" {
+		// Every line is older than the collected window (a log copied with --agent-dir, an
+		// undated log modified lately): its newest time still tells when the agent last logged.
+		n, early = in.logs.NewestEarly(), true
+	}
 	if n.Path == "" || n.Time.IsZero() {
 		return nil
 	}
@@ -134,6 +140,9 @@ func checkRecency(in *input) []manifest.Finding {
 		return nil
 	}
 	detail := "The newest line of the agent's logs is " + in.before(n.Time) + ": " + n.Text + "."
+	if early {
+		detail = "Every timestamped line of the agent's logs is older than the --since window (" + in.m.Options.Since + "); the newest is " + in.before(n.Time) + "."
+	}
 	ev := refs(n)
 	if lf.lastOK != nil {
 		detail += " Its last successful heartbeat was " + in.before(lf.lastOK.Last.Time) + "."

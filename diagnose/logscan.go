@@ -88,6 +88,10 @@ func sourceOf(p string) source {
 // use; each file is written by one goroutine.
 type LogScan struct {
 	loc *time.Location // for timestamps without a zone
+	// notAfter and notBefore bound the plausible times of lines (zero: unbounded); a line
+	// outside them keeps its text but not its time (see setWindow). notBefore applies to the
+	// logs, the journal and the event extracts, not to crash files, which may be older.
+	notAfter, notBefore time.Time
 
 	mu     sync.Mutex
 	files  map[string]*FileStats
@@ -101,7 +105,10 @@ type LogScan struct {
 	hbRuns, tunnelRuns              runSet
 	newest                          Ref // the latest timestamped line of the agent's logs
 	newestJournal                   Ref
-	versions                        versionMentions
+	// newestEarly is the newest line time before the window (notBefore) of the agent's logs:
+	// when every line is that old, recency is told from it.
+	newestEarly Ref
+	versions    versionMentions
 	// deferred holds the journal's agent events: the agent's log files hold the same lines
 	// when both were collected, so they count only outside the log files' time.
 	deferred        []occurrence
@@ -122,6 +129,24 @@ func newLogScan(loc *time.Location) *LogScan {
 	return &LogScan{loc: loc, files: map[string]*FileStats{}, events: map[aggKey]*event{}, points: map[string]*pointSet{}}
 }
 
+// clockSkew is how far past the run a line's time may be and still count: the run's time and
+// the logs' come from the same machine, but a log without a zone is read at the offset the
+// system collector recorded, which may be off by a day's worth of zones around a DST change.
+const clockSkew = 24 * time.Hour
+
+// setWindow bounds the plausible times of lines: not after the run plus clockSkew, and, for the
+// logs, the journal and the event extracts, not before the run minus since (the collected
+// window) minus clockSkew. A zero run or since leaves that side unbounded.
+func (s *LogScan) setWindow(run time.Time, since time.Duration) {
+	if run.IsZero() {
+		return
+	}
+	s.notAfter = run.Add(clockSkew)
+	if since > 0 {
+		s.notBefore = run.Add(-since - clockSkew)
+	}
+}
+
 // File returns a writer that scans the lines of the bundle file path: an agent log, an
 // uncaughtException file, a service journal or an event-log extract, told by the path. Close it
 // to scan a last line without a line break and to record the file's results.
@@ -130,7 +155,10 @@ func (s *LogScan) File(p string) io.WriteCloser {
 	s.files[p] = &FileStats{}
 	s.mu.Unlock()
 	src := sourceOf(p)
-	lw := &lineWriter{s: s, path: p, src: src, logSpans: spanTracker{thr: silenceMin}}
+	lw := &lineWriter{s: s, path: p, src: src, logSpans: spanTracker{thr: silenceMin}, notAfter: s.notAfter}
+	if src != srcCrash {
+		lw.notBefore = s.notBefore
+	}
 	if src == srcJournal || src == srcEvents {
 		return &textWriter{w: lw}
 	}
@@ -180,6 +208,14 @@ func (s *LogScan) Newest() Ref {
 		return s.newestJournal
 	}
 	return s.newest
+}
+
+// NewestEarly returns the newest time, and its file, among the agent's log lines left without a
+// time for being before the collected window; zero when none.
+func (s *LogScan) NewestEarly() Ref {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.newestEarly
 }
 
 // Files returns the statistics of every scanned file.

@@ -25,26 +25,29 @@ const (
 // timestamps per block. Memory is bounded: a line longer than maxLine is cut, an entry longer than
 // maxEntryLines is split.
 type lineWriter struct {
-	s          *LogScan
-	path       string
-	src        source
-	line       int    // complete lines seen
-	carry      []byte // the incomplete last line, at most maxLine bytes
-	long       bool   // the incomplete line passed maxLine: the rest of it is skipped
-	low        []byte // lowercase scratch
-	hits       []hit
-	hi         int   // the next hit of the block to assign to an entry
-	e          entry // the entry being read, when open
-	open       bool
-	head       head // the last entry head before the block
-	stamped    int  // the 1-based line of the file's first timestamped line; 0 while none
-	lastT      time.Time
-	newest     Ref // its Text is in newestText
-	newestText []byte
-	written    int64
-	seq        *seqState
-	logSpans   spanTracker
-	consumed   int // lines read into entries so far
+	s *LogScan
+	// notAfter, notBefore: the plausible times of its lines (LogScan.setWindow); zero: unbounded.
+	notAfter, notBefore time.Time
+	early               time.Time // the newest time before notBefore seen
+	path                string
+	src                 source
+	line                int    // complete lines seen
+	carry               []byte // the incomplete last line, at most maxLine bytes
+	long                bool   // the incomplete line passed maxLine: the rest of it is skipped
+	low                 []byte // lowercase scratch
+	hits                []hit
+	hi                  int   // the next hit of the block to assign to an entry
+	e                   entry // the entry being read, when open
+	open                bool
+	head                head // the last entry head before the block
+	stamped             int  // the 1-based line of the file's first timestamped line; 0 while none
+	lastT               time.Time
+	newest              Ref // its Text is in newestText
+	newestText          []byte
+	written             int64
+	seq                 *seqState
+	logSpans            spanTracker
+	consumed            int // lines read into entries so far
 }
 
 // hit is a line a pattern matched, by its offset in the block.
@@ -151,12 +154,36 @@ func (w *lineWriter) Close() error {
 			s.newest = w.newest
 			s.newest.Text = cut(w.newestText)
 		}
+		if w.src == srcLog && w.early.After(s.newestEarly.Time) {
+			s.newestEarly = Ref{Path: w.path, Time: w.early}
+		}
 		s.logSpans = append(s.logSpans, w.logSpans.spans...)
 		if len(s.logSpans) > 4*maxSpans {
 			s.logSpans = compactSpans(s.logSpans, silenceMin, 2*maxSpans)
 		}
 	}
 	return nil
+}
+
+// stamp returns the time of a line as the scan uses it: its leading timestamp when plausible,
+// else the zero time. A line with an implausible time (years off in a current log) still
+// starts an entry and is matched, but drives no span, recency, run or timeline point.
+func (w *lineWriter) stamp(line []byte) time.Time {
+	return w.plausible(leadingTime(line, w.s.loc))
+}
+
+// plausible returns t when it lies within the writer's window, else the zero time.
+func (w *lineWriter) plausible(t time.Time) time.Time {
+	if !w.notAfter.IsZero() && t.After(w.notAfter) {
+		return time.Time{}
+	}
+	if !w.notBefore.IsZero() && t.Before(w.notBefore) {
+		if t.After(w.early) {
+			w.early = t
+		}
+		return time.Time{}
+	}
+	return t
 }
 
 // lineEnd returns the offset of the line break ending the line that starts at pos.
@@ -228,7 +255,7 @@ func (w *lineWriter) scanBlock(block []byte) {
 		w.e = entry{text: w.e.text[:0], from: st, to: st}
 		switch {
 		case found:
-			w.e.line, w.e.t = stLine+1, t
+			w.e.line, w.e.t = stLine+1, w.plausible(t)
 		case st == 0 && floor == 0 && w.head.line > 0 && !w.head.used && line+1-w.head.line < maxEntryLines:
 			// The entry began in an earlier block.
 			w.e.line, w.e.t = w.head.line, w.head.t
@@ -455,7 +482,7 @@ func (w *lineWriter) edgeTime(block []byte, nl int, fromStart bool) (time.Time, 
 		pos := 0
 		for n := 1; n <= tailLines && pos < len(block); n++ {
 			le := lineEnd(block, pos)
-			if t := leadingTime(trimCR(block[pos:le]), w.s.loc); !t.IsZero() {
+			if t := w.stamp(trimCR(block[pos:le])); !t.IsZero() {
 				return t, n, pos, true
 			}
 			pos = le + 1
@@ -465,7 +492,7 @@ func (w *lineWriter) edgeTime(block []byte, nl int, fromStart bool) (time.Time, 
 	end := len(block) - 1
 	for n := nl; n > nl-tailLines && end >= 0; n-- {
 		start := bytes.LastIndexByte(block[:end], '\n') + 1
-		if t := leadingTime(trimCR(block[start:end]), w.s.loc); !t.IsZero() {
+		if t := w.stamp(trimCR(block[start:end])); !t.IsZero() {
 			return t, n, start, true
 		}
 		end = start - 1
@@ -486,7 +513,7 @@ func (w *lineWriter) allTimes(block []byte) {
 	for pos, i := 0, 0; pos < len(block) && i < maxBlockTimes; i++ {
 		le := lineEnd(block, pos)
 		n++
-		if t := leadingTime(trimCR(block[pos:le]), w.s.loc); !t.IsZero() {
+		if t := w.stamp(trimCR(block[pos:le])); !t.IsZero() {
 			w.logSpans.add(t, lineRef{w.path, n}, 0)
 			if w.newest.Path == "" && at < 0 || t.After(newest) {
 				newest, at = t, pos
@@ -512,7 +539,7 @@ func (w *lineWriter) carryHead(block []byte, nl int) {
 		t := leadingTime(lb, w.s.loc)
 		if !t.IsZero() || !w.continues(lb, w.line+n) {
 			used := w.line+n <= w.consumed
-			w.head = head{line: w.line + n, t: t, text: append(w.head.text[:0], lb[:min(len(lb), maxEntryText)]...), used: used}
+			w.head = head{line: w.line + n, t: w.plausible(t), text: append(w.head.text[:0], lb[:min(len(lb), maxEntryText)]...), used: used}
 			return
 		}
 		end = start - 1

@@ -163,7 +163,7 @@ func proxyFindings(t manifest.ProbeTarget) []manifest.Finding {
 		if reached {
 			sev = manifest.SeverityWarn
 		}
-		src := strings.Join(a.ProxySources, ", ")
+		src := listSome(a.ProxySources, ", ")
 		detail := fmt.Sprintf("CONNECT %s through %s (from %s): %s.", t.Name, a.Proxy, src, a.Error)
 		ev := probesEvidence()
 		switch {
@@ -175,7 +175,7 @@ func proxyFindings(t manifest.ProbeTarget) []manifest.Finding {
 					"server reach *.integrator.io without authentication."
 			}
 			if a.ProxyConnect != nil && len(a.ProxyConnect.Challenges) > 0 {
-				detail += " The proxy offers: " + strings.Join(a.ProxyConnect.Challenges, ", ") + "."
+				detail += " The proxy offers: " + listSome(a.ProxyConnect.Challenges, ", ") + "."
 				if !offersBasic(a.ProxyConnect.Challenges) {
 					remedy += " It does not offer Basic authentication, which is what a user name and password in a proxy URL " +
 						"send: an exception for this server is the likelier fix."
@@ -307,12 +307,12 @@ func portFindings(lp *manifest.LocalPort) []manifest.Finding {
 			detail, "If the agent is not running, find what listens there (Windows: netstat -ano | findstr :7017; Linux: sudo ss -ltnp) "+
 				"and stop it: the agent needs the port.", probesEvidence()...)}
 	case len(others) > 0:
-		return []manifest.Finding{finding("port.in_use", manifest.SeverityFail, "Port "+portOf(lp.Address)+" is held by another process: "+strings.Join(others, ", "),
+		return []manifest.Finding{finding("port.in_use", manifest.SeverityFail, "Port "+portOf(lp.Address)+" is held by another process: "+listSome(others, ", "),
 			detail, "The agent cannot bind its port (\"Unable to bind to 0.0.0.0:7017\") while another program holds it. Stop that "+
 				"program or move it to another port, then restart the agent.", probesEvidence()...)}
 	case len(agents) > 0:
 		return []manifest.Finding{finding("port.agent_running", manifest.SeverityInfo, "Port "+portOf(lp.Address)+" is held by the agent: it is running",
-			detail+" Holder: "+strings.Join(agents, ", ")+".",
+			detail+" Holder: "+listSome(agents, ", ")+".",
 			"Nothing to do, unless a second instance fails to start: only one agent can run on a machine.", probesEvidence()...)}
 	case lp.ErrorKind == "permission":
 		return []manifest.Finding{finding("port.reserved", manifest.SeverityWarn, "Port "+portOf(lp.Address)+" may not be bound",
@@ -419,7 +419,7 @@ func SummarizeProbes(p *manifest.Probes) manifest.NetworkSummary {
 		parts = append(parts, s.API+" reachable")
 	}
 	if !s.Reachable && len(failures) > 0 {
-		parts = append(parts, "not reachable: "+strings.Join(failures, "; "))
+		parts = append(parts, "not reachable: "+listSome(failures, "; "))
 	}
 	if s.ClockSkewMS != nil {
 		parts = append(parts, "clock skew "+formatSkew(*s.ClockSkewMS))
@@ -466,7 +466,7 @@ func attemptFailures(t manifest.ProbeTarget) string {
 		}
 		out = append(out, how+": "+a.Stage+" "+a.ErrorKind)
 	}
-	return strings.Join(out, ", ")
+	return listSome(out, ", ")
 }
 
 func formatSkew(ms int64) string {

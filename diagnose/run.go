@@ -22,6 +22,8 @@ import (
 func Run(m *manifest.Manifest, fsys fs.FS) Result {
 	in := &input{m: m, files: m.Files, omitted: m.Omitted, now: m.Created}
 	scan := newLogScan(zoneOf(m))
+	since, _ := time.ParseDuration(m.Options.Since)
+	scan.setWindow(m.Created, since)
 	buf := make([]byte, 512<<10)
 	for _, f := range scanned(m.Files) {
 		if err := scanEntry(fsys, f.Path, scan, buf); err != nil {
@@ -238,7 +240,7 @@ func timeline(in *input) Timeline {
 	points(TLCrash, TLCrash, svcCrash)
 	points(TLServiceRestart, TLServiceRestart, svcStart)
 	for _, f := range crashFiles(in) {
-		if f.Mtime != nil {
+		if f.Mtime != nil && !f.Mtime.After(in.now.Add(clockSkew)) { // a crash file written after the run is a wrong clock
 			evs = append(evs, TimelineEvent{Kind: TLCrash, Time: *f.Mtime, Count: 1, Path: f.Path})
 		}
 	}

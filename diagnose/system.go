@@ -121,7 +121,7 @@ func checkNoService(in *input, instances int) []manifest.Finding {
 		looked = append(looked, s.Name)
 	}
 	queried := svc.Available
-	detail := "No service " + strings.Join(looked, " or ") + " is installed."
+	detail := "No service " + listSome(looked, " or ") + " is installed."
 	if !queried {
 		d := svc.Detail
 		if d == "" {
@@ -207,7 +207,7 @@ func serviceRestarts(in *input, s manifest.AgentService, name string) []manifest
 		return nil
 	}
 	return []manifest.Finding{finding("service.restarts", manifest.SeverityWarn, "The agent's service "+name+" stopped or crashed",
-		strings.Join(parts, "; ")+".",
+		listSome(parts, "; ")+".",
 		"Read the agent's uncaughtException file and logs in this bundle around those times. Common causes: memory or "+
 			"file-descriptor limits, the OOM killer, another agent instance holding its port. If the cause is not clear, "+
 			"send this bundle to Celigo Support.", ev...)}
@@ -242,7 +242,7 @@ func checkInstances(in *input) []manifest.Finding {
 	ev = append(ev, manifest.Evidence{Path: "system/processes.json"})
 	return []manifest.Finding{finding("agent.instances", manifest.SeverityFail,
 		fmt.Sprintf("%d instances of the agent are running", ps.Instances),
-		"Agent main processes: "+strings.Join(desc, ", ")+". Only one instance may run: several fight over the tunnel "+
+		"Agent main processes: "+listSome(desc, ", ")+". Only one instance may run: several fight over the tunnel "+
 			"and the local port (Unable to bind to 0.0.0.0:7017) and stop the service from starting.",
 		remedyOneInstance, ev...)}
 }
@@ -495,7 +495,7 @@ func checkPrerequisites(in *input) []manifest.Finding {
 	}
 	if !pr.Oracle.Found {
 		out = append(out, finding("prereq.oracle", manifest.SeverityInfo, "No Oracle instant client found (needed only for Oracle connections)",
-			"Looked in: "+strings.Join(pr.Oracle.Searched, ", ")+".",
+			"Looked in: "+listSome(pr.Oracle.Searched, ", ")+".",
 			"If this agent serves Oracle database connections, install the Oracle instant client on this machine and put it on "+
 				"PATH (Windows) or the loader's path (Linux).", ev...))
 	}
@@ -617,7 +617,7 @@ func checkDenied(in *input) []manifest.Finding {
 			what = append(what, fmt.Sprintf("and %d more", len(d)-8))
 			break
 		}
-		what = append(what, x.What)
+		what = append(what, cutItem(x.What))
 	}
 	sev := manifest.SeverityInfo
 	title := "Some things could not be read without more rights"
@@ -649,5 +649,5 @@ func checkStrict(in *input) []manifest.Finding {
 	}
 	return []manifest.Finding{finding("redaction.strict", manifest.SeverityWarn,
 		"The agent token could not be learned: the bundle was redacted in strict mode",
-		"Why: "+r.StrictReason+".", remedy, ev...)}
+		"Why: "+cutItem(r.StrictReason)+".", remedy, ev...)}
 }

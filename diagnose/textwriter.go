@@ -103,9 +103,10 @@ func (t *textWriter) journalLine(line []byte) {
 		return
 	}
 	loc := t.w.s.loc
-	jt := leadingTime(line, loc)
+	raw := leadingTime(line, loc)
+	jt := t.w.plausible(raw)
 	msg, ident := line, []byte(nil)
-	if !jt.IsZero() {
+	if !raw.IsZero() {
 		if _, rest, ok := bytes.Cut(line, []byte(" ")); ok {
 			if _, rest, ok = bytes.Cut(rest, []byte(" ")); ok { // the host
 				if id, m, ok := bytes.Cut(rest, []byte(": ")); ok && !bytes.ContainsAny(id, " ") {
@@ -131,8 +132,8 @@ func (t *textWriter) journalLine(line []byte) {
 		return
 	}
 	t.finishEntry()
-	when := mt
-	if when.IsZero() {
+	when := t.w.plausible(mt)
+	if mt.IsZero() {
 		when = jt
 	}
 	t.open = true
@@ -212,7 +213,7 @@ func (t *textWriter) finishEntry() {
 // The Service Control Manager's events tell starts, stops and crashes of the service; the
 // Application log is searched for the agent updater's failure.
 func (t *textWriter) eventLine(line []byte) {
-	et := leadingTime(line, t.w.s.loc)
+	et := t.w.stamp(line)
 	low := strings.ToLower(string(line))
 	s := t.w.s
 	if strings.Contains(low, "failed to uninstall old application files") {
