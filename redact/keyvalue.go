@@ -569,7 +569,7 @@ func (r *keyValueRule) keyValueAt(s *scan, k, wlen int) (match, int, bool) {
 		if k := bytes.Index(s.low[vs:end], []byte("%26")); k >= 0 {
 			end = vs + k
 		}
-		if end > vs && !isMarker(b[vs:end]) && !isHarmlessValue(rawKey, s.low[vs:end]) {
+		if end > vs && !isMarker(b[vs:end]) && !bytes.HasPrefix(b[vs:], []byte(Marker)) && !isHarmlessValue(rawKey, s.low[vs:end]) {
 			return open(s, match{start: vs, end: end, repl: Marker, rule: rule}, isBareValue), we, true
 		}
 		return match{}, we, false

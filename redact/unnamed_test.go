@@ -161,3 +161,18 @@ func TestUnnamedOrdinary(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactTwice checks that redacting redacted text changes nothing: the bundle's last scrub
+// passes summary.txt, manifest.json and report.html, which quote redacted log lines, through the
+// rules again (a value after an encoded key, password%3D[REDACTED], became [REDACTED]]).
+func TestRedactTwice(t *testing.T) {
+	r := New()
+	for _, path := range []string{"testdata/unnamed/corpus.txt", "testdata/unnamed/ordinary.txt"} {
+		for _, c := range readCorpus(t, path) {
+			once := r.String(c.text)
+			if twice := r.String(once); twice != once {
+				t.Errorf("%s: a second pass changes\n%q\ninto\n%q", c.kind, once, twice)
+			}
+		}
+	}
+}
