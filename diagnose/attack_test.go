@@ -505,7 +505,7 @@ func TestAttackFixtures(t *testing.T) {
 	styles := []logStyle{styleISO, styleCRLFBOM, styleOffset, styleJSON, styleRotated, styleSpaceTZ, styleWindows}
 	for i, c := range attackCases() {
 		for j, s := range styles {
-			if testing.Short() && j != (i%len(styles)) {
+			if (testing.Short() || raceEnabled) && j != (i%len(styles)) {
 				continue
 			}
 			c, s := c, s
