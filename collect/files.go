@@ -27,6 +27,9 @@ type found struct {
 	mtime time.Time
 }
 
+// file returns f itself: what keepNewest needs of a found file or of one that embeds it.
+func (f found) file() found { return f }
+
 // maxWalkDepth bounds how deep under an agent home files are looked for.
 const maxWalkDepth = 4
 
@@ -91,10 +94,7 @@ func (h home) index() *homeIndex {
 			x.errs = append(x.errs, walkErr{"agent home " + h.path, err})
 			return
 		}
-		left := x.max
-		if left <= 0 {
-			left = maxWalkEntries
-		}
+		left := x.limit()
 		var walk func(dir, rel string, depth int)
 		walk = func(dir, rel string, depth int) {
 			if left <= 0 {
@@ -156,22 +156,23 @@ func readDirAtMost(dir string, n int) ([]fs.DirEntry, error) {
 	}
 	defer f.Close()
 	var out []fs.DirEntry
-	for len(out) < n {
-		des, err := f.ReadDir(min(n-len(out), 4096))
+	for err == nil && len(out) < n {
+		var des []fs.DirEntry
+		des, err = f.ReadDir(min(n-len(out), 4096))
 		out = append(out, des...)
-		if err == io.EOF || err == nil && len(des) == 0 {
-			break
-		}
-		if err != nil {
-			sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
-			return out, err
+		if err == nil && len(des) == 0 {
+			err = io.EOF
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
-	if len(out) >= n {
-		if more, _ := f.ReadDir(1); len(more) > 0 {
-			return out, errTooMany
-		}
+	switch {
+	case err == io.EOF:
+		return out, nil
+	case err != nil:
+		return out, err
+	}
+	if more, _ := f.ReadDir(1); len(more) > 0 {
+		return out, errTooMany
 	}
 	return out, nil
 }

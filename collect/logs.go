@@ -94,15 +94,7 @@ func (c *logsCollector) Collect(ctx context.Context, facts Facts, b *bundle.Bund
 	if most <= 0 {
 		most = maxLogs
 	}
-	if len(logs) > most {
-		why := fmt.Sprintf("one of more than %d recent logs: only the newest %d are taken", most, most)
-		for _, lf := range logs[most:] {
-			b.OmitFile(lf.path, why, lf.size, lf.mtime)
-		}
-		logs = logs[:most]
-	}
-	// Once a log has stalled, its share is likely dead: the next ones get a fifth of the stall
-	// timeout, so that a folder of hung files costs seconds, not minutes.
+	logs = keepNewest(b, logs, most, fmt.Sprintf("one of more than %d recent logs: only the newest %d are taken", most, most))
 	stallTimeout := c.stall
 	for _, lf := range logs {
 		if err := ctx.Err(); err != nil {
@@ -114,9 +106,7 @@ func (c *logsCollector) Collect(ctx context.Context, facts Facts, b *bundle.Bund
 			if ctx.Err() != nil {
 				return err
 			}
-			if errors.Is(err, stall.ErrStalled) {
-				stallTimeout = max(c.stall/5, time.Second)
-			}
+			stallTimeout = afterStall(c.stall, stallTimeout, err)
 			b.Problem("read log %q: %v", lf.path, err)
 		}
 	}
@@ -151,23 +141,40 @@ func (c *crashCollector) Collect(ctx context.Context, facts Facts, b *bundle.Bun
 		// The agent writes one; thousands are something else gone wrong, and must not take
 		// the bundle's entries from the logs: the newest are taken.
 		sort.SliceStable(files, func(i, j int) bool { return files[i].mtime.After(files[j].mtime) })
-		if len(files) > maxCrashFiles {
-			why := fmt.Sprintf("one of more than %d crash files: only the newest %d are taken", maxCrashFiles, maxCrashFiles)
-			for _, f := range files[maxCrashFiles:] {
-				b.OmitFile(f.path, why, f.size, f.mtime)
-			}
-			files = files[:maxCrashFiles]
-		}
-		stallTimeout := c.stall // after a stall, a fifth of it, as for the logs
+		files = keepNewest(b, files, maxCrashFiles,
+			fmt.Sprintf("one of more than %d crash files: only the newest %d are taken", maxCrashFiles, maxCrashFiles))
+		stallTimeout := c.stall
 		for _, f := range files {
 			name := path.Join(h.folder, f.rel)
 			if err := addTail(ctx, b, c.open, stallTimeout, name, f.path, c.maxFile, tail{}); err != nil {
-				if errors.Is(err, stall.ErrStalled) {
-					stallTimeout = max(c.stall/5, time.Second)
-				}
+				stallTimeout = afterStall(c.stall, stallTimeout, err)
 				b.Problem("read crash file %q: %v", f.path, err)
 			}
 		}
 	}
 	return ctx.Err()
+}
+
+// keepNewest returns the first n of files, sorted newest first, and names the others as left
+// out, why: thousands of logs or crash files are something gone wrong, and must not cost minutes,
+// a manifest of MiBs and the bundle's entries.
+func keepNewest[T interface{ file() found }](b *bundle.Bundle, files []T, n int, why string) []T {
+	if len(files) <= n {
+		return files
+	}
+	for _, f := range files[n:] {
+		ff := f.file()
+		b.OmitFile(ff.path, why, ff.size, ff.mtime)
+	}
+	return files[:n]
+}
+
+// afterStall returns the stall timeout for the next file of a folder, err being the last one's
+// error: once a file has stalled its share is likely dead, and the next get a fifth of full (at
+// least a second), so that a folder of hung files costs seconds, not minutes.
+func afterStall(full, cur time.Duration, err error) time.Duration {
+	if errors.Is(err, stall.ErrStalled) {
+		return max(full/5, time.Second)
+	}
+	return cur
 }
