@@ -614,16 +614,8 @@ func writeNew(path string, exact bool, data []byte) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("write the report %s: %w", path, err)
 	}
-	ext := ".html"
-	stem := strings.TrimSuffix(path, ext)
-	if stem == path {
-		ext = ""
-	}
 	for i := 1; i <= 100; i++ {
-		p := path
-		if i > 1 {
-			p = stem + "-" + strconv.Itoa(i) + ext
-		}
+		p := nthName(path, i)
 		err := os.Link(tmp.Name(), p)
 		if errors.Is(err, fs.ErrExist) && !exact {
 			continue
@@ -639,18 +631,24 @@ func writeNew(path string, exact bool, data []byte) (string, error) {
 	return "", fmt.Errorf("write the report beside %s: %w (100 names tried)", path, fs.ErrExist)
 }
 
-// writeInPlace is writeNew on a file system without hard links.
-func writeInPlace(path string, exact bool, data []byte) (string, error) {
+// nthName is the i-th name writeNew tries for path: path itself, then NAME-2.html, NAME-3.html…
+// (NAME-2 when path does not end in .html).
+func nthName(path string, i int) string {
+	if i == 1 {
+		return path
+	}
 	ext := ".html"
 	stem := strings.TrimSuffix(path, ext)
 	if stem == path {
 		ext = ""
 	}
+	return stem + "-" + strconv.Itoa(i) + ext
+}
+
+// writeInPlace is writeNew on a file system without hard links.
+func writeInPlace(path string, exact bool, data []byte) (string, error) {
 	for i := 1; i <= 100; i++ {
-		p := path
-		if i > 1 {
-			p = stem + "-" + strconv.Itoa(i) + ext
-		}
+		p := nthName(path, i)
 		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if errors.Is(err, fs.ErrExist) && !exact {
 			continue
