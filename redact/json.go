@@ -96,7 +96,7 @@ func (r *Redactor) JSON(data []byte) ([]byte, JSONResult, error) {
 	}
 	for _, t := range tokens {
 		if LiteralProblem(t.Value) == "" {
-			r.addToken(t.Value)
+			r.AddToken(t.Value)
 		}
 	}
 	out, counts, err := r.redactJSON(text)

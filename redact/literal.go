@@ -3,7 +3,6 @@ package redact
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/hex"
 )
 
 // literalSet is the registered literals, longest first, with an index of their four-byte
@@ -231,20 +230,6 @@ func (r *literalRule) brokenAt(nl, le, rs, from int) (match, bool) {
 		}
 	}
 	return best, ok
-}
-
-// addToken is AddToken and the encodings it does not know: the token with every byte
-// percent-encoded (%39%66%32…, as some HTTP clients and proxies log a value), \u-escaped
-// (\u0039\u0066…) or hex-encoded (3966…), in its own case and in upper case (whose letters encode to other bytes: 'f' is %66, 'F' is %46). Literals
-// match in any letter case, so %3a and %3A are both caught.
-func (r *Redactor) addToken(token string) {
-	r.AddToken(token)
-	repl := HashToken(token)
-	for _, v := range []string{token, string(upperASCII([]byte(token)))} {
-		r.addLiteral(percentEncodeAll(v), repl, RuleAgentToken)
-		r.addLiteral(unicodeEscapeAll(v), repl, RuleAgentToken)
-		r.addLiteral(hex.EncodeToString([]byte(v)), repl, RuleAgentToken)
-	}
 }
 
 // unicodeEscapeAll returns v with every byte written as a JSON \u00XX escape (as some

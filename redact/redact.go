@@ -172,7 +172,10 @@ const maxLiteral = 2048
 // AddToken registers the agent token: every occurrence of its literal value becomes
 // HashToken(token), in any letter case, also when it appears URL-encoded, JSON-escaped (with or
 // without "\/" for "/"), trimmed of surrounding whitespace or quotes, inside base64 (as in an
-// HTTP Basic header), or broken across a line break (see [Redactor.NewWriter]).
+// HTTP Basic header), or broken across a line break (see [Redactor.NewWriter]); and with every
+// byte percent-encoded (%39%66%32…, as some HTTP clients and proxies log a value),
+// \u-escaped (\u0039\u0066…) or hex-encoded (3966…), of the token and of its upper case (whose
+// letters encode to other bytes: 'f' is %66, 'F' is %46).
 func (r *Redactor) AddToken(token string) {
 	repl := HashToken(token)
 	variants := []string{token}
@@ -186,6 +189,9 @@ func (r *Redactor) AddToken(token string) {
 			variants = append(variants, esc, strings.ReplaceAll(esc, "/", `\/`))
 		}
 		variants = append(variants, base64Cores(v)...)
+	}
+	for _, v := range []string{token, string(upperASCII([]byte(token)))} {
+		variants = append(variants, percentEncodeAll(v), unicodeEscapeAll(v), hex.EncodeToString([]byte(v)))
 	}
 	for _, v := range variants {
 		r.addLiteral(v, repl, RuleAgentToken)

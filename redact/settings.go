@@ -156,7 +156,7 @@ func trimUndecodable(err error) string {
 func (r *Redactor) LearnSettings(raw []byte) *SettingsInfo {
 	s := ParseSettings(raw)
 	for _, v := range s.register {
-		r.addToken(v)
+		r.AddToken(v)
 	}
 	return s
 }
@@ -180,7 +180,7 @@ type SettingsOutput struct {
 // is set: the text rules in force then apply.
 func (r *Redactor) RedactSettings(s *SettingsInfo) SettingsOutput {
 	for _, v := range s.register {
-		r.addToken(v) // already done by LearnSettings, unless s came from ParseSettings
+		r.AddToken(v) // already done by LearnSettings, unless s came from ParseSettings
 	}
 	var notes []string
 	if s.Encoding != textenc.UTF8 && s.Encoding != textenc.UTF8BOM {
