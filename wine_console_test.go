@@ -198,7 +198,21 @@ func TestWindowsConsoleUnderWine(t *testing.T) {
 		if _, err := in.Write([]byte("abc\r")); err != nil {
 			t.Fatal(err)
 		}
-		err = cmd.Wait()
+		// The prompt can show a moment before Wine's console puts the terminal in raw mode: an
+		// Enter typed in that moment reaches it as a line feed, which it keeps as a character
+		// (the console shows "abc^J") and does not take for Enter. Press Enter again until
+		// opadiag answers; the line it reads is still "abc" and whitespace.
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+	wait:
+		for {
+			select {
+			case err = <-done:
+				break wait
+			case <-time.After(5 * time.Second):
+				in.Write([]byte("\r"))
+			}
+		}
 		got := readFile(t, out.Name())
 		if err != nil || !strings.Contains(flatten(got), "sha256:ba7816bf8f01cfea") {
 			t.Fatalf("hash-token on a console: %v\n%q", err, got)
